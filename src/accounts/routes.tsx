@@ -1,0 +1,109 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors/catalog.js';
+import { safeNextPath } from '../security/safe-redirect.js';
+import { AccountPage } from '../views/pages/account-page.js';
+import { LoginPage } from '../views/pages/login-page.js';
+import { SignupPage } from '../views/pages/signup-page.js';
+import { readForm, readQueryParam } from '../web/forms.js';
+import { sendPage, viewContextFor, wantsJson } from '../web/pages.js';
+import type { AccountService } from './account-service.js';
+import { clearSessionCookie, setSessionCookie } from './sessions/session-cookie.js';
+import type { SessionService } from './sessions/session-service.js';
+
+export interface AccountRoutesDeps {
+  readonly accounts: AccountService;
+  readonly sessions: SessionService;
+}
+
+// Django's AuthenticationForm message: the same for an unknown user and a wrong password.
+const INVALID_LOGIN = 'Please enter a correct username and password. Note that both fields may be case-sensitive.';
+
+const SIGNUP_FIELDS = ['username', 'email', 'password1', 'password2'] as const;
+const LOGIN_FIELDS = ['username', 'password', 'next'] as const;
+
+export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDeps): Promise<void> {
+  const publicPage = { public: true, neverCache: true };
+
+  app.get('/accounts/signup/', { config: publicPage }, async (request, reply) =>
+    sendPage(reply, <SignupPage context={viewContextFor(request, reply)} values={{ username: '', email: '' }} errors={{}} />),
+  );
+
+  app.post('/accounts/signup/', { config: publicPage }, async (request, reply) => {
+    const form = readForm(request.body, SIGNUP_FIELDS);
+    const result = await deps.accounts.signup(form);
+    if (result.ok) return reply.redirect('/accounts/login/?created=1', 303);
+    const values = { username: form.username, email: form.email };
+    return sendPage(reply, <SignupPage context={viewContextFor(request, reply)} values={values} errors={result.errors} />, 400);
+  });
+
+  app.get('/accounts/login/', { config: publicPage }, async (request, reply) => {
+    const next = safeNextPath(readQueryParam(request.query, 'next'), '');
+    const notice = readQueryParam(request.query, 'created') === '1' ? 'Your account has been created. You can log in now.' : undefined;
+    return sendPage(reply, <LoginPage context={viewContextFor(request, reply)} username="" next={next} errors={[]} notice={notice} />);
+  });
+
+  app.post('/accounts/login/', { config: publicPage }, async (request, reply) => {
+    const form = readForm(request.body, LOGIN_FIELDS);
+    const result = await deps.accounts.login({
+      username: form.username,
+      password: form.password,
+      address: request.ip,
+      userAgent: request.headers['user-agent'] ?? '',
+    });
+    if (result.ok) {
+      // A fresh session id at login (no fixation); the previous session, if any, is ended.
+      if (request.session) await deps.sessions.end(request.session.idHash);
+      setSessionCookie(reply, result.session.token, deps.sessions.cookieMaxAgeSeconds);
+      request.log.info({ event: 'login_succeeded', user_id: result.user.id }, 'login succeeded');
+      return reply.redirect(safeNextPath(form.next), 303);
+    }
+    const throttled = result.reason === 'throttled';
+    request.log.warn({ event: throttled ? 'login_throttled' : 'login_failed', ...(throttled ? { retry_after: result.retryAfterSeconds } : {}) }, 'login refused');
+    if (throttled) {
+      const detail = `Too many failed login attempts. Try again in ${result.retryAfterSeconds} seconds.`;
+      if (wantsJson(request)) throw new AppError('too_many_requests', { detail, retryAfterSeconds: result.retryAfterSeconds });
+      reply.header('retry-after', String(result.retryAfterSeconds));
+      return renderLoginError(request, reply, form, detail, 429);
+    }
+    if (wantsJson(request)) throw new AppError('unauthenticated', { detail: INVALID_LOGIN });
+    return renderLoginError(request, reply, form, INVALID_LOGIN, 401);
+  });
+
+  // Public so an expired session can still log out cleanly; CSRF-checked like every POST.
+  app.post('/accounts/logout/', { config: { public: true } }, async (request, reply) => {
+    if (request.session) await deps.sessions.end(request.session.idHash);
+    clearSessionCookie(reply);
+    request.log.info({ event: 'logout' }, 'logged out');
+    return reply.redirect('/accounts/login/', 303);
+  });
+
+  app.post('/accounts/logout-everywhere/', async (request, reply) => {
+    const user = requireUser(request);
+    const ended = await deps.sessions.endAll(user.id);
+    clearSessionCookie(reply);
+    request.log.info({ event: 'logout_everywhere', sessions_ended: ended }, 'logged out everywhere');
+    return reply.redirect('/accounts/login/', 303);
+  });
+
+  app.get('/accounts/', async (request, reply) => {
+    const user = requireUser(request);
+    const sessions = (await deps.sessions.list(user.id)).map((s) => ({
+      current: s.id_hash === request.session?.idHash,
+      createdAt: s.created_at,
+      lastSeenAt: s.last_seen_at,
+      userAgent: s.user_agent,
+    }));
+    return sendPage(reply, <AccountPage context={viewContextFor(request, reply)} email={user.email} sessions={sessions} />);
+  });
+}
+
+function renderLoginError(request: FastifyRequest, reply: FastifyReply, form: { username: string; next: string }, message: string, status: number) {
+  const context = viewContextFor(request, reply);
+  return sendPage(reply, <LoginPage context={context} username={form.username} next={safeNextPath(form.next, '')} errors={[message]} />, status);
+}
+
+/** The signed-in user; the login-required guard has already run, so absence is a server bug. */
+export function requireUser(request: FastifyRequest) {
+  if (!request.user) throw new AppError('unauthenticated');
+  return request.user;
+}

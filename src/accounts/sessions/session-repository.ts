@@ -1,0 +1,60 @@
+import type { Db } from '../../db/database.js';
+import type { SessionsTable } from '../../db/schema.js';
+
+export interface SessionWithUser {
+  readonly session: SessionsTable;
+  readonly user: { readonly id: string; readonly username: string; readonly email: string };
+}
+
+/** All SQL about sessions. */
+export function createSessionRepository(db: Db) {
+  return {
+    async insert(session: SessionsTable): Promise<void> {
+      await db.insertInto('sessions').values(session).execute();
+    },
+    /** One indexed look-up (primary key) joined to its user. */
+    async findWithUser(idHash: string): Promise<SessionWithUser | undefined> {
+      const row = await db
+        .selectFrom('sessions')
+        .innerJoin('users', 'users.id', 'sessions.user_id')
+        .select([
+          'sessions.id_hash',
+          'sessions.user_id',
+          'sessions.created_at',
+          'sessions.last_seen_at',
+          'sessions.expires_at',
+          'sessions.user_agent',
+          'users.username',
+          'users.email',
+        ])
+        .where('sessions.id_hash', '=', idHash)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const { username, email, ...session } = row;
+      return { session, user: { id: session.user_id, username, email } };
+    },
+    async touch(idHash: string, lastSeenAt: number): Promise<void> {
+      await db.updateTable('sessions').set({ last_seen_at: lastSeenAt }).where('id_hash', '=', idHash).execute();
+    },
+    async delete(idHash: string): Promise<void> {
+      await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+    },
+    async deleteAllForUser(userId: string): Promise<number> {
+      const result = await db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+    async listForUser(userId: string): Promise<SessionsTable[]> {
+      return db.selectFrom('sessions').selectAll().where('user_id', '=', userId).orderBy('last_seen_at', 'desc').execute();
+    },
+    /** Removes sessions past their absolute expiry or idle for longer than `idleCutoff`. */
+    async deleteExpired(now: number, idleCutoff: number): Promise<number> {
+      const result = await db
+        .deleteFrom('sessions')
+        .where((eb) => eb.or([eb('expires_at', '<=', now), eb('last_seen_at', '<=', idleCutoff)]))
+        .executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
+  };
+}
+
+export type SessionRepository = ReturnType<typeof createSessionRepository>;

@@ -1,0 +1,83 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { SessionConfig } from '../../config/config.js';
+import type { SessionRepository, SessionWithUser } from './session-repository.js';
+
+const TOKEN_BYTES = 32; // 256 bits; OWASP Session Management asks for at least 64 bits of entropy.
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const TOUCH_INTERVAL_MS = 60_000;
+const USER_AGENT_MAX = 200;
+
+/** SHA-256 of a session token: what the database keeps, so a leaked table holds no usable session. */
+export function hashSessionToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export interface StartedSession {
+  readonly token: string;
+  readonly idHash: string;
+}
+
+export function createSessionService(repository: SessionRepository, config: SessionConfig, now: () => number = Date.now) {
+  const idleMs = config.idleTimeoutSeconds * 1000;
+  const absoluteMs = config.absoluteTimeoutSeconds * 1000;
+
+  return {
+    /** Starts a fresh session with a new random id (never reuses one: no session fixation). */
+    async start(userId: string, userAgent: string): Promise<StartedSession> {
+      const token = randomBytes(TOKEN_BYTES).toString('base64url');
+      const idHash = hashSessionToken(token);
+      const at = now();
+      await repository.insert({
+        id_hash: idHash,
+        user_id: userId,
+        created_at: at,
+        last_seen_at: at,
+        expires_at: at + absoluteMs,
+        user_agent: sanitizeUserAgent(userAgent),
+      });
+      return { token, idHash };
+    },
+
+    /** The live session for a cookie value, or null; expired sessions are deleted on sight. */
+    async resolve(token: string): Promise<SessionWithUser | null> {
+      if (!TOKEN_PATTERN.test(token)) return null;
+      const idHash = hashSessionToken(token);
+      const found = await repository.findWithUser(idHash);
+      if (!found) return null;
+      const at = now();
+      if (at >= found.session.expires_at || at - found.session.last_seen_at >= idleMs) {
+        await repository.delete(idHash);
+        return null;
+      }
+      if (at - found.session.last_seen_at >= TOUCH_INTERVAL_MS) await repository.touch(idHash, at);
+      return found;
+    },
+
+    async end(idHash: string): Promise<void> {
+      await repository.delete(idHash);
+    },
+
+    /** "Log out everywhere": ends every session of the user. */
+    async endAll(userId: string): Promise<number> {
+      return repository.deleteAllForUser(userId);
+    },
+
+    async list(userId: string) {
+      return repository.listForUser(userId);
+    },
+
+    async purgeExpired(): Promise<number> {
+      const at = now();
+      return repository.deleteExpired(at, at - idleMs);
+    },
+
+    /** Cookie lifetime: the absolute timeout (the idle timeout is enforced on the server). */
+    cookieMaxAgeSeconds: config.absoluteTimeoutSeconds,
+  };
+}
+
+function sanitizeUserAgent(userAgent: string): string {
+  return userAgent.replace(/[^\x20-\x7e]/g, '').slice(0, USER_AGENT_MAX);
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;

@@ -1,0 +1,30 @@
+import type { Db } from '../db/database.js';
+import type { UsersTable } from '../db/schema.js';
+
+export type UserRecord = UsersTable;
+
+/** All SQL about users. Kysely parameterises every value. */
+export function createUserRepository(db: Db) {
+  return {
+    async findByUsernameKey(usernameKey: string): Promise<UserRecord | undefined> {
+      return db.selectFrom('users').selectAll().where('username_key', '=', usernameKey).executeTakeFirst();
+    },
+    async findById(id: string): Promise<UserRecord | undefined> {
+      return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    /** Inserts the user; resolves false when the username is already taken (unique index). */
+    async insert(user: UserRecord): Promise<boolean> {
+      const result = await db
+        .insertInto('users')
+        .values(user)
+        .onConflict((oc) => oc.column('username_key').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+    },
+    async updatePasswordHash(id: string, passwordHash: string, changedAt: number): Promise<void> {
+      await db.updateTable('users').set({ password_hash: passwordHash, password_changed_at: changedAt }).where('id', '=', id).execute();
+    },
+  };
+}
+
+export type UserRepository = ReturnType<typeof createUserRepository>;

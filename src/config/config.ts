@@ -1,0 +1,111 @@
+import path from 'node:path';
+import { parseEnv, type EnvReader } from './env-parsers.js';
+
+export type DatabaseConfig =
+  | { readonly dialect: 'sqlite'; readonly file: string }
+  | { readonly dialect: 'postgres'; readonly url: string };
+
+export interface Argon2Config {
+  readonly memoryKiB: number;
+  readonly iterations: number;
+  readonly parallelism: number;
+}
+
+export interface ThrottleConfig {
+  /** Failures for one account before it is locked. */
+  readonly accountMaxFailures: number;
+  /** Failures from one client address before it is locked. */
+  readonly addressMaxFailures: number;
+  /** First lockout; each further failure while over the limit doubles it. */
+  readonly baseLockoutSeconds: number;
+  readonly maxLockoutSeconds: number;
+  /** Failures older than this are forgotten. */
+  readonly windowSeconds: number;
+}
+
+export interface SessionConfig {
+  readonly idleTimeoutSeconds: number;
+  readonly absoluteTimeoutSeconds: number;
+}
+
+export interface AppConfig {
+  readonly env: 'production' | 'development' | 'test';
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  /** Passed to Fastify's trustProxy: false, true, a hop count, or a list of addresses/CIDRs. */
+  readonly trustProxy: boolean | number | readonly string[];
+  /** SECRET_KEY when given; otherwise undefined and the key is read from (or created in) DATA_DIR. */
+  readonly secretKey: string | undefined;
+  readonly logLevel: string;
+  readonly argon2: Argon2Config;
+  readonly throttle: ThrottleConfig;
+  readonly session: SessionConfig;
+  /** Paths under these prefixes always answer with never-cache headers. */
+  readonly neverCachePrefixes: readonly string[];
+}
+
+/**
+ * Parses the environment once into a typed, frozen configuration.
+ * A bad value throws a ConfigError naming the variable, which stops start-up.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
+  return parseEnv(env, (read: EnvReader): AppConfig => {
+    const dataDir = path.resolve(read.string('DATA_DIR', './data'));
+    return {
+      env: read.oneOf('NODE_ENV', ['production', 'development', 'test'] as const, 'production'),
+      port: read.integer('PORT', 3000, { min: 0, max: 65535 }),
+      host: read.string('HOST', '127.0.0.1'),
+      dataDir,
+      database: parseDatabaseUrl(read, dataDir),
+      trustProxy: parseTrustProxy(read),
+      secretKey: read.optionalSecret('SECRET_KEY', 32),
+      logLevel: read.oneOf('LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const, 'info'),
+      argon2: {
+        // OWASP Password Storage Cheat Sheet: argon2id, m=19 MiB, t=2, p=1 is the floor.
+        memoryKiB: read.integer('ARGON2_MEMORY_KIB', 19456, { min: 19456, max: 4_194_304 }),
+        iterations: read.integer('ARGON2_ITERATIONS', 2, { min: 2, max: 100 }),
+        parallelism: read.integer('ARGON2_PARALLELISM', 1, { min: 1, max: 16 }),
+      },
+      throttle: {
+        accountMaxFailures: read.integer('LOGIN_ACCOUNT_MAX_FAILURES', 5, { min: 1, max: 1000 }),
+        addressMaxFailures: read.integer('LOGIN_ADDRESS_MAX_FAILURES', 20, { min: 1, max: 100_000 }),
+        baseLockoutSeconds: read.integer('LOGIN_LOCKOUT_SECONDS', 30, { min: 1, max: 86_400 }),
+        maxLockoutSeconds: read.integer('LOGIN_MAX_LOCKOUT_SECONDS', 3600, { min: 1, max: 604_800 }),
+        windowSeconds: read.integer('LOGIN_FAILURE_WINDOW_SECONDS', 3600, { min: 1, max: 604_800 }),
+      },
+      session: {
+        idleTimeoutSeconds: read.integer('SESSION_IDLE_TIMEOUT_SECONDS', 86_400, { min: 60, max: 31_536_000 }),
+        absoluteTimeoutSeconds: read.integer('SESSION_ABSOLUTE_TIMEOUT_SECONDS', 1_209_600, { min: 60, max: 31_536_000 }),
+      },
+      neverCachePrefixes: read.list('NEVER_CACHE_PREFIXES', ['/accounts/', '/photos/', '/api/', '/s/']),
+    };
+  });
+}
+
+function parseDatabaseUrl(read: EnvReader, dataDir: string): DatabaseConfig {
+  const raw = read.string('DATABASE_URL', '');
+  if (raw === '') return { dialect: 'sqlite', file: path.join(dataDir, 'photovault.sqlite3') };
+  if (/^postgres(ql)?:\/\//i.test(raw)) {
+    try {
+      new URL(raw);
+    } catch {
+      throw read.fail('DATABASE_URL', 'is not a valid postgres:// URL');
+    }
+    return { dialect: 'postgres', url: raw };
+  }
+  const sqlite = /^(?:sqlite|file):(?:\/\/)?(.+)$/i.exec(raw);
+  if (sqlite?.[1]) return { dialect: 'sqlite', file: path.resolve(dataDir, sqlite[1]) };
+  throw read.fail('DATABASE_URL', 'must start with postgres://, postgresql://, sqlite: or file:');
+}
+
+function parseTrustProxy(read: EnvReader): AppConfig['trustProxy'] {
+  const raw = read.string('TRUST_PROXY', 'false').trim();
+  if (/^(false|0|no|off)$/i.test(raw) || raw === '') return false;
+  if (/^(true|yes|on)$/i.test(raw)) return true;
+  if (/^[1-9]\d{0,2}$/.test(raw)) return Number(raw);
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (list.every((s) => /^[0-9a-f.:/]+$/i.test(s))) return Object.freeze(list);
+  throw read.fail('TRUST_PROXY', 'must be false, true, a hop count, or a comma-separated list of addresses/CIDRs');
+}

@@ -1,0 +1,66 @@
+/** Thrown for a bad configuration value; its message names the variable. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface EnvReader {
+  string(name: string, fallback: string): string;
+  integer(name: string, fallback: number, range: { min: number; max: number }): number;
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T;
+  list(name: string, fallback: readonly string[]): readonly string[];
+  optionalSecret(name: string, minLength: number): string | undefined;
+  fail(name: string, problem: string): ConfigError;
+}
+
+/** Runs `build` with a reader over `env` and deep-freezes what it returns. */
+export function parseEnv<T extends object>(env: Readonly<Record<string, string | undefined>>, build: (read: EnvReader) => T): T {
+  const get = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const reader: EnvReader = {
+    string: (name, fallback) => get(name) ?? fallback,
+    integer(name, fallback, { min, max }) {
+      const raw = get(name);
+      if (raw === undefined) return fallback;
+      if (!/^-?\d+$/.test(raw.trim())) throw new ConfigError(name, `must be a whole number, got ${JSON.stringify(raw)}`);
+      const value = Number(raw.trim());
+      if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+      return value;
+    },
+    oneOf(name, allowed, fallback) {
+      const raw = get(name);
+      if (raw === undefined) return fallback;
+      const found = allowed.find((a) => a === raw.trim().toLowerCase());
+      if (!found) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`);
+      return found;
+    },
+    list(name, fallback) {
+      const raw = get(name);
+      if (raw === undefined) return fallback;
+      return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    },
+    optionalSecret(name, minLength) {
+      const raw = get(name);
+      if (raw === undefined) return undefined;
+      if (raw.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters long`);
+      return raw;
+    },
+    fail: (name, problem) => new ConfigError(name, problem),
+  };
+  return deepFreeze(build(reader));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

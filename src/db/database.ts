@@ -1,0 +1,59 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
+import SqliteDatabase from 'libsql';
+import pg from 'pg';
+import type { DatabaseConfig } from '../config/config.js';
+import { migrations } from './migrations/index.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+const PG_INT8_OID = 20;
+
+/** Opens the configured database (SQLite file or PostgreSQL pool). */
+export function createDatabase(config: DatabaseConfig): Db {
+  return new Kysely<Database>({ dialect: createDialect(config) });
+}
+
+function createDialect(config: DatabaseConfig): Dialect {
+  if (config.dialect === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: config.url,
+      max: 10,
+      // Epoch-millisecond bigints fit in a double; parse them as numbers for this pool only.
+      types: {
+        getTypeParser: (oid: number, format?: 'text' | 'binary') =>
+          oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
+      } as pg.CustomTypesConfig,
+    });
+    return new PostgresDialect({ pool });
+  }
+  mkdirSync(path.dirname(config.file), { recursive: true, mode: 0o700 });
+  return new SqliteDialect({
+    database: async () => {
+      const database = new SqliteDatabase(config.file);
+      database.pragma('journal_mode = WAL');
+      database.pragma('foreign_keys = ON');
+      database.pragma('busy_timeout = 5000');
+      database.pragma('synchronous = NORMAL');
+      // libsql implements better-sqlite3's API, which Kysely's SqliteDialect drives.
+      return database as unknown as KyselySqliteDatabase;
+    },
+  });
+}
+
+/** Applies every pending migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: Db): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error) {
+    throw new Error(`Database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+  }
+}
+
+/** Readiness probe: one round trip to the database. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
+}

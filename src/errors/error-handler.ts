@@ -1,0 +1,72 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { h } from 'preact';
+import { ErrorPage } from '../views/pages/error-page.js';
+import { sendPage, viewContextFor, wantsJson } from '../web/pages.js';
+import { AppError, codeForStatus, ERROR_CATALOG, type ErrorCode } from './catalog.js';
+
+interface Answer {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string;
+  readonly retryAfterSeconds?: number | undefined;
+  readonly allow?: readonly string[] | undefined;
+}
+
+/**
+ * The one mapper from errors to responses. AppErrors keep their status and safe message;
+ * framework 4xx errors map onto the catalog by status with the catalog's generic message;
+ * anything else is a 500 whose details go to the log only. No stack trace, SQL or path ever
+ * reaches the client; every answer names the request id.
+ */
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler(async (error: FastifyError | Error, request, reply) => {
+    const answer = toAnswer(error);
+    if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: answer.code, status: answer.status, errCode: (error as FastifyError).code }, 'request refused');
+    return sendError(request, reply, answer);
+  });
+
+  app.setNotFoundHandler(async (request, reply) => sendError(request, reply, toAnswer(new AppError('not_found'))));
+}
+
+function toAnswer(error: FastifyError | Error): Answer {
+  if (error instanceof AppError) {
+    return { code: error.code, status: error.status, detail: error.detail, retryAfterSeconds: error.retryAfterSeconds, allow: error.allow };
+  }
+  const status = (error as FastifyError).statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const code = codeForStatus(status);
+    return { code, status, detail: ERROR_CATALOG[code].message };
+  }
+  return { code: 'internal_error', status: 500, detail: ERROR_CATALOG.internal_error.message };
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, answer: Answer): FastifyReply {
+  if (answer.retryAfterSeconds !== undefined) reply.header('retry-after', String(answer.retryAfterSeconds));
+  if (answer.allow) reply.header('allow', answer.allow.join(', '));
+  const title = ERROR_CATALOG[answer.code].title;
+  if (wantsJson(request) || request.method === 'HEAD') {
+    // RFC 9457 problem details.
+    return reply
+      .code(answer.status)
+      .type('application/problem+json; charset=utf-8')
+      .send({
+        type: `about:blank`,
+        title,
+        status: answer.status,
+        detail: answer.detail,
+        code: answer.code,
+        request_id: request.id,
+      });
+  }
+  return sendPage(reply, h(ErrorPage, { context: safeViewContext(request, reply), status: answer.status, title, detail: answer.detail }), answer.status);
+}
+
+function safeViewContext(request: FastifyRequest, reply: FastifyReply) {
+  try {
+    return viewContextFor(request, reply);
+  } catch {
+    // The error may have happened before cookies were parsed; draw the page without a session.
+    return { user: null, csrfToken: '', requestId: request.id };
+  }
+}

@@ -1,0 +1,30 @@
+// Per-route security options. Deny by default: a route is private, CSRF-checked and (if private)
+// never cached unless it says otherwise here.
+import 'fastify';
+
+export interface AuthenticatedUser {
+  readonly id: string;
+  readonly username: string;
+  readonly email: string;
+}
+
+export interface AuthenticatedSession {
+  /** SHA-256 of the session token (safe to log and to bind CSRF tokens to). */
+  readonly idHash: string;
+  readonly createdAt: number;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Reachable without signing in. Default false: every route requires a session. */
+    public?: boolean;
+    /** Force (true) or waive (false) never-cache headers, overriding the path-prefix policy. */
+    neverCache?: boolean;
+    /** Set to false only on a route that proves it changes nothing (e.g. a search form posted with POST). */
+    csrf?: boolean;
+  }
+  interface FastifyRequest {
+    user: AuthenticatedUser | null;
+    session: AuthenticatedSession | null;
+  }
+}

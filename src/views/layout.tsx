@@ -1,0 +1,53 @@
+import type { ComponentChildren } from 'preact';
+import { CsrfField } from './components/csrf-field.js';
+import type { ViewContext } from './view-context.js';
+
+export interface LayoutProps {
+  readonly title: string;
+  readonly context: ViewContext;
+  readonly children: ComponentChildren;
+}
+
+export function Layout({ title, context, children }: LayoutProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="referrer" content="same-origin" />
+        <title>{`${title} · photovault`}</title>
+        <link rel="stylesheet" href="/static/app.css" />
+      </head>
+      <body>
+        <header class="site-header">
+          <a class="brand" href="/">
+            photovault
+          </a>
+          <nav aria-label="Main">
+            {context.user ? (
+              <>
+                <a href="/photos/">Gallery</a>
+                <a href="/accounts/">{context.user.username}</a>
+                <form method="post" action="/accounts/logout/" class="inline-form">
+                  <CsrfField token={context.csrfToken} />
+                  <button type="submit" class="link-button">
+                    Log out
+                  </button>
+                </form>
+              </>
+            ) : (
+              <>
+                <a href="/accounts/login/">Log in</a>
+                <a href="/accounts/signup/">Sign up</a>
+              </>
+            )}
+          </nav>
+        </header>
+        <main>{children}</main>
+        <footer class="site-footer">
+          <small>Request id: {context.requestId}</small>
+        </footer>
+      </body>
+    </html>
+  );
+}

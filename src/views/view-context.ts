@@ -1,0 +1,6 @@
+/** What every page needs to draw the layout: who is signed in, and the CSRF token for its forms. */
+export interface ViewContext {
+  readonly user: { readonly username: string } | null;
+  readonly csrfToken: string;
+  readonly requestId: string;
+}

@@ -1,0 +1,26 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { JSX } from 'preact';
+import { renderDocument } from '../views/render.js';
+import type { ViewContext } from '../views/view-context.js';
+
+/** The layout's view of this request: the signed-in user and a CSRF token for the page's forms. */
+export function viewContextFor(request: FastifyRequest, reply: FastifyReply): ViewContext {
+  return {
+    user: request.user ? { username: request.user.username } : null,
+    csrfToken: reply.csrfToken(),
+    requestId: request.id,
+  };
+}
+
+/** Sends a rendered page as UTF-8 HTML with the given status. */
+export function sendPage(reply: FastifyReply, page: JSX.Element, status = 200): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(renderDocument(page));
+}
+
+/** Whether the client wants a problem document rather than an HTML page. */
+export function wantsJson(request: FastifyRequest): boolean {
+  const path = request.url.split('?', 1)[0] ?? '';
+  if (path === '/api' || path.startsWith('/api/')) return true;
+  const accept = request.headers.accept ?? '';
+  return /\bapplication\/(problem\+)?json\b/.test(accept) && !/\btext\/html\b/.test(accept);
+}
