@@ -100,7 +100,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     { name: 'storage', check: directoryWritable(config.dataDir) },
   ]);
   await app.register(landingRoutes);
-  await app.register(accountRoutes, { accounts, sessions });
+  await app.register(accountRoutes, { accounts, sessions, signupsPerWindow: config.throttle.signupsPerWindow });
   await app.register(photoRoutes, { photos: createPhotoRepository(db) });
 
   const maintenance = setInterval(() => {

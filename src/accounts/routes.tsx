@@ -1,3 +1,4 @@
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/catalog.js';
 import { safeNextPath } from '../security/safe-redirect.js';
@@ -13,6 +14,7 @@ import type { SessionService } from './sessions/session-service.js';
 export interface AccountRoutesDeps {
   readonly accounts: AccountService;
   readonly sessions: SessionService;
+  readonly signupsPerWindow: number;
 }
 
 // Django's AuthenticationForm message: the same for an unknown user and a wrong password.
@@ -28,7 +30,17 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
     sendPage(reply, <SignupPage context={viewContextFor(request, reply)} values={{ username: '', email: '' }} errors={{}} />),
   );
 
-  app.post('/accounts/signup/', { config: publicPage }, async (request, reply) => {
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new AppError('too_many_requests', {
+        detail: `Too many sign-up attempts from your address. Try again in ${Math.ceil(context.ttl / 1000)} seconds.`,
+        retryAfterSeconds: Math.ceil(context.ttl / 1000),
+      }),
+  });
+
+  const signupLimit = { max: deps.signupsPerWindow, timeWindow: 10 * 60_000 };
+  app.post('/accounts/signup/', { config: { ...publicPage, rateLimit: signupLimit } }, async (request, reply) => {
     const form = readForm(request.body, SIGNUP_FIELDS);
     const result = await deps.accounts.signup(form);
     if (result.ok) return reply.redirect('/accounts/login/?created=1', 303);

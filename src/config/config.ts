@@ -21,6 +21,8 @@ export interface ThrottleConfig {
   readonly maxLockoutSeconds: number;
   /** Failures older than this are forgotten. */
   readonly windowSeconds: number;
+  /** Sign-up attempts per client address per 10 minutes (each may cost a slow strength check and a hash). */
+  readonly signupsPerWindow: number;
 }
 
 export interface SessionConfig {
@@ -74,6 +76,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         baseLockoutSeconds: read.integer('LOGIN_LOCKOUT_SECONDS', 30, { min: 1, max: 86_400 }),
         maxLockoutSeconds: read.integer('LOGIN_MAX_LOCKOUT_SECONDS', 3600, { min: 1, max: 604_800 }),
         windowSeconds: read.integer('LOGIN_FAILURE_WINDOW_SECONDS', 3600, { min: 1, max: 604_800 }),
+        signupsPerWindow: read.integer('SIGNUP_RATE_LIMIT', 20, { min: 1, max: 1_000_000 }),
       },
       session: {
         idleTimeoutSeconds: read.integer('SESSION_IDLE_TIMEOUT_SECONDS', 86_400, { min: 60, max: 31_536_000 }),

@@ -17,6 +17,7 @@ export async function createTestApp(dialect: Dialect, env: Record<string, string
     DATA_DIR: database.dataDir,
     DATABASE_URL: database.url,
     LOG_LEVEL: 'silent',
+    SIGNUP_RATE_LIMIT: '100000',
     ...env,
   });
   const app = await buildApp(config, process.env.TEST_LOGS ? {} : { logger: false });

@@ -19,14 +19,14 @@ export function normalizePassword(raw: string): string {
 // Returns every failing rule's message (empty array = acceptable). `password` must already be
 // normalised with normalizePassword(). Order follows Django's default AUTH_PASSWORD_VALIDATORS.
 export function validatePassword(password: string, user: PasswordUserAttributes): string[] {
-  const lengthFailure = validatePasswordLength(password);
   const failures = [
     validateUserAttributeSimilarity(password, user),
-    lengthFailure,
+    validatePasswordLength(password),
     validateNotCommonPassword(password),
     validateNotEntirelyNumeric(password),
-    // zxcvbn is the expensive check; a length failure already rejects the password.
-    lengthFailure === null ? validatePasswordStrength(password, user) : null,
-  ];
-  return failures.filter((failure): failure is string => failure !== null);
+  ].filter((failure): failure is string => failure !== null);
+  // zxcvbn is the expensive check: run it only when the cheap ones already accept the password.
+  if (failures.length > 0) return failures;
+  const weak = validatePasswordStrength(password, user);
+  return weak === null ? [] : [weak];
 }

@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STRONG_PASSWORD } from '../support/client.js';
+import { startListeningApp, type ListeningApp } from '../support/server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+// Debian's Chromium, driven by playwright-core; .ci/run installs it. Browsers are never downloaded.
+describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('in a real browser (Chromium)', () => {
+  let server: ListeningApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    server = await startListeningApp('sqlite');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('signs up and logs in with the forms, without any CSP violation', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+    });
+
+    await page.goto(`${server.origin}/photos/`);
+    expect(new URL(page.url()).pathname).toBe('/accounts/login/');
+
+    await page.goto(`${server.origin}/accounts/signup/`);
+    await page.fill('#id_username', 'browser_user');
+    await page.fill('#id_email', 'browser@example.com');
+    await page.fill('#id_password1', 'short');
+    await page.fill('#id_password2', 'short');
+    await page.click('button[type=submit]:text("Sign up")');
+    await expect.poll(() => page.textContent('#password1-errors')).toContain('at least 12 characters');
+    expect(await page.inputValue('#id_username')).toBe('browser_user');
+
+    await page.fill('#id_password1', STRONG_PASSWORD);
+    await page.fill('#id_password2', STRONG_PASSWORD);
+    await page.click('button[type=submit]:text("Sign up")');
+    await page.waitForURL(/\/accounts\/login\//);
+
+    await page.fill('#id_username', 'browser_user');
+    await page.fill('#id_password', STRONG_PASSWORD);
+    await page.click('button[type=submit]:text("Log in")');
+    await page.waitForURL(/\/photos\/$/);
+    expect(await page.textContent('h1')).toBe('Your photos');
+
+    const styled = await page.evaluate(() => getComputedStyle(document.body).display);
+    expect(styled).toBe('flex'); // the stylesheet loaded under the CSP
+
+    await page.click('button:text("Log out")');
+    await page.waitForURL(/\/accounts\/login\/$/);
+    expect(violations).toEqual([]);
+    await context.close();
+  });
+
+  it('cannot be framed (clickjacking)', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.origin}/accounts/login/`);
+    await page.setContent(`<iframe id="f" src="${server.origin}/accounts/login/"></iframe>`);
+    await page.waitForTimeout(500);
+    const frame = page.frames().find((f) => f !== page.mainFrame());
+    const framedText = frame ? await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '') : '';
+    expect(framedText).not.toContain('Log in');
+    await page.close();
+  });
+});
