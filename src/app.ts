@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { createAccountService } from './accounts/account-service.js';
+import { createApiTokenRepository } from './accounts/api-tokens/api-token-repository.js';
+import { createApiTokenService } from './accounts/api-tokens/api-token-service.js';
 import { createPasswordHasher } from './accounts/password/hashing.js';
 import { accountRoutes } from './accounts/routes.js';
 import { createSessionRepository } from './accounts/sessions/session-repository.js';
@@ -11,19 +15,28 @@ import { createSessionService } from './accounts/sessions/session-service.js';
 import { createLoginThrottle } from './accounts/throttle/login-throttle.js';
 import { createThrottleRepository } from './accounts/throttle/throttle-repository.js';
 import { createUserRepository } from './accounts/user-repository.js';
+import { apiRoutes, registerBearerAuthentication } from './api/index.js';
 import type { AppConfig } from './config/config.js';
 import { resolveSecretKey } from './config/secret-key.js';
 import { trustProxyOption } from './config/trust-proxy.js';
 import { createDatabase, migrateToLatest, pingDatabase, type Db } from './db/database.js';
 import { registerErrorHandling, sendError } from './errors/error-handler.js';
+import { createJobRepository } from './jobs/job-repository.js';
+import { createJobWorker, type JobWorker } from './jobs/job-worker.js';
+import { NsfwModerator } from './media/moderation/nsfw-moderator.js';
+import { createScanner } from './media/scanner/create-scanner.js';
+import { LocalStorage } from './media/storage/local-storage.js';
 import { createPhotoRepository } from './photos/photo-repository.js';
+import { createPhotoService } from './photos/photo-service.js';
+import { createProcessPhotoJob, PROCESS_PHOTO_JOB } from './photos/processing/process-photo-job.js';
+import { sweepOrphans } from './photos/processing/sweep-orphans.js';
 import { photoRoutes } from './photos/routes.js';
 import { registerCsrf } from './security/csrf.js';
 import { registerSecurityHeaders } from './security/headers.js';
 import { registerLoginRequired } from './security/login-required.js';
 import { registerNeverCache } from './security/never-cache.js';
 import './security/route-options.js';
-import { directoryWritable, healthRoutes } from './web/health-routes.js';
+import { healthRoutes } from './web/health-routes.js';
 import { landingRoutes } from './web/landing-routes.js';
 import { staticFiles } from './web/static-files.js';
 
@@ -71,10 +84,50 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   return app;
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The background job worker (tests drain it; `src/worker.ts` runs one alone). */
+    jobWorker: JobWorker;
+  }
+}
+
+/** Storage, scanner, moderation model, the photo service and the job worker that processes uploads. */
+async function createMedia(app: FastifyInstance, config: AppConfig, db: Db) {
+  const storage = await LocalStorage.open(path.join(config.dataDir, 'media'));
+  const stagingDir = path.join(config.dataDir, 'uploads');
+  await mkdir(stagingDir, { recursive: true, mode: 0o700 });
+  const scanner = createScanner({
+    clamavHost: config.scanner.clamavHost,
+    clamavPort: config.scanner.clamavPort,
+    clamavSocket: config.scanner.clamavSocket,
+    timeoutMs: config.scanner.timeoutMs,
+  });
+  const moderator = config.moderation.enabled ? new NsfwModerator({ threshold: config.moderation.threshold }) : null;
+  const photos = createPhotoRepository(db);
+  const jobs = createJobRepository(db);
+  const handlers = {
+    [PROCESS_PHOTO_JOB]: createProcessPhotoJob({
+      photos,
+      storage,
+      scanner,
+      moderator,
+      stagingDir,
+      maxPixels: config.upload.maxPixels,
+      maxBytes: config.upload.maxBytes,
+      log: app.log,
+    }),
+  };
+  const worker = createJobWorker(jobs, handlers, app.log, { concurrency: config.worker.concurrency });
+  app.decorate('jobWorker', worker);
+  const service = createPhotoService({ photos, storage, stagingDir, notifyWorker: () => worker.notify() });
+  return { storage, stagingDir, scanner, photos, service, worker };
+}
+
 async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secretKey: string): Promise<void> {
   const users = createUserRepository(db);
   const sessions = createSessionService(createSessionRepository(db), config.session);
   const throttle = createLoginThrottle(createThrottleRepository(db), config.throttle);
+  const apiTokens = createApiTokenService(createApiTokenRepository(db));
   const accounts = createAccountService({
     users,
     sessions,
@@ -86,6 +139,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   await app.register(fastifyFormbody, { bodyLimit: FORM_BODY_LIMIT });
   await registerSecurityHeaders(app);
   registerSessionLoading(app, sessions);
+  registerBearerAuthentication(app, apiTokens, { onReject: (request) => request.log.warn({ event: 'api_token_rejected' }, 'API token refused') });
   registerLoginRequired(app);
   registerCsrf(app, {
     secretKey,
@@ -94,21 +148,36 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   registerNeverCache(app, config.neverCachePrefixes);
   registerErrorHandling(app);
 
+  const media = await createMedia(app, config, db);
+
   await app.register(staticFiles);
   await app.register(healthRoutes, [
     { name: 'database', check: () => pingDatabase(db) },
-    { name: 'storage', check: directoryWritable(config.dataDir) },
+    { name: 'storage', check: () => media.storage.ping() },
+    { name: 'scanner', check: () => media.scanner.ping() },
   ]);
   await app.register(landingRoutes);
-  await app.register(accountRoutes, { accounts, sessions, signupsPerWindow: config.throttle.signupsPerWindow });
-  await app.register(photoRoutes, { photos: createPhotoRepository(db) });
+  await app.register(accountRoutes, { accounts, sessions, apiTokens, signupsPerWindow: config.throttle.signupsPerWindow });
+  await app.register(photoRoutes, {
+    service: media.service,
+    stagingDir: media.stagingDir,
+    maxBytes: config.upload.maxBytes,
+    maxPixels: config.upload.maxPixels,
+  });
+  await app.register(apiRoutes, { apiTokens });
 
+  const sweep = () => sweepOrphans(media.photos, media.storage, media.stagingDir, app.log);
+  await sweep();
   const maintenance = setInterval(() => {
-    void Promise.all([sessions.purgeExpired(), throttle.purgeStale()]).catch((error: unknown) => app.log.error({ err: error }, 'maintenance failed'));
+    void Promise.all([sessions.purgeExpired(), throttle.purgeStale(), sweep()]).catch((error: unknown) => app.log.error({ err: error }, 'maintenance failed'));
   }, MAINTENANCE_INTERVAL_MS);
   maintenance.unref();
+  app.addHook('onReady', async () => {
+    if (config.worker.inProcess) await media.worker.start();
+  });
   app.addHook('onClose', async () => {
     clearInterval(maintenance);
+    await media.worker.stop();
     await db.destroy();
   });
 }

@@ -2,18 +2,21 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/catalog.js';
 import { safeNextPath } from '../security/safe-redirect.js';
-import { AccountPage } from '../views/pages/account-page.js';
 import { LoginPage } from '../views/pages/login-page.js';
 import { SignupPage } from '../views/pages/signup-page.js';
 import { readForm, readQueryParam } from '../web/forms.js';
 import { sendPage, viewContextFor, wantsJson } from '../web/pages.js';
+import { sendAccountPage } from './account-page-response.js';
 import type { AccountService } from './account-service.js';
+import { apiTokenPageRoutes } from './api-tokens/api-token-page-routes.js';
+import type { ApiTokenService } from './api-tokens/api-token-service.js';
 import { clearSessionCookie, setSessionCookie } from './sessions/session-cookie.js';
 import type { SessionService } from './sessions/session-service.js';
 
 export interface AccountRoutesDeps {
   readonly accounts: AccountService;
   readonly sessions: SessionService;
+  readonly apiTokens: ApiTokenService;
   readonly signupsPerWindow: number;
 }
 
@@ -97,16 +100,8 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
     return reply.redirect('/accounts/login/', 303);
   });
 
-  app.get('/accounts/', async (request, reply) => {
-    const user = requireUser(request);
-    const sessions = (await deps.sessions.list(user.id)).map((s) => ({
-      current: s.id_hash === request.session?.idHash,
-      createdAt: s.created_at,
-      lastSeenAt: s.last_seen_at,
-      userAgent: s.user_agent,
-    }));
-    return sendPage(reply, <AccountPage context={viewContextFor(request, reply)} email={user.email} sessions={sessions} />);
-  });
+  app.get('/accounts/', async (request, reply) => sendAccountPage(request, reply, deps));
+  await app.register(apiTokenPageRoutes, deps);
 }
 
 function renderLoginError(request: FastifyRequest, reply: FastifyReply, form: { username: string; next: string }, message: string, status: number) {

@@ -1,3 +1,5 @@
+import { isIP, isIPv4 } from 'node:net';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseEnv, type EnvReader } from './env-parsers.js';
 
@@ -30,6 +32,30 @@ export interface SessionConfig {
   readonly absoluteTimeoutSeconds: number;
 }
 
+export interface UploadConfig {
+  readonly maxBytes: number;
+  /** Largest width × height accepted (decompression-bomb defence). */
+  readonly maxPixels: number;
+}
+
+export interface ScannerConfig {
+  readonly clamavHost: string | undefined;
+  readonly clamavPort: number | undefined;
+  readonly clamavSocket: string | undefined;
+  readonly timeoutMs: number;
+}
+
+export interface ModerationConfig {
+  readonly enabled: boolean;
+  readonly threshold: number;
+}
+
+export interface WorkerConfig {
+  /** Run the job worker inside the web process (default) or only in `src/worker.ts` processes. */
+  readonly inProcess: boolean;
+  readonly concurrency: number;
+}
+
 export interface AppConfig {
   readonly env: 'production' | 'development' | 'test';
   readonly port: number;
@@ -46,6 +72,10 @@ export interface AppConfig {
   readonly session: SessionConfig;
   /** Paths under these prefixes always answer with never-cache headers. */
   readonly neverCachePrefixes: readonly string[];
+  readonly upload: UploadConfig;
+  readonly scanner: ScannerConfig;
+  readonly moderation: ModerationConfig;
+  readonly worker: WorkerConfig;
 }
 
 /**
@@ -83,6 +113,24 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         absoluteTimeoutSeconds: read.integer('SESSION_ABSOLUTE_TIMEOUT_SECONDS', 1_209_600, { min: 60, max: 31_536_000 }),
       },
       neverCachePrefixes: read.list('NEVER_CACHE_PREFIXES', ['/accounts/', '/photos/', '/api/', '/s/']),
+      upload: {
+        maxBytes: read.integer('UPLOAD_MAX_BYTES', 10 * 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024 }),
+        maxPixels: read.integer('UPLOAD_MAX_PIXELS', 40_000_000, { min: 10_000, max: 268_402_689 }),
+      },
+      scanner: {
+        clamavHost: read.optionalString('CLAMAV_HOST'),
+        clamavPort: read.optionalInteger('CLAMAV_PORT', { min: 1, max: 65535 }),
+        clamavSocket: read.optionalString('CLAMAV_SOCKET'),
+        timeoutMs: read.integer('CLAMAV_TIMEOUT_MS', 30_000, { min: 100, max: 600_000 }),
+      },
+      moderation: {
+        enabled: read.boolean('MODERATION_ENABLED', true),
+        threshold: read.number('MODERATION_THRESHOLD', 0.7, { min: 0.01, max: 1 }),
+      },
+      worker: {
+        inProcess: read.boolean('WORKER_IN_PROCESS', true),
+        concurrency: read.integer('WORKER_CONCURRENCY', Math.max(1, Math.min(4, availableParallelism())), { min: 1, max: 64 }),
+      },
     };
   });
 }
@@ -109,6 +157,16 @@ function parseTrustProxy(read: EnvReader): AppConfig['trustProxy'] {
   if (/^(true|yes|on)$/i.test(raw)) return true;
   if (/^[1-9]\d{0,2}$/.test(raw)) return Number(raw);
   const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (list.every((s) => /^[0-9a-f.:/]+$/i.test(s))) return Object.freeze(list);
+  if (list.length > 0 && list.every(isAddressOrRange)) return Object.freeze(list);
   throw read.fail('TRUST_PROXY', 'must be false, true, a hop count, or a comma-separated list of addresses/CIDRs');
+}
+
+/** An IP address, optionally with a CIDR prefix length (or an IPv4 netmask), as proxy-addr accepts it. */
+function isAddressOrRange(entry: string): boolean {
+  const [address = '', range, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  if (range === undefined) return true;
+  if (version === 4 && isIPv4(range)) return true;
+  return /^\d{1,3}$/.test(range) && Number(range) <= (version === 4 ? 32 : 128);
 }

@@ -15,6 +15,10 @@ export interface EnvReader {
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T;
   list(name: string, fallback: readonly string[]): readonly string[];
   optionalSecret(name: string, minLength: number): string | undefined;
+  optionalString(name: string): string | undefined;
+  optionalInteger(name: string, range: { min: number; max: number }): number | undefined;
+  number(name: string, fallback: number, range: { min: number; max: number }): number;
+  boolean(name: string, fallback: boolean): boolean;
   fail(name: string, problem: string): ConfigError;
 }
 
@@ -51,6 +55,25 @@ export function parseEnv<T extends object>(env: Readonly<Record<string, string |
       if (raw === undefined) return undefined;
       if (raw.length < minLength) throw new ConfigError(name, `must be at least ${minLength} characters long`);
       return raw;
+    },
+    optionalString: (name) => get(name),
+    optionalInteger(name, range) {
+      return get(name) === undefined ? undefined : reader.integer(name, 0, range);
+    },
+    number(name, fallback, { min, max }) {
+      const raw = get(name);
+      if (raw === undefined) return fallback;
+      const value = Number(raw.trim());
+      if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !Number.isFinite(value)) throw new ConfigError(name, `must be a number, got ${JSON.stringify(raw)}`);
+      if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+      return value;
+    },
+    boolean(name, fallback) {
+      const raw = get(name)?.trim().toLowerCase();
+      if (raw === undefined) return fallback;
+      if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+      if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+      throw new ConfigError(name, `must be true or false, got ${JSON.stringify(raw)}`);
     },
     fail: (name, problem) => new ConfigError(name, problem),
   };

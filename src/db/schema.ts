@@ -28,12 +28,63 @@ export interface LoginThrottleTable {
   locked_until: number;
 }
 
+export type PhotoStatus = 'queued' | 'scanning' | 'processing' | 'ready' | 'pending_scan' | 'held' | 'rejected' | 'failed';
+
 export interface PhotosTable {
   id: string;
   owner_id: string;
-  status: string;
+  status: PhotoStatus;
+  /** Why the photo is held, rejected or failed: a message safe to show its owner. */
+  status_detail: string;
   title: string;
+  /** The uploaded file's name, sanitised; shown, never used as a path. */
+  original_name: string;
+  /** Format of the stored (re-encoded) original: jpeg, png or webp. */
+  format: string;
+  mime: string;
+  width: number;
+  height: number;
+  bytes: number;
+  /** Hex SHA-256 of the stored original; also the ETag of its media. */
+  content_hash: string;
+  /** Base64 ThumbHash shown while thumbnails load. */
+  placeholder: string;
+  alt_text: string;
+  caption: string;
+  /** W3C traceparent of the upload request, so background steps join its trace. */
+  trace_parent: string;
   created_at: number;
+  updated_at: number;
+}
+
+export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  photo_id: string | null;
+  payload: string;
+  status: JobStatus;
+  attempts: number;
+  max_attempts: number;
+  run_at: number;
+  /** While running: when the lease ends and another worker may take the job over. */
+  locked_until: number;
+  last_error: string;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  name: string;
+  /** SHA-256 (hex) of the token; the token itself is shown once at creation and never stored. */
+  token_hash: string;
+  /** The token's first characters, to tell tokens apart in lists. */
+  prefix: string;
+  created_at: number;
+  last_used_at: number | null;
 }
 
 export interface Database {
@@ -41,4 +92,6 @@ export interface Database {
   sessions: SessionsTable;
   login_throttle: LoginThrottleTable;
   photos: PhotosTable;
+  jobs: JobsTable;
+  api_tokens: ApiTokensTable;
 }

@@ -6,6 +6,7 @@ export const ERROR_CATALOG = {
   bad_request: { status: 400, title: 'Bad request', message: 'The request could not be understood.' },
   validation_failed: { status: 400, title: 'Invalid input', message: 'Some of the input is not valid.' },
   unauthenticated: { status: 401, title: 'Authentication required', message: 'Sign in to continue.' },
+  invalid_token: { status: 401, title: 'Invalid token', message: 'The API token is malformed, unknown or revoked.' },
   csrf_failed: {
     status: 403,
     title: 'Request refused',

@@ -3,6 +3,7 @@ import { h } from 'preact';
 import { ErrorPage } from '../views/pages/error-page.js';
 import { sendPage, viewContextFor, wantsJson } from '../web/pages.js';
 import { AppError, codeForStatus, ERROR_CATALOG, type ErrorCode } from './catalog.js';
+import { describeValidationErrors } from './validation-detail.js';
 
 interface Answer {
   readonly code: ErrorCode;
@@ -33,6 +34,8 @@ function toAnswer(error: FastifyError | Error): Answer {
   if (error instanceof AppError) {
     return { code: error.code, status: error.status, detail: error.detail, retryAfterSeconds: error.retryAfterSeconds, allow: error.allow };
   }
+  const { validation, validationContext } = error as FastifyError;
+  if (validation) return { code: 'validation_failed', status: 400, detail: describeValidationErrors(validation, validationContext) };
   const status = (error as FastifyError).statusCode;
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const code = codeForStatus(status);

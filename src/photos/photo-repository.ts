@@ -1,31 +1,97 @@
 import type { Db } from '../db/database.js';
+import type { JobsTable, PhotosTable, PhotoStatus } from '../db/schema.js';
 
-export interface PhotoListItem {
-  readonly id: string;
-  readonly title: string;
-  readonly status: string;
-  readonly createdAt: number;
+export type PhotoRecord = PhotosTable;
+
+export interface ProcessedPhoto {
+  readonly status: Extract<PhotoStatus, 'ready' | 'held'>;
+  readonly statusDetail: string;
+  readonly format: string;
+  readonly mime: string;
+  readonly width: number;
+  readonly height: number;
+  readonly bytes: number;
+  readonly contentHash: string;
+  readonly placeholder: string;
 }
 
 /** All SQL about photos. */
 export function createPhotoRepository(db: Db) {
   return {
+    /** Inserts the photo and its processing job in one transaction: both or neither. */
+    async insertWithJob(photo: PhotoRecord, job: JobsTable): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx.insertInto('photos').values(photo).execute();
+        await trx.insertInto('jobs').values(job).execute();
+      });
+    },
+
     /** The owner's photos, newest first (index photos_owner_created). */
-    async listForOwner(ownerId: string, limit: number, offset: number): Promise<PhotoListItem[]> {
-      const rows = await db
+    async listForOwner(ownerId: string, limit: number, offset: number): Promise<PhotoRecord[]> {
+      return db
         .selectFrom('photos')
-        .select(['id', 'title', 'status', 'created_at'])
+        .selectAll()
         .where('owner_id', '=', ownerId)
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .limit(limit)
         .offset(offset)
         .execute();
-      return rows.map((r) => ({ id: r.id, title: r.title, status: r.status, createdAt: r.created_at }));
     },
+
     async countForOwner(ownerId: string): Promise<number> {
       const row = await db.selectFrom('photos').select((eb) => eb.fn.countAll<number>().as('n')).where('owner_id', '=', ownerId).executeTakeFirstOrThrow();
       return Number(row.n);
+    },
+
+    /** One photo, only if `ownerId` owns it: ownership is part of the query, not a later check. */
+    async findOwned(ownerId: string, id: string): Promise<PhotoRecord | undefined> {
+      return db.selectFrom('photos').selectAll().where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
+    },
+
+    async findById(id: string): Promise<PhotoRecord | undefined> {
+      return db.selectFrom('photos').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    async setStatus(id: string, status: PhotoStatus, detail: string, now: number): Promise<void> {
+      await db.updateTable('photos').set({ status, status_detail: detail, updated_at: now }).where('id', '=', id).execute();
+    },
+
+    /** The single write that makes a processed photo visible, after its files are durable. */
+    async markProcessed(id: string, processed: ProcessedPhoto, now: number): Promise<void> {
+      await db
+        .updateTable('photos')
+        .set({
+          status: processed.status,
+          status_detail: processed.statusDetail,
+          format: processed.format,
+          mime: processed.mime,
+          width: processed.width,
+          height: processed.height,
+          bytes: processed.bytes,
+          content_hash: processed.contentHash,
+          placeholder: processed.placeholder,
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .execute();
+    },
+
+    async updateText(ownerId: string, id: string, fields: { title?: string; alt_text?: string; caption?: string }, now: number): Promise<boolean> {
+      const result = await db.updateTable('photos').set({ ...fields, updated_at: now }).where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
+      return Number(result.numUpdatedRows) === 1;
+    },
+
+    async deleteOwned(ownerId: string, id: string): Promise<boolean> {
+      const result = await db.deleteFrom('photos').where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
+    },
+
+    /** Which of `ids` still have a photo row (for the orphan sweeper). */
+    async existingIds(ids: readonly string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await db.selectFrom('photos').select('id').where('id', 'in', [...ids]).execute();
+      return new Set(rows.map((r) => r.id));
     },
   };
 }

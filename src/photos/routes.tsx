@@ -1,21 +1,141 @@
-import type { FastifyInstance } from 'fastify';
+import { rm } from 'node:fs/promises';
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { requireUser } from '../accounts/routes.js';
 import { AppError } from '../errors/catalog.js';
 import { GalleryPage } from '../views/pages/gallery-page.js';
-import { readQueryParam } from '../web/forms.js';
-import { sendPage, viewContextFor } from '../web/pages.js';
-import type { PhotoRepository } from './photo-repository.js';
+import { PhotoPage, type PhotoView } from '../views/pages/photo-page.js';
+import { UploadPage } from '../views/pages/upload-page.js';
+import { readForm, readQueryParam } from '../web/forms.js';
+import { sendPage, viewContextFor, wantsJson } from '../web/pages.js';
+import { parsePhotoId } from './photo-id.js';
+import type { PhotoRecord } from './photo-repository.js';
+import { PENDING_STATUSES, type PhotoService } from './photo-service.js';
+import { PhotoRejectedError } from './pipeline/rejection.js';
+import { validateUpload } from './pipeline/validate.js';
+import { serveMedia } from './serve-media.js';
+import { receiveUpload } from './upload/receive-upload.js';
+
+export interface PhotoRoutesDeps {
+  readonly service: PhotoService;
+  readonly stagingDir: string;
+  readonly maxBytes: number;
+  readonly maxPixels: number;
+  /** The W3C traceparent of the current request, so background steps join its trace. */
+  readonly traceParentOf?: (request: FastifyRequest) => string;
+}
 
 const PAGE_SIZE = 48;
 const MAX_PAGE = 100_000;
+const TEXT_LIMITS = { title: 200, alt_text: 500, caption: 1000 } as const;
 
-export async function photoRoutes(app: FastifyInstance, deps: { photos: PhotoRepository }): Promise<void> {
+export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): Promise<void> {
+  // Multipart parsing exists only in this context, and only routes marked multipartUpload read it.
+  await app.register(fastifyMultipart, { limits: { fileSize: deps.maxBytes, files: 1, fields: 4, parts: 6 } });
+  const maxMegabytes = Math.round((deps.maxBytes / (1024 * 1024)) * 10) / 10;
+
   app.get('/photos/', async (request, reply) => {
     const user = requireUser(request);
     const page = parsePage(readQueryParam(request.query, 'page'));
-    const rows = await deps.photos.listForOwner(user.id, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
+    const rows = await deps.service.list(user.id, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
     return sendPage(reply, <GalleryPage context={viewContextFor(request, reply)} photos={rows.slice(0, PAGE_SIZE)} page={page} hasNext={rows.length > PAGE_SIZE} />);
   });
+
+  app.get('/photos/upload/', async (request, reply) =>
+    sendPage(reply, <UploadPage context={viewContextFor(request, reply)} maxMegabytes={maxMegabytes} errors={[]} />),
+  );
+
+  app.post('/photos/upload/', { config: { multipartUpload: true } }, async (request, reply) => {
+    const user = requireUser(request);
+    try {
+      const staged = await receiveUpload(request, { stagingDir: deps.stagingDir, maxBytes: deps.maxBytes });
+      try {
+        // The cheap checks (type from the bytes, header dimensions) answer at once; the job repeats them.
+        await validateUpload(staged.path, { maxPixels: deps.maxPixels, maxBytes: deps.maxBytes });
+      } catch (error) {
+        await rm(staged.path, { force: true });
+        throw error;
+      }
+      const photo = await deps.service.acceptUpload(user.id, staged, deps.traceParentOf?.(request) ?? '');
+      request.log.info({ event: 'upload_accepted', photo_id: photo.id, bytes: staged.bytes }, 'upload accepted');
+      if (wantsJson(request)) {
+        return reply.code(202).send({ id: photo.id, status: photo.status, status_url: `/photos/${photo.id}/status/`, page_url: `/photos/${photo.id}/` });
+      }
+      return reply.redirect(`/photos/${photo.id}/`, 303);
+    } catch (error) {
+      if (!(error instanceof PhotoRejectedError) || wantsJson(request)) throw error;
+      request.log.info({ event: 'upload_rejected', reason: error.reason }, 'upload rejected');
+      return sendPage(reply, <UploadPage context={viewContextFor(request, reply)} maxMegabytes={maxMegabytes} errors={[error.userMessage]} />, error.status);
+    }
+  });
+
+  app.get('/photos/:id/', async (request, reply) => {
+    const photo = await ownedPhoto(request, deps.service);
+    const pending = PENDING_STATUSES.has(photo.status);
+    return sendPage(reply, <PhotoPage context={viewContextFor(request, reply)} photo={toView(photo)} pending={pending} />);
+  });
+
+  app.get('/photos/:id/status/', async (request, reply) => {
+    const photo = await ownedPhoto(request, deps.service);
+    return reply.send({ id: photo.id, status: photo.status, detail: photo.status_detail, final: !PENDING_STATUSES.has(photo.status) });
+  });
+
+  app.get('/photos/:id/media/:variant', { config: { neverCache: false } }, async (request, reply) => {
+    const photo = await ownedPhoto(request, deps.service);
+    return serveMedia(request, reply, deps.service, photo, (request.params as Record<string, unknown>)['variant']);
+  });
+
+  app.post('/photos/:id/edit/', async (request, reply) => {
+    const user = requireUser(request);
+    const id = parsePhotoId((request.params as Record<string, unknown>)['id']);
+    const form = readForm(request.body, ['title', 'alt_text', 'caption'] as const);
+    const fields = {
+      title: clip(form.title, TEXT_LIMITS.title),
+      alt_text: clip(form.alt_text, TEXT_LIMITS.alt_text),
+      caption: clip(form.caption, TEXT_LIMITS.caption),
+    };
+    if (!(await deps.service.updateText(user.id, id, fields))) throw new AppError('not_found');
+    return reply.redirect(`/photos/${id}/`, 303);
+  });
+
+  app.post('/photos/:id/delete/', async (request, reply) => {
+    const user = requireUser(request);
+    const id = parsePhotoId((request.params as Record<string, unknown>)['id']);
+    if (!(await deps.service.delete(user.id, id))) throw new AppError('not_found');
+    request.log.info({ event: 'photo_deleted', photo_id: id }, 'photo deleted');
+    return reply.redirect('/photos/', 303);
+  });
+}
+
+/** The photo named in the URL if the signed-in user owns it; otherwise 404 (never 403: no probing). */
+async function ownedPhoto(request: FastifyRequest, service: PhotoService): Promise<PhotoRecord> {
+  const user = requireUser(request);
+  const id = parsePhotoId((request.params as Record<string, unknown>)['id']);
+  const photo = await service.getOwned(user.id, id);
+  if (!photo) throw new AppError('not_found');
+  return photo;
+}
+
+function toView(photo: PhotoRecord): PhotoView {
+  return {
+    id: photo.id,
+    title: photo.title,
+    status: photo.status,
+    statusDetail: photo.status_detail,
+    originalName: photo.original_name,
+    width: photo.width,
+    height: photo.height,
+    bytes: photo.bytes,
+    format: photo.format,
+    placeholder: photo.placeholder,
+    altText: photo.alt_text,
+    caption: photo.caption,
+    createdAt: photo.created_at,
+  };
+}
+
+function clip(value: string, max: number): string {
+  return [...value.normalize('NFC').replace(/[\u0000-\u001f\u007f]/g, ' ')].slice(0, max).join('').trim();
 }
 
 function parsePage(raw: string | null): number {
@@ -25,3 +145,4 @@ function parsePage(raw: string | null): number {
   if (page < 1 || page > MAX_PAGE) throw new AppError('bad_request', { detail: 'The page number is out of range.' });
   return page;
 }
+

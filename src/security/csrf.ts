@@ -8,6 +8,10 @@ const CSRF_COOKIE = 'pv_csrf';
 const ANONYMOUS = 'anonymous';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Checks a CSRF token read from a streamed multipart body; throws csrf_failed. */
+    verifyBodyCsrfToken(request: FastifyRequest, token: string | null): void;
+  }
   interface FastifyReply {
     /** A CSRF token for this client, bound to its session, for a form's hidden `_csrf` input. */
     csrfToken(): string;
@@ -15,6 +19,11 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by a route's own authentication (e.g. a Bearer API token) to waive the CSRF check. */
     csrfExempt: boolean;
+    /**
+     * A multipart request whose token travels in the body: the body is streamed, so the token is
+     * checked by verifyMultipartCsrf() on its first field before any file byte is read.
+     */
+    csrfPendingInBody: boolean;
   }
 }
 
@@ -55,14 +64,36 @@ export function registerCsrf(app: FastifyInstance, options: CsrfOptions): void {
     return tokens.create(secret, bindingFor(this.request));
   });
 
+  const needsCheck = (request: FastifyRequest) =>
+    !SAFE_METHODS.has(request.method) && !request.csrfExempt && request.routeOptions.config?.csrf !== false;
+  const refuse = (request: FastifyRequest, reason: string) => {
+    options.onReject?.(request, reason);
+    return new AppError('csrf_failed');
+  };
+
+  // The Origin check needs no body, so it runs before a single body byte is read.
+  app.addHook('onRequest', async (request) => {
+    if (!needsCheck(request)) return;
+    const reason = checkOrigin(request);
+    if (reason) throw refuse(request, reason);
+  });
   app.addHook('preHandler', async (request) => {
-    if (SAFE_METHODS.has(request.method) || request.csrfExempt) return;
-    if (request.routeOptions.config?.csrf === false) return;
-    const reason = checkOrigin(request) ?? checkToken(tokens, request);
-    if (reason) {
-      options.onReject?.(request, reason);
-      throw new AppError('csrf_failed');
+    if (!needsCheck(request)) return;
+    // Only routes that read their body through receiveUpload() (which verifies the token first)
+    // may defer; anywhere else a multipart body without the header token is refused here.
+    const multipart = /^multipart\/form-data/i.test(request.headers['content-type'] ?? '');
+    if (multipart && request.routeOptions.config?.multipartUpload === true && tokenFrom(request) === null) {
+      request.csrfPendingInBody = true;
+      return;
     }
+    const reason = checkToken(tokens, request, tokenFrom(request));
+    if (reason) throw refuse(request, reason);
+  });
+  app.decorateRequest('csrfPendingInBody', false);
+  app.decorate('verifyBodyCsrfToken', (request: FastifyRequest, token: string | null) => {
+    const reason = checkToken(tokens, request, token);
+    if (reason) throw refuse(request, reason);
+    request.csrfPendingInBody = false;
   });
 }
 
@@ -77,10 +108,9 @@ function bindingFor(request: FastifyRequest): string {
   return request.session?.idHash ?? ANONYMOUS;
 }
 
-function checkToken(tokens: CsrfTokens.TokensUserinfo, request: FastifyRequest): string | null {
+function checkToken(tokens: CsrfTokens.TokensUserinfo, request: FastifyRequest, token: string | null): string | null {
   const secret = readSecret(request);
   if (!secret) return 'missing or forged CSRF cookie';
-  const token = tokenFrom(request);
   if (!token) return 'missing CSRF token';
   return tokens.verify(secret, token, bindingFor(request)) ? null : 'invalid CSRF token';
 }

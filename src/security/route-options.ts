@@ -22,6 +22,8 @@ declare module 'fastify' {
     neverCache?: boolean;
     /** Set to false only on a route that proves it changes nothing (e.g. a search form posted with POST). */
     csrf?: boolean;
+    /** The route streams a multipart body through receiveUpload(), which checks its CSRF field. */
+    multipartUpload?: boolean;
   }
   interface FastifyRequest {
     user: AuthenticatedUser | null;

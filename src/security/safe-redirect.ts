@@ -17,7 +17,11 @@ export function safeNextPath(next: unknown, fallback: string = FALLBACK): string
     const base = new URL('http://photovault.invalid');
     const resolved = new URL(next, base);
     if (resolved.origin !== base.origin) return fallback;
-    return resolved.pathname + resolved.search + resolved.hash;
+    const path = resolved.pathname + resolved.search + resolved.hash;
+    // Dot segments can normalise into a scheme-relative "//host" ("/.//evil.com", "/a/..//evil.com",
+    // "/%2e//evil.com"), which a browser would follow to another origin.
+    if (path.startsWith('//') || path.startsWith('/\\')) return fallback;
+    return path;
   } catch {
     return fallback;
   }

@@ -6,9 +6,13 @@ export interface LayoutProps {
   readonly title: string;
   readonly context: ViewContext;
   readonly children: ComponentChildren;
+  /** Module scripts from /static/ (no inline script anywhere: strict CSP). */
+  readonly scripts?: readonly string[];
+  /** Seconds after which the page reloads itself (status pages without JavaScript). */
+  readonly refreshSeconds?: number;
 }
 
-export function Layout({ title, context, children }: LayoutProps) {
+export function Layout({ title, context, children, scripts = [], refreshSeconds }: LayoutProps) {
   return (
     <html lang="en">
       <head>
@@ -17,6 +21,10 @@ export function Layout({ title, context, children }: LayoutProps) {
         <meta name="referrer" content="same-origin" />
         <title>{`${title} · photovault`}</title>
         <link rel="stylesheet" href="/static/app.css" />
+        {refreshSeconds ? <meta http-equiv="refresh" content={String(refreshSeconds)} /> : null}
+        {scripts.map((src) => (
+          <script type="module" src={src} />
+        ))}
       </head>
       <body>
         <header class="site-header">

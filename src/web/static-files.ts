@@ -4,7 +4,10 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
 // public/ sits at the repository root, two levels above both src/web and dist/web.
-const PUBLIC_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../public');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PUBLIC_DIR = path.join(ROOT, 'public');
+// Browser modules served straight from their npm packages (pinned by the lockfile), not copied.
+const VENDOR_DIR = path.join(ROOT, 'node_modules', 'thumbhash');
 
 /** CSS, scripts and images of the pages: public, cacheable, no directory listing, no dotfiles. */
 export async function staticFiles(app: FastifyInstance): Promise<void> {
@@ -21,5 +24,15 @@ export async function staticFiles(app: FastifyInstance): Promise<void> {
     maxAge: '1h',
     cacheControl: true,
     serveDotFiles: false,
+  });
+  await app.register(fastifyStatic, {
+    root: VENDOR_DIR,
+    prefix: '/static/vendor/thumbhash/',
+    decorateReply: false,
+    index: false,
+    list: false,
+    dotfiles: 'deny',
+    maxAge: '1h',
+    allowedPath: (pathName) => pathName === '/thumbhash.js',
   });
 }

@@ -1,16 +1,25 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { loadConfig } from '../../src/config/config.js';
+import { loadConfig, type AppConfig } from '../../src/config/config.js';
+import { createDatabase, type Db } from '../../src/db/database.js';
 import { createTestDatabase, type Dialect, type TestDatabase } from './databases.js';
 
 export interface TestApp {
   readonly app: FastifyInstance;
   readonly database: TestDatabase;
+  readonly config: AppConfig;
+  /** A separate Kysely handle on the app's database, for arranging and inspecting rows directly. */
+  readonly db: Db;
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /** Runs after the app is built and before `ready()`, e.g. to register extra test-only routes. */
+  readonly beforeReady?: (app: FastifyInstance) => void | Promise<void>;
+}
+
 /** The real app on a fresh database of `dialect`, configured from env-style overrides. */
-export async function createTestApp(dialect: Dialect, env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(dialect: Dialect, env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase(dialect);
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -21,12 +30,20 @@ export async function createTestApp(dialect: Dialect, env: Record<string, string
     ...env,
   });
   const app = await buildApp(config, process.env.TEST_LOGS ? {} : { logger: false });
+  await options.beforeReady?.(app);
   await app.ready();
+  let db: Db | undefined;
   return {
     app,
     database,
+    config,
+    get db() {
+      db ??= createDatabase(config.database);
+      return db;
+    },
     async close() {
       await app.close();
+      await db?.destroy();
       await database.drop();
     },
   };

@@ -3,6 +3,8 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 /** An in-process HTTP client with a cookie jar, like one browser profile. */
 export class TestClient {
   readonly cookies = new Map<string, string>();
+  /** The client address the app sees (inject's default is 127.0.0.1); set it to keep per-address throttling apart. */
+  remoteAddress: string | undefined;
 
   constructor(
     readonly app: FastifyInstance,
@@ -12,6 +14,7 @@ export class TestClient {
   async request(options: InjectOptions & { url: string }): Promise<LightMyRequestResponse> {
     const cookieHeader = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const response = await this.app.inject({
+      ...(this.remoteAddress === undefined ? {} : { remoteAddress: this.remoteAddress }),
       ...options,
       headers: { ...this.defaultHeaders, ...(cookieHeader ? { cookie: cookieHeader } : {}), ...(options.headers ?? {}) },
     });

@@ -20,6 +20,9 @@ export interface StartedSession {
 export function createSessionService(repository: SessionRepository, config: SessionConfig, now: () => number = Date.now) {
   const idleMs = config.idleTimeoutSeconds * 1000;
   const absoluteMs = config.absoluteTimeoutSeconds * 1000;
+  // last_seen_at is written at most once a minute, but always well within the idle timeout:
+  // with a short idle timeout a once-a-minute touch would expire sessions that are in use.
+  const touchIntervalMs = Math.min(TOUCH_INTERVAL_MS, Math.floor(idleMs / 10));
 
   return {
     /** Starts a fresh session with a new random id (never reuses one: no session fixation). */
@@ -49,7 +52,7 @@ export function createSessionService(repository: SessionRepository, config: Sess
         await repository.delete(idHash);
         return null;
       }
-      if (at - found.session.last_seen_at >= TOUCH_INTERVAL_MS) await repository.touch(idHash, at);
+      if (at - found.session.last_seen_at >= touchIntervalMs) await repository.touch(idHash, at);
       return found;
     },
 

@@ -1,3 +1,4 @@
+import { ApiTokensSection, type ApiTokensSectionProps } from '../components/api-tokens-section.js';
 import { CsrfField } from '../components/csrf-field.js';
 import { Layout } from '../layout.js';
 import type { ViewContext } from '../view-context.js';
@@ -13,11 +14,12 @@ export interface AccountPageProps {
   readonly context: ViewContext;
   readonly email: string;
   readonly sessions: readonly AccountSessionView[];
+  readonly apiTokens: Omit<ApiTokensSectionProps, 'csrfToken'>;
 }
 
 const formatTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 
-export function AccountPage({ context, email, sessions }: AccountPageProps) {
+export function AccountPage({ context, email, sessions, apiTokens }: AccountPageProps) {
   return (
     <Layout title="Your account" context={context}>
       <section class="card">
@@ -57,6 +59,7 @@ export function AccountPage({ context, email, sessions }: AccountPageProps) {
           </button>
         </form>
       </section>
+      <ApiTokensSection csrfToken={context.csrfToken} {...apiTokens} />
     </Layout>
   );
 }

@@ -1,10 +1,16 @@
+import { PhotoPicture } from '../components/photo-picture.js';
 import { Layout } from '../layout.js';
 import type { ViewContext } from '../view-context.js';
+import { STATUS_TEXT } from './status-text.js';
 
 export interface GalleryPhoto {
   readonly id: string;
   readonly title: string;
   readonly status: string;
+  readonly alt_text: string;
+  readonly width: number;
+  readonly height: number;
+  readonly placeholder: string;
 }
 
 export interface GalleryPageProps {
@@ -16,15 +22,28 @@ export interface GalleryPageProps {
 
 export function GalleryPage({ context, photos, page, hasNext }: GalleryPageProps) {
   return (
-    <Layout title="Your photos" context={context}>
-      <h1>Your photos</h1>
+    <Layout title="Your photos" context={context} scripts={['/static/gallery.js']}>
+      <div class="page-head">
+        <h1>Your photos</h1>
+        <a class="button" href="/photos/upload/">
+          Upload a photo
+        </a>
+      </div>
       {photos.length === 0 ? (
         <p class="empty">You have no photos yet.</p>
       ) : (
         <ul class="gallery">
           {photos.map((p) => (
             <li>
-              <a href={`/photos/${p.id}/`}>{p.title || 'Untitled'}</a> <span class={`status status-${p.status}`}>{p.status}</span>
+              <a href={`/photos/${p.id}/`} class="tile">
+                {p.status === 'ready' || p.status === 'held' ? (
+                  <PhotoPicture id={p.id} size="thumb" alt={p.alt_text || p.title || 'Photo'} width={p.width} height={p.height} placeholder={p.placeholder} mediaBase={`/photos/${p.id}/media/`} />
+                ) : (
+                  <span class="tile-pending">{STATUS_TEXT[p.status] ?? p.status}</span>
+                )}
+                <span class="tile-title">{p.title || 'Untitled'}</span>
+                {p.status !== 'ready' ? <span class={`status status-${p.status}`}>{STATUS_TEXT[p.status] ?? p.status}</span> : null}
+              </a>
             </li>
           ))}
         </ul>

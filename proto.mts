@@ -1,0 +1,12 @@
+import sharp from 'sharp';
+import { fileTypeFromBuffer } from 'file-type';
+import { makeImage } from './test/support/images.js';
+const avif = await makeImage('avif');
+const s = avif.toString('latin1');
+console.log(s.slice(0, 40).replace(/[^\x20-\x7e]/g, '.'), 'av01 at', s.indexOf('av01'), 'av1C at', s.indexOf('av1C'));
+const heicBrand = Buffer.from(s.replace('ftypavif', 'ftypheic'), 'latin1');
+console.log(await fileTypeFromBuffer(heicBrand), await sharp(heicBrand).metadata().then(m => [m.format, m.compression], e => e.message));
+const mif1 = Buffer.from(s.replace('ftypavif', 'ftypmif1'), 'latin1');
+console.log(await fileTypeFromBuffer(mif1), await sharp(mif1).metadata().then(m => [m.format, m.compression], e => e.message));
+const hevc = Buffer.from(s.replace('ftypavif', 'ftypheic').replaceAll('av01', 'hvc1').replace('av1C', 'hvcC'), 'latin1');
+console.log(await fileTypeFromBuffer(hevc), await sharp(hevc).metadata().then(m => [m.format, m.compression, m.width], e => e.message), await sharp(hevc).raw().toBuffer().then(() => 'decoded', e => e.message));

@@ -1,0 +1,33 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors/catalog.js';
+import type { ApiTokensSectionProps } from '../views/components/api-tokens-section.js';
+import { AccountPage } from '../views/pages/account-page.js';
+import { sendPage, viewContextFor } from '../web/pages.js';
+import type { ApiTokenService } from './api-tokens/api-token-service.js';
+import type { SessionService } from './sessions/session-service.js';
+
+export interface AccountPageDeps {
+  readonly sessions: SessionService;
+  readonly apiTokens: ApiTokenService;
+}
+
+/** What a form post adds to the account page: a token shown once, or the create form's errors. */
+export type AccountPageExtras = Pick<ApiTokensSectionProps, 'created' | 'errors' | 'name'>;
+
+// Enough for any person's tokens; the JSON API pages through more.
+const LISTED_TOKENS = 200;
+
+/** Renders `/accounts/` for the signed-in user: sessions and API tokens. */
+export async function sendAccountPage(request: FastifyRequest, reply: FastifyReply, deps: AccountPageDeps, extras: AccountPageExtras = {}, status = 200) {
+  const user = request.user;
+  if (!user) throw new AppError('unauthenticated');
+  const [sessionRows, tokens] = await Promise.all([deps.sessions.list(user.id), deps.apiTokens.list(user.id, LISTED_TOKENS)]);
+  const sessions = sessionRows.map((s) => ({
+    current: s.id_hash === request.session?.idHash,
+    createdAt: s.created_at,
+    lastSeenAt: s.last_seen_at,
+    userAgent: s.user_agent,
+  }));
+  const page = <AccountPage context={viewContextFor(request, reply)} email={user.email} sessions={sessions} apiTokens={{ tokens, ...extras }} />;
+  return sendPage(reply, page, status);
+}

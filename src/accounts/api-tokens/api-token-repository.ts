@@ -1,0 +1,70 @@
+import type { Db } from '../../db/database.js';
+import type { ApiTokensTable } from '../../db/schema.js';
+import type { AuthenticatedUser } from '../../security/route-options.js';
+
+export type ApiTokenRow = Omit<ApiTokensTable, 'token_hash'>;
+
+export interface ApiTokenWithUser {
+  readonly token: ApiTokenRow;
+  readonly user: AuthenticatedUser;
+}
+
+const LISTED_COLUMNS = ['id', 'user_id', 'name', 'prefix', 'created_at', 'last_used_at'] as const;
+
+/** All SQL about API tokens. */
+export function createApiTokenRepository(db: Db) {
+  return {
+    async insert(row: ApiTokensTable): Promise<void> {
+      await db.insertInto('api_tokens').values(row).execute();
+    },
+    /** One indexed look-up (unique token_hash) joined to the token's user. */
+    async findByHashWithUser(tokenHash: string): Promise<ApiTokenWithUser | undefined> {
+      const row = await db
+        .selectFrom('api_tokens')
+        .innerJoin('users', 'users.id', 'api_tokens.user_id')
+        .select([
+          'api_tokens.id',
+          'api_tokens.user_id',
+          'api_tokens.name',
+          'api_tokens.prefix',
+          'api_tokens.created_at',
+          'api_tokens.last_used_at',
+          'users.username',
+          'users.email',
+        ])
+        .where('api_tokens.token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const { username, email, ...token } = row;
+      return { token, user: { id: token.user_id, username, email } };
+    },
+    /** The user's tokens, newest first (index api_tokens_user_created). */
+    async listForUser(userId: string, limit: number, offset: number): Promise<ApiTokenRow[]> {
+      return db
+        .selectFrom('api_tokens')
+        .select(LISTED_COLUMNS)
+        .where('user_id', '=', userId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .offset(offset)
+        .execute();
+    },
+    /** Deletes the token only when it belongs to `userId`; false when there was no such token. */
+    async deleteForUser(userId: string, id: string): Promise<boolean> {
+      const result = await db.deleteFrom('api_tokens').where('id', '=', id).where('user_id', '=', userId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+    /** Records a use, unless one was recorded since `notAfter` (a concurrent request already did). */
+    async touch(id: string, usedAt: number, notAfter: number): Promise<void> {
+      await db
+        .updateTable('api_tokens')
+        .set({ last_used_at: usedAt })
+        .where('id', '=', id)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<=', notAfter)]))
+        .execute();
+    },
+  };
+}
+
+export type ApiTokenRepository = ReturnType<typeof createApiTokenRepository>;

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
+import type { JobsTable } from '../db/schema.js';
+import { MediaNotFoundError, type MediaStorage, type StoredMedia } from '../media/storage/storage.js';
+import { mediaKey, type MediaVariant } from './media-variants.js';
+import type { PhotoRecord, PhotoRepository } from './photo-repository.js';
+import { deletePhotoFiles } from './pipeline/store-photo.js';
+import { PROCESS_PHOTO_JOB, stagedPathFor } from './processing/process-photo-job.js';
+import type { StagedUpload } from './upload/receive-upload.js';
+
+export interface PhotoServiceDeps {
+  readonly photos: PhotoRepository;
+  readonly storage: MediaStorage;
+  readonly stagingDir: string;
+  /** Wakes the in-process worker after an enqueue. */
+  readonly notifyWorker: () => void;
+  readonly now?: () => number;
+}
+
+/** Photo statuses whose media exist and may be served to the owner. */
+export const VIEWABLE_STATUSES: ReadonlySet<string> = new Set(['ready', 'held']);
+/** Statuses that will still change on their own. */
+export const PENDING_STATUSES: ReadonlySet<string> = new Set(['queued', 'scanning', 'processing', 'pending_scan']);
+
+const JOB_MAX_ATTEMPTS = 5;
+
+/** 128 random bits as 32 lowercase hex characters: unguessable, and a valid storage key prefix. */
+export function newPhotoId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export function createPhotoService(deps: PhotoServiceDeps) {
+  const now = deps.now ?? Date.now;
+
+  return {
+    /**
+     * Takes over a staged upload: moves it to the job's staging name, then inserts the photo row
+     * and its job in one transaction. A crash before the insert leaves only a staged file, which
+     * the sweeper removes; after it, the job finishes the work.
+     */
+    async acceptUpload(ownerId: string, staged: StagedUpload, traceParent = ''): Promise<PhotoRecord> {
+      const id = newPhotoId();
+      const at = now();
+      const stagedPath = stagedPathFor(deps.stagingDir, id);
+      await rename(staged.path, stagedPath);
+      const photo: PhotoRecord = {
+        id,
+        owner_id: ownerId,
+        status: 'queued',
+        status_detail: '',
+        title: staged.title,
+        original_name: staged.originalName,
+        format: '',
+        mime: '',
+        width: 0,
+        height: 0,
+        bytes: staged.bytes,
+        content_hash: '',
+        placeholder: '',
+        alt_text: '',
+        caption: '',
+        trace_parent: traceParent,
+        created_at: at,
+        updated_at: at,
+      };
+      const job: JobsTable = {
+        id: newPhotoId(),
+        kind: PROCESS_PHOTO_JOB,
+        photo_id: id,
+        payload: '{}',
+        status: 'queued',
+        attempts: 0,
+        max_attempts: JOB_MAX_ATTEMPTS,
+        run_at: at,
+        locked_until: 0,
+        last_error: '',
+        created_at: at,
+        updated_at: at,
+      };
+      try {
+        await deps.photos.insertWithJob(photo, job);
+      } catch (error) {
+        await rm(stagedPath, { force: true });
+        throw error;
+      }
+      deps.notifyWorker();
+      return photo;
+    },
+
+    list(ownerId: string, limit: number, offset: number) {
+      return deps.photos.listForOwner(ownerId, limit, offset);
+    },
+
+    count(ownerId: string) {
+      return deps.photos.countForOwner(ownerId);
+    },
+
+    /** The photo if `ownerId` owns it; anyone else gets undefined (a 404, never a 403). */
+    getOwned(ownerId: string, id: string) {
+      return deps.photos.findOwned(ownerId, id);
+    },
+
+    async updateText(ownerId: string, id: string, fields: { title?: string; alt_text?: string; caption?: string }) {
+      return deps.photos.updateText(ownerId, id, fields, now());
+    },
+
+    /** Deletes the row first (the photo disappears at once), then its files and staged upload. */
+    async delete(ownerId: string, id: string): Promise<boolean> {
+      const deleted = await deps.photos.deleteOwned(ownerId, id);
+      if (!deleted) return false;
+      await deletePhotoFiles(deps.storage, id);
+      await rm(stagedPathFor(deps.stagingDir, id), { force: true });
+      return true;
+    },
+
+    /** Opens one variant of a viewable photo, or null when it has no media (yet). */
+    async openMedia(photo: PhotoRecord, variant: MediaVariant): Promise<StoredMedia | null> {
+      if (!VIEWABLE_STATUSES.has(photo.status)) return null;
+      try {
+        return await deps.storage.get(mediaKey(photo.id, variant));
+      } catch (error) {
+        if (error instanceof MediaNotFoundError) return null;
+        throw error;
+      }
+    },
+  };
+}
+
+export type PhotoService = ReturnType<typeof createPhotoService>;

@@ -1,0 +1,25 @@
+import type { MediaStorage } from '../../media/storage/storage.js';
+import type { TransformedImage } from '../../media/images/transform.js';
+import { mediaKey, type MediaVariant } from '../media-variants.js';
+
+/**
+ * Writes every file of a processed photo. Each put is atomic (temporary name, fsync, rename), and
+ * the caller flips the database row only after this resolves, so no reader ever sees a half photo.
+ */
+export async function storePhoto(storage: MediaStorage, photoId: string, image: TransformedImage): Promise<void> {
+  const files: [MediaVariant, Buffer][] = [
+    ['original', image.original.data],
+    ['display.webp', image.display.webp.data],
+    ['display.jpg', image.display.jpeg.data],
+    ['thumb.webp', image.thumbnail.webp.data],
+    ['thumb.jpg', image.thumbnail.jpeg.data],
+  ];
+  for (const [variant, data] of files) await storage.put(mediaKey(photoId, variant), data);
+}
+
+/** Removes every file of a photo; missing files are fine. */
+export async function deletePhotoFiles(storage: MediaStorage, photoId: string): Promise<void> {
+  for (const variant of ['original', 'display.webp', 'display.jpg', 'thumb.webp', 'thumb.jpg'] as const) {
+    await storage.delete(mediaKey(photoId, variant));
+  }
+}

@@ -1,0 +1,120 @@
+import { rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import type { ImageModerator } from '../../media/moderation/moderator.js';
+import { ScannerUnavailableError, type MalwareScanner } from '../../media/scanner/scanner.js';
+import type { MediaStorage } from '../../media/storage/storage.js';
+import type { JobRecord } from '../../jobs/job-repository.js';
+import { RetryLaterError, type JobHandler } from '../../jobs/job-worker.js';
+import type { PhotoRepository } from '../photo-repository.js';
+import { moderatePhoto } from '../pipeline/moderate-photo.js';
+import { PhotoRejectedError } from '../pipeline/rejection.js';
+import { scanUpload } from '../pipeline/scan-upload.js';
+import { storePhoto } from '../pipeline/store-photo.js';
+import { transformUpload } from '../pipeline/transform-upload.js';
+import { validateUpload } from '../pipeline/validate.js';
+
+export const PROCESS_PHOTO_JOB = 'process_photo';
+
+export interface ProcessPhotoDeps {
+  readonly photos: PhotoRepository;
+  readonly storage: MediaStorage;
+  readonly scanner: MalwareScanner;
+  readonly moderator: ImageModerator | null;
+  readonly stagingDir: string;
+  readonly maxPixels: number;
+  readonly maxBytes: number;
+  readonly log: FastifyBaseLogger;
+  /** Called when a photo reaches a final state, e.g. to start the caption agent. */
+  readonly onFinished?: (photoId: string, status: string) => void;
+  readonly now?: () => number;
+}
+
+const SCANNER_RETRY_MS = 30_000;
+const PENDING_SCAN_DETAIL = 'Waiting for the malware scanner. The photo stays private until it has been scanned.';
+const FAILED_DETAIL = 'Processing failed. Delete this photo and upload it again.';
+
+/** Where an accepted upload waits for its job: `<staging>/<photo id>.upload`. */
+export function stagedPathFor(stagingDir: string, photoId: string): string {
+  return path.join(stagingDir, `${photoId}.upload`);
+}
+
+/**
+ * The upload pipeline as a durable job: validate → scan → transform → moderate → store.
+ * Moderation runs on the transform's thumbnail so the upload is decoded exactly once.
+ * A rejection is final; an unreachable scanner holds the photo as pending_scan and retries
+ * (fail closed); any other error is retried with backoff and, at the end, marks it failed.
+ */
+export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
+  const now = deps.now ?? Date.now;
+
+  return {
+    async run(job: JobRecord): Promise<void> {
+      const photoId = job.photo_id;
+      if (!photoId) return;
+      const photo = await deps.photos.findById(photoId);
+      if (!photo || photo.status === 'ready' || photo.status === 'held' || photo.status === 'rejected') return;
+      const staged = stagedPathFor(deps.stagingDir, photoId);
+      if (!(await exists(staged))) {
+        await deps.photos.setStatus(photoId, 'failed', FAILED_DETAIL, now());
+        return;
+      }
+      try {
+        const validated = await validateUpload(staged, { maxPixels: deps.maxPixels, maxBytes: deps.maxBytes });
+        await deps.photos.setStatus(photoId, 'scanning', '', now());
+        try {
+          await scanUpload(deps.scanner, staged);
+        } catch (error) {
+          if (!(error instanceof ScannerUnavailableError)) throw error;
+          await deps.photos.setStatus(photoId, 'pending_scan', PENDING_SCAN_DETAIL, now());
+          deps.log.warn({ event: 'scan_unavailable', photo_id: photoId }, 'malware scanner unreachable; photo held');
+          throw new RetryLaterError('malware scanner unavailable', SCANNER_RETRY_MS);
+        }
+        await deps.photos.setStatus(photoId, 'processing', '', now());
+        const image = await transformUpload(staged, { maxPixels: deps.maxPixels });
+        const verdict = await moderatePhoto(deps.moderator, image.thumbnail.jpeg.data);
+        if (verdict.held) deps.log.warn({ event: 'moderation_hold', photo_id: photoId }, 'photo held for review');
+        await storePhoto(deps.storage, photoId, image);
+        await deps.photos.markProcessed(
+          photoId,
+          {
+            status: verdict.held ? 'held' : 'ready',
+            statusDetail: verdict.detail,
+            format: image.original.format,
+            mime: image.original.mime,
+            width: image.width,
+            height: image.height,
+            bytes: image.original.data.length,
+            contentHash: image.contentHash,
+            placeholder: image.thumbhash,
+          },
+          now(),
+        );
+        deps.log.info({ event: 'photo_processed', photo_id: photoId, format: validated.format, held: verdict.held }, 'photo processed');
+        await rm(staged, { force: true });
+        deps.onFinished?.(photoId, verdict.held ? 'held' : 'ready');
+      } catch (error) {
+        if (!(error instanceof PhotoRejectedError)) throw error;
+        if (error.reason === 'malware') deps.log.warn({ event: 'malware_found', photo_id: photoId, detail: error.logDetail }, 'malware found in upload');
+        else deps.log.info({ event: 'upload_rejected', photo_id: photoId, reason: error.reason, detail: error.logDetail }, 'upload rejected');
+        await deps.photos.setStatus(photoId, 'rejected', error.userMessage, now());
+        await rm(staged, { force: true });
+        deps.onFinished?.(photoId, 'rejected');
+      }
+    },
+
+    async onGiveUp(job: JobRecord): Promise<void> {
+      if (!job.photo_id) return;
+      await deps.photos.setStatus(job.photo_id, 'failed', FAILED_DETAIL, now());
+      await rm(stagedPathFor(deps.stagingDir, job.photo_id), { force: true });
+    },
+  };
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    return (await stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,51 @@
+import { readdir, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
+import type { MediaStorage } from '../../media/storage/storage.js';
+import type { PhotoRepository } from '../photo-repository.js';
+
+const STAGED_PATTERN = /^([0-9a-f]{32})\.upload$/;
+const DEFAULT_GRACE_MS = 10 * 60_000;
+
+/**
+ * After a crash, removes what no photo row points at: staged uploads of photos that were never
+ * inserted (or were deleted), half-received `.part` files (both once older than a grace period),
+ * and media files of photos that no longer exist. Runs at start and then periodically.
+ */
+export async function sweepOrphans(photos: PhotoRepository, storage: MediaStorage, stagingDir: string, log: FastifyBaseLogger, now = Date.now(), graceMs = DEFAULT_GRACE_MS): Promise<number> {
+  let removed = 0;
+  const staged = await readdir(stagingDir).catch(() => [] as string[]);
+  const stagedIds = staged.map((name) => STAGED_PATTERN.exec(name)?.[1]).filter((id): id is string => id !== undefined);
+  const liveStaged = await photos.existingIds(stagedIds);
+  for (const name of staged) {
+    const file = path.join(stagingDir, name);
+    const id = STAGED_PATTERN.exec(name)?.[1];
+    if (id ? liveStaged.has(id) : !name.endsWith('.part')) continue;
+    // A young file may be an upload another process is receiving or accepting right now.
+    const age = now - (await stat(file).catch(() => ({ mtimeMs: now }))).mtimeMs;
+    if (age > graceMs) {
+      await rm(file, { force: true });
+      removed++;
+    }
+  }
+
+  const keysByPhoto = new Map<string, string[]>();
+  for await (const key of storage.listKeys()) {
+    const id = key.split('/', 1)[0] ?? '';
+    keysByPhoto.set(id, [...(keysByPhoto.get(id) ?? []), key]);
+  }
+  const ids = [...keysByPhoto.keys()];
+  for (let i = 0; i < ids.length; i += 500) {
+    const batch = ids.slice(i, i + 500);
+    const live = await photos.existingIds(batch);
+    for (const id of batch) {
+      if (live.has(id)) continue;
+      for (const key of keysByPhoto.get(id) ?? []) {
+        await storage.delete(key);
+        removed++;
+      }
+    }
+  }
+  if (removed > 0) log.info({ event: 'orphans_swept', removed }, 'removed orphaned upload files');
+  return removed;
+}

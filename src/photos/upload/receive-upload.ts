@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { MultipartFile, MultipartValue } from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import { AppError } from '../../errors/catalog.js';
+import { PhotoRejectedError } from '../pipeline/rejection.js';
+import { sanitizeFileName } from './sanitize-file-name.js';
+
+export interface StagedUpload {
+  /** Temporary file holding the received bytes, fsync'd. */
+  readonly path: string;
+  readonly bytes: number;
+  readonly originalName: string;
+  readonly title: string;
+}
+
+export interface ReceiveUploadOptions {
+  readonly stagingDir: string;
+  readonly maxBytes: number;
+  /** The multipart field that carries the image. */
+  readonly fileField?: string;
+}
+
+const TITLE_MAX = 200;
+
+/**
+ * Streams the one image of a multipart request to a temporary file, never holding it in memory,
+ * refusing it as soon as it passes the size limit (413). When the CSRF token travels in the body,
+ * it must come as the first field and is verified before a single file byte is read.
+ */
+export async function receiveUpload(request: FastifyRequest, options: ReceiveUploadOptions): Promise<StagedUpload> {
+  if (!request.isMultipart()) {
+    throw new AppError('unsupported_media_type', { detail: 'Send the photo as multipart/form-data in the field “image”.' });
+  }
+  const fileField = options.fileField ?? 'image';
+  await mkdir(options.stagingDir, { recursive: true, mode: 0o700 });
+  const target = path.join(options.stagingDir, `${randomBytes(16).toString('hex')}.part`);
+  let staged: { bytes: number; originalName: string } | undefined;
+  let title = '';
+  try {
+    for await (const part of request.parts({ limits: { fileSize: options.maxBytes, files: 1, fields: 4, fieldSize: 4096, parts: 6 } })) {
+      if (request.csrfPendingInBody) {
+        const token = part.type === 'field' && part.fieldname === '_csrf' ? fieldText(part) : null;
+        request.server.verifyBodyCsrfToken(request, token);
+      }
+      if (part.type === 'field') {
+        if (part.fieldname === 'title') title = [...fieldText(part).normalize('NFC')].slice(0, TITLE_MAX).join('').trim();
+        continue;
+      }
+      if (part.fieldname !== fileField || staged) {
+        part.file.resume();
+        throw new AppError('bad_request', { detail: `Send exactly one file, in the field “${fileField}”.` });
+      }
+      staged = await writePart(part, target, options.maxBytes);
+    }
+  } catch (error) {
+    await rm(target, { force: true });
+    throw translateMultipartError(error, options.maxBytes);
+  }
+  if (!staged) throw new AppError('bad_request', { detail: 'Choose a photo to upload.' });
+  if (staged.bytes === 0) {
+    await rm(target, { force: true });
+    throw new PhotoRejectedError('empty');
+  }
+  return { path: target, ...staged, title };
+}
+
+async function writePart(part: MultipartFile, target: string, maxBytes: number) {
+  let bytes = 0;
+  part.file.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+  });
+  await pipeline(part.file, createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+  if (part.file.truncated) throw tooLarge(maxBytes);
+  // Durable before the database row that points at it is written.
+  const handle = await open(target, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return { bytes, originalName: sanitizeFileName(part.filename) };
+}
+
+function fieldText(part: MultipartValue): string {
+  return typeof part.value === 'string' ? part.value : '';
+}
+
+function tooLarge(maxBytes: number): PhotoRejectedError {
+  const mb = Math.round((maxBytes / (1024 * 1024)) * 10) / 10;
+  return new PhotoRejectedError('too_large', { userMessage: `This file is larger than the ${mb} MB limit. Upload a smaller photo.` });
+}
+
+function translateMultipartError(error: unknown, maxBytes: number): unknown {
+  const code = (error as { code?: string }).code;
+  if (code === 'FST_REQ_FILE_TOO_LARGE') return tooLarge(maxBytes);
+  if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
+    return new AppError('bad_request', { detail: 'Send one photo per upload.' });
+  }
+  if (code === 'FST_PROTO_VIOLATION' || code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') {
+    return new AppError('bad_request', { detail: 'The upload is not a valid multipart/form-data body.' });
+  }
+  const status = (error as { statusCode?: number }).statusCode;
+  if (!(error instanceof AppError) && typeof status === 'number' && status >= 400 && status < 500) {
+    return new AppError('bad_request', { detail: 'The upload could not be read.' });
+  }
+  return error;
+}

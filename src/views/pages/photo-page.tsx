@@ -1,0 +1,94 @@
+import type { ComponentChildren } from 'preact';
+import { CsrfField } from '../components/csrf-field.js';
+import { PhotoPicture } from '../components/photo-picture.js';
+import { Layout } from '../layout.js';
+import type { ViewContext } from '../view-context.js';
+import { STATUS_PROGRESS, STATUS_TEXT } from './status-text.js';
+
+export interface PhotoView {
+  readonly id: string;
+  readonly title: string;
+  readonly status: string;
+  readonly statusDetail: string;
+  readonly originalName: string;
+  readonly width: number;
+  readonly height: number;
+  readonly bytes: number;
+  readonly format: string;
+  readonly placeholder: string;
+  readonly altText: string;
+  readonly caption: string;
+  readonly createdAt: number;
+}
+
+export interface PhotoPageProps {
+  readonly context: ViewContext;
+  readonly photo: PhotoView;
+  readonly pending: boolean;
+  /** Extra sections (share links) drawn under the photo. */
+  readonly children?: ComponentChildren;
+}
+
+export function PhotoPage({ context, photo, pending, children }: PhotoPageProps) {
+  const viewable = photo.status === 'ready' || photo.status === 'held';
+  return (
+    <Layout title={photo.title || 'Photo'} context={context} scripts={['/static/gallery.js']} refreshSeconds={pending ? 2 : undefined}>
+      <p>
+        <a href="/photos/">← All photos</a>
+      </p>
+      <h1>{photo.title || 'Untitled'}</h1>
+      <p class={`status status-${photo.status}`} id="photo-status" data-status={photo.status}>
+        Status: {STATUS_TEXT[photo.status] ?? photo.status}
+      </p>
+      {pending ? <progress max={100} value={STATUS_PROGRESS[photo.status] ?? 0} aria-labelledby="photo-status" /> : null}
+      {photo.statusDetail ? <p class="notice">{photo.statusDetail}</p> : null}
+      {viewable ? (
+        <figure class="photo">
+          <PhotoPicture id={photo.id} size="display" alt={photo.altText || photo.title || 'Photo'} width={photo.width} height={photo.height} placeholder={photo.placeholder} mediaBase={`/photos/${photo.id}/media/`} />
+          {photo.caption ? <figcaption>{photo.caption}</figcaption> : null}
+        </figure>
+      ) : null}
+      {viewable ? (
+        <dl class="facts">
+          <dt>Size</dt>
+          <dd>
+            {photo.width} × {photo.height} pixels, {Math.round(photo.bytes / 1024)} KB ({photo.format.toUpperCase()})
+          </dd>
+          {photo.originalName ? (
+            <>
+              <dt>Uploaded file</dt>
+              <dd>{photo.originalName}</dd>
+            </>
+          ) : null}
+          <dt>Original</dt>
+          <dd>
+            <a href={`/photos/${photo.id}/media/original`}>Download</a>
+          </dd>
+        </dl>
+      ) : null}
+      <section class="card">
+        <h2>Details</h2>
+        <form method="post" action={`/photos/${photo.id}/edit/`}>
+          <CsrfField token={context.csrfToken} />
+          <label for="id_title">Title</label>
+          <input id="id_title" name="title" type="text" maxlength={200} value={photo.title} />
+          <label for="id_alt">Alt text</label>
+          <input id="id_alt" name="alt_text" type="text" maxlength={500} value={photo.altText} />
+          <label for="id_caption">Caption</label>
+          <input id="id_caption" name="caption" type="text" maxlength={1000} value={photo.caption} />
+          <button type="submit">Save</button>
+        </form>
+      </section>
+      {children}
+      <section class="card danger-zone">
+        <h2>Delete</h2>
+        <form method="post" action={`/photos/${photo.id}/delete/`}>
+          <CsrfField token={context.csrfToken} />
+          <button type="submit" class="danger">
+            Delete this photo
+          </button>
+        </form>
+      </section>
+    </Layout>
+  );
+}

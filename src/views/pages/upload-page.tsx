@@ -1,0 +1,39 @@
+import { CsrfField } from '../components/csrf-field.js';
+import { FieldErrors } from '../components/field-errors.js';
+import { Layout } from '../layout.js';
+import type { ViewContext } from '../view-context.js';
+
+export interface UploadPageProps {
+  readonly context: ViewContext;
+  readonly maxMegabytes: number;
+  readonly errors: readonly string[];
+}
+
+export function UploadPage({ context, maxMegabytes, errors }: UploadPageProps) {
+  return (
+    <Layout title="Upload a photo" context={context} scripts={['/static/upload.js']}>
+      <section class="card narrow">
+        <h1>Upload a photo</h1>
+        <FieldErrors id="upload-errors" errors={errors} />
+        <form method="post" action="/photos/upload/" enctype="multipart/form-data" id="upload-form" data-max-bytes={String(maxMegabytes * 1024 * 1024)}>
+          {/* The CSRF field comes first: the server checks it before reading the file. */}
+          <CsrfField token={context.csrfToken} />
+          <label for="id_image">Photo</label>
+          <input id="id_image" name="image" type="file" required accept="image/jpeg,image/png,image/webp,image/gif,image/avif,image/heif" aria-describedby="image-help" />
+          <p class="help" id="image-help">
+            JPEG, PNG, WebP, GIF (first frame) or AVIF, up to {maxMegabytes} MB. Location and camera metadata are removed.
+          </p>
+          <label for="id_title">Title (optional)</label>
+          <input id="id_title" name="title" type="text" maxlength={200} />
+          <button type="submit">Upload</button>
+        </form>
+        <div id="upload-progress" class="progress" hidden>
+          <p id="upload-progress-label" aria-live="polite">
+            Uploading…
+          </p>
+          <progress id="upload-progress-bar" max={100} value={0} />
+        </div>
+      </section>
+    </Layout>
+  );
+}

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+import { thumbHashToRGBA } from 'thumbhash';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { transformImage } from '../../../src/media/images/transform.js';
+import { makeAnimatedGif, makeImage, makeJpegWithMetadata, makePhotoJpeg, makeTempDir, writeFixture } from '../../support/images.js';
+
+const OPTIONS = { maxPixels: 40_000_000 };
+
+let dir: string;
+let remove: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ dir, remove } = await makeTempDir());
+});
+afterAll(async () => remove());
+
+describe('transformImage', () => {
+  it('makes a re-encoded original, display and thumbnail renditions, a ThumbHash and a content hash', async () => {
+    const file = await writeFixture(dir, 'photo.jpg', await makePhotoJpeg(3000, 2000));
+    const result = await transformImage(file, OPTIONS);
+
+    expect(result).toMatchObject({ width: 3000, height: 2000 });
+    expect(result.original).toMatchObject({ format: 'jpeg', mime: 'image/jpeg', width: 3000, height: 2000 });
+    expect(result.display.webp).toMatchObject({ format: 'webp', mime: 'image/webp', width: 1440, height: 960 });
+    expect(result.display.jpeg).toMatchObject({ format: 'jpeg', width: 1440, height: 960 });
+    expect(result.thumbnail.webp).toMatchObject({ format: 'webp', width: 256, height: 171 });
+    expect(result.thumbnail.jpeg).toMatchObject({ format: 'jpeg', width: 256, height: 171 });
+    expect(result.contentHash).toBe(createHash('sha256').update(result.original.data).digest('hex'));
+
+    // The outputs are what they claim to be.
+    expect((await sharp(result.original.data).metadata()).format).toBe('jpeg');
+    expect((await sharp(result.display.webp.data).metadata()).format).toBe('webp');
+
+    const placeholder = thumbHashToRGBA(Buffer.from(result.thumbhash, 'base64'));
+    expect(placeholder.w).toBeGreaterThan(0);
+    expect(Buffer.from(result.thumbhash, 'base64').length).toBeLessThan(40);
+  });
+
+  it('never enlarges a small image', async () => {
+    const file = await writeFixture(dir, 'small.png', await makeImage('png', { width: 120, height: 90 }));
+    const result = await transformImage(file, OPTIONS);
+    expect(result.display.webp).toMatchObject({ width: 120, height: 90 });
+    expect(result.thumbnail.webp).toMatchObject({ width: 120, height: 90 });
+  });
+
+  it('honours custom rendition sizes', async () => {
+    const file = await writeFixture(dir, 'sizes.png', await makeImage('png', { width: 400, height: 200 }));
+    const result = await transformImage(file, { maxPixels: 1_000_000, displaySize: 300, thumbnailSize: 100 });
+    expect(result.display.jpeg).toMatchObject({ width: 300, height: 150 });
+    expect(result.thumbnail.jpeg).toMatchObject({ width: 100, height: 50 });
+  });
+
+  it('turns the picture upright from its EXIF orientation', async () => {
+    const file = await writeFixture(dir, 'oriented.jpg', await makeJpegWithMetadata(6));
+    const result = await transformImage(file, OPTIONS);
+    expect(result).toMatchObject({ width: 40, height: 80 });
+    expect((await sharp(result.original.data).metadata()).orientation).toBeUndefined();
+  });
+
+  it.each([
+    ['jpeg', 'jpeg'],
+    ['png', 'png'],
+    ['webp', 'webp'],
+    ['gif', 'png'],
+    ['avif', 'jpeg'],
+  ] as const)('re-encodes a %s original as %s', async (input, output) => {
+    const file = await writeFixture(dir, `family.${input}`, await makeImage(input));
+    const { original } = await transformImage(file, OPTIONS);
+    expect(original.format).toBe(output);
+    expect((await sharp(original.data).metadata()).format).toBe(output);
+  });
+
+  it('keeps transparency in PNG and WebP, and puts JPEG fallbacks on white', async () => {
+    const file = await writeFixture(dir, 'alpha.png', await makeImage('png', { width: 64, height: 48, alpha: true }));
+    const result = await transformImage(file, OPTIONS);
+    expect((await sharp(result.original.data).metadata()).hasAlpha).toBe(true);
+    expect((await sharp(result.display.webp.data).metadata()).hasAlpha).toBe(true);
+
+    const { data, info } = await sharp(result.display.jpeg.data).raw().toBuffer({ resolveWithObject: true });
+    expect(info.channels).toBe(3);
+    const rightEdge = (10 * info.width + info.width - 1) * 3; // a fully transparent pixel in the source
+    expect([...data.subarray(rightEdge, rightEdge + 3)].every((value) => value > 240)).toBe(true);
+  });
+
+  it('keeps only the first frame of an animation', async () => {
+    const file = await writeFixture(dir, 'anim.gif', await makeAnimatedGif(4));
+    const result = await transformImage(file, OPTIONS);
+    const metadata = await sharp(result.original.data).metadata();
+    expect(metadata.pages ?? 1).toBe(1);
+    expect(result).toMatchObject({ width: 40, height: 30 });
+  });
+
+  it('gives the same content hash for the same upload', async () => {
+    const file = await writeFixture(dir, 'same.webp', await makeImage('webp'));
+    const [first, second] = await Promise.all([transformImage(file, OPTIONS), transformImage(file, OPTIONS)]);
+    expect(first.contentHash).toBe(second.contentHash);
+  });
+});
