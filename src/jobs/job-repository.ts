@@ -59,6 +59,10 @@ export function createJobRepository(db: Db) {
       return Number(result.numUpdatedRows);
     },
 
+    async makeAllDue(now: number): Promise<void> {
+      await db.updateTable('jobs').set({ run_at: now }).where('status', '=', 'queued').where('run_at', '>', now).execute();
+    },
+
     async hasDue(now: number): Promise<boolean> {
       const row = await db.selectFrom('jobs').select('id').where('status', 'in', ['queued', 'running']).where('run_at', '<=', now).limit(1).executeTakeFirst();
       return row !== undefined;

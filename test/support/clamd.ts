@@ -29,7 +29,7 @@ export interface RunningClamd {
  * Starts a private clamd in the foreground with a signature database written here (no freshclam,
  * no network), listening on a unix socket and a free 127.0.0.1 port; resolves once it answers PONG.
  */
-export async function startClamd(): Promise<RunningClamd> {
+export async function startClamd(options: { port?: number } = {}): Promise<RunningClamd> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'pv-clamd-'));
   const databaseDir = path.join(dir, 'db');
   await mkdir(databaseDir);
@@ -42,7 +42,7 @@ export async function startClamd(): Promise<RunningClamd> {
 
   const socketPath = path.join(dir, 'clamd.sock');
   const host = '127.0.0.1';
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const config = [
     'Foreground yes',
     `LocalSocket ${socketPath}`,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isFormatDecodable } from '../../../src/photos/pipeline/accepted-formats.js';
 import { PhotoRejectedError, type RejectionReason } from '../../../src/photos/pipeline/rejection.js';
 import { validateUpload } from '../../../src/photos/pipeline/validate.js';
 import {
@@ -6,6 +7,7 @@ import {
   EICAR,
   HTML_PAGE,
   makeAnimatedGif,
+  makeHeicBrandedImage,
   makeImage,
   makeJpegHtmlPolyglot,
   makeJpegWithMetadata,
@@ -92,6 +94,11 @@ describe('validateUpload: hostile and unusable files', () => {
   it('refuses image formats outside the allow-list (TIFF)', async () => {
     const error = await expectRejected('scan.jpg', await makeImage('tiff'), 'unsupported_type');
     expect(error.userMessage).toMatch(/^TIFF images are not accepted/);
+  });
+
+  it.skipIf(isFormatDecodable('heif'))('refuses HEIC when this sharp build has no HEVC decoder, saying so', async () => {
+    const error = await expectRejected('IMG_0001.HEIC', await makeHeicBrandedImage(), 'unsupported_type');
+    expect(error.userMessage).toBe('HEIC photos are not accepted. Upload a JPEG, PNG, WebP, GIF or AVIF image.');
   });
 
   it('never echoes the file contents in its message', async () => {

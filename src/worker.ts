@@ -1,0 +1,38 @@
+import { buildApp } from './app.js';
+import { loadConfig } from './config/config.js';
+import { ConfigError } from './config/env-parsers.js';
+
+/**
+ * A worker process: the same app and configuration, processing background jobs without serving
+ * HTTP. Run several (`npm run worker`) next to web processes started with WORKER_IN_PROCESS=false;
+ * they share the database's job table, claiming jobs optimistically.
+ */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig({ ...process.env, WORKER_IN_PROCESS: 'true' });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const app = await buildApp(config);
+  await app.ready();
+  app.log.info({ concurrency: config.worker.concurrency }, 'worker started');
+  const stop = (signal: string) => {
+    app.log.info({ signal }, 'worker stopping');
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`photovault worker failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
