@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /** Table types for Kysely. Times are epoch milliseconds stored as integers (bigint in PostgreSQL). */
 export interface UsersTable {
   id: string;
@@ -35,26 +37,26 @@ export interface PhotosTable {
   owner_id: string;
   status: PhotoStatus;
   /** Why the photo is held, rejected or failed: a message safe to show its owner. */
-  status_detail: string;
+  status_detail: Generated<string>;
   title: string;
   /** The uploaded file's name, sanitised; shown, never used as a path. */
-  original_name: string;
+  original_name: Generated<string>;
   /** Format of the stored (re-encoded) original: jpeg, png or webp. */
-  format: string;
-  mime: string;
-  width: number;
-  height: number;
-  bytes: number;
+  format: Generated<string>;
+  mime: Generated<string>;
+  width: Generated<number>;
+  height: Generated<number>;
+  bytes: Generated<number>;
   /** Hex SHA-256 of the stored original; also the ETag of its media. */
-  content_hash: string;
+  content_hash: Generated<string>;
   /** Base64 ThumbHash shown while thumbnails load. */
-  placeholder: string;
-  alt_text: string;
-  caption: string;
+  placeholder: Generated<string>;
+  alt_text: Generated<string>;
+  caption: Generated<string>;
   /** W3C traceparent of the upload request, so background steps join its trace. */
-  trace_parent: string;
+  trace_parent: Generated<string>;
   created_at: number;
-  updated_at: number;
+  updated_at: Generated<number>;
 }
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';
@@ -87,6 +89,21 @@ export interface ApiTokensTable {
   last_used_at: number | null;
 }
 
+export interface ShareLinksTable {
+  id: string;
+  photo_id: string;
+  owner_id: string;
+  /** SHA-256 (hex) of the link's token; the token itself is shown once at creation and never stored. */
+  token_hash: string;
+  /** argon2id PHC string of the link's password; '' when the link has none. */
+  password_hash: string;
+  expires_at: number;
+  /** When the owner revoked the link; 0 while it is active. */
+  revoked_at: number;
+  created_at: number;
+  views: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -94,4 +111,5 @@ export interface Database {
   photos: PhotosTable;
   jobs: JobsTable;
   api_tokens: ApiTokensTable;
+  share_links: ShareLinksTable;
 }

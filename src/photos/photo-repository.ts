@@ -1,7 +1,8 @@
 import type { Db } from '../db/database.js';
+import type { Selectable } from 'kysely';
 import type { JobsTable, PhotosTable, PhotoStatus } from '../db/schema.js';
 
-export type PhotoRecord = PhotosTable;
+export type PhotoRecord = Selectable<PhotosTable>;
 
 export interface ProcessedPhoto {
   readonly status: Extract<PhotoStatus, 'ready' | 'held'>;
