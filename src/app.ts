@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import sharp from 'sharp';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -32,10 +33,15 @@ import { createProcessPhotoJob, PROCESS_PHOTO_JOB } from './photos/processing/pr
 import { sweepOrphans } from './photos/processing/sweep-orphans.js';
 import { photoRoutes } from './photos/routes.js';
 import { registerCsrf } from './security/csrf.js';
-import { registerSecurityHeaders } from './security/headers.js';
+import { applyFallbackSecurityHeaders, registerSecurityHeaders } from './security/headers.js';
 import { registerLoginRequired } from './security/login-required.js';
-import { registerNeverCache } from './security/never-cache.js';
+import { applyNeverCache, registerNeverCache } from './security/never-cache.js';
+import { serializeRequestForLog } from './security/request-log-serializer.js';
 import './security/route-options.js';
+import { createShareRepository } from './shares/share-repository.js';
+import { renderShareSection } from './shares/share-section.js';
+import { createShareService } from './shares/share-service.js';
+import { shareRoutes } from './shares/routes.js';
 import { healthRoutes } from './web/health-routes.js';
 import { landingRoutes } from './web/landing-routes.js';
 import { staticFiles } from './web/static-files.js';
@@ -64,6 +70,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
       level: config.logLevel,
       // No secrets in logs: cookies, credentials and tokens are redacted.
       redact: { paths: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+      serializers: { req: serializeRequestForLog },
     },
     // Request ids are ours, never the client's, so logs cannot be forged through them.
     genReqId: () => randomUUID(),
@@ -76,6 +83,9 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     // Malformed URLs (bad percent-encoding, bad UTF-8) are answered by the same error mapper.
     frameworkErrors: (error, request, reply) => {
       request.log.info({ errCode: error.code }, 'malformed request');
+      // No hook runs for these: the security and never-cache headers are set here instead.
+      applyFallbackSecurityHeaders(request, reply);
+      applyNeverCache(reply);
       sendError(request, reply, { code: 'bad_request', status: 400, detail: 'The address is malformed.' });
     },
   });
@@ -93,6 +103,8 @@ declare module 'fastify' {
 
 /** Storage, scanner, moderation model, the photo service and the job worker that processes uploads. */
 async function createMedia(app: FastifyInstance, config: AppConfig, db: Db) {
+  // libvips' operation cache would keep staged uploads open after they are deleted.
+  sharp.cache(false);
   const storage = await LocalStorage.open(path.join(config.dataDir, 'media'));
   const stagingDir = path.join(config.dataDir, 'uploads');
   await mkdir(stagingDir, { recursive: true, mode: 0o700 });
@@ -100,6 +112,7 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db) {
     clamavHost: config.scanner.clamavHost,
     clamavPort: config.scanner.clamavPort,
     clamavSocket: config.scanner.clamavSocket,
+    clamavMaxStreamBytes: config.scanner.maxStreamBytes,
     timeoutMs: config.scanner.timeoutMs,
   });
   const moderator = config.moderation.enabled ? new NsfwModerator({ threshold: config.moderation.threshold }) : null;
@@ -128,11 +141,13 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   const sessions = createSessionService(createSessionRepository(db), config.session);
   const throttle = createLoginThrottle(createThrottleRepository(db), config.throttle);
   const apiTokens = createApiTokenService(createApiTokenRepository(db));
+  const hasher = createPasswordHasher(config.argon2);
+  const shares = createShareService({ shares: createShareRepository(db), hasher, throttle });
   const accounts = createAccountService({
     users,
     sessions,
     throttle,
-    hasher: createPasswordHasher(config.argon2),
+    hasher,
   });
 
   await app.register(fastifyCookie, { secret: secretKey, hook: 'onRequest' });
@@ -163,7 +178,9 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     stagingDir: media.stagingDir,
     maxBytes: config.upload.maxBytes,
     maxPixels: config.upload.maxPixels,
+    renderPhotoSections: (_request, reply, photo) => renderShareSection(shares, reply, photo),
   });
+  await app.register(shareRoutes, { photos: media.service, shares });
   await app.register(apiRoutes, { apiTokens });
 
   const sweep = () => sweepOrphans(media.photos, media.storage, media.stagingDir, app.log);

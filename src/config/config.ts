@@ -42,6 +42,8 @@ export interface ScannerConfig {
   readonly clamavHost: string | undefined;
   readonly clamavPort: number | undefined;
   readonly clamavSocket: string | undefined;
+  /** clamd's StreamMaxLength: larger files are refused before sending (Debian's default is 25M). */
+  readonly maxStreamBytes: number | undefined;
   readonly timeoutMs: number;
 }
 
@@ -121,6 +123,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         clamavHost: read.optionalString('CLAMAV_HOST'),
         clamavPort: read.optionalInteger('CLAMAV_PORT', { min: 1, max: 65535 }),
         clamavSocket: read.optionalString('CLAMAV_SOCKET'),
+        maxStreamBytes: read.optionalInteger('CLAMAV_MAX_STREAM_BYTES', { min: 1024, max: 4 * 1024 * 1024 * 1024 }),
         timeoutMs: read.integer('CLAMAV_TIMEOUT_MS', 30_000, { min: 100, max: 600_000 }),
       },
       moderation: {

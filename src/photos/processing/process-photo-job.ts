@@ -2,7 +2,7 @@ import { rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ImageModerator } from '../../media/moderation/moderator.js';
-import { ScannerUnavailableError, type MalwareScanner } from '../../media/scanner/scanner.js';
+import { ScanFailedError, ScannerUnavailableError, type MalwareScanner } from '../../media/scanner/scanner.js';
 import type { MediaStorage } from '../../media/storage/storage.js';
 import type { JobRecord } from '../../jobs/job-repository.js';
 import { RetryLaterError, type JobHandler } from '../../jobs/job-worker.js';
@@ -65,6 +65,11 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
         try {
           await scanUpload(deps.scanner, staged);
         } catch (error) {
+          // clamd answered but cannot scan this file (e.g. over its stream limit): retrying will not
+          // help, and an unscanned file is never published (fail closed).
+          if (error instanceof ScanFailedError) {
+            throw new PhotoRejectedError('malware', { userMessage: 'This file could not be scanned for malware, so it was refused.', logDetail: error.message, cause: error });
+          }
           if (!(error instanceof ScannerUnavailableError)) throw error;
           await deps.photos.setStatus(photoId, 'pending_scan', PENDING_SCAN_DETAIL, now());
           deps.log.warn({ event: 'scan_unavailable', photo_id: photoId }, 'malware scanner unreachable; photo held');
