@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STRONG_PASSWORD } from '../support/client.js';
+import { smallJpeg } from '../support/photos.js';
 import { startListeningApp, type ListeningApp } from '../support/server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -62,6 +63,44 @@ describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('in a real browser (Ch
     expect(violations).toEqual([]);
     await context.close();
   });
+
+  for (const javaScriptEnabled of [true, false]) {
+    it(`uploads a photo and follows it to ready (${javaScriptEnabled ? 'with' : 'without'} JavaScript)`, async () => {
+      const context = await browser.newContext({ javaScriptEnabled });
+      const page = await context.newPage();
+      const violations: string[] = [];
+      page.on('console', (message) => {
+        if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+      });
+      const username = `uploader_${javaScriptEnabled ? 'js' : 'nojs'}`;
+      await page.goto(`${server.origin}/accounts/signup/`);
+      await page.fill('#id_username', username);
+      await page.fill('#id_email', `${username}@example.com`);
+      await page.fill('#id_password1', STRONG_PASSWORD);
+      await page.fill('#id_password2', STRONG_PASSWORD);
+      await page.click('button[type=submit]:text("Sign up")');
+      await page.waitForURL(/\/accounts\/login\//);
+      await page.fill('#id_username', username);
+      await page.fill('#id_password', STRONG_PASSWORD);
+      await page.click('button[type=submit]:text("Log in")');
+      await page.waitForURL(/\/photos\/$/);
+
+      await page.goto(`${server.origin}/photos/upload/`);
+      await page.setInputFiles('#id_image', { name: 'beach.jpg', mimeType: 'image/jpeg', buffer: await smallJpeg(900, 600, '#4a90c0') });
+      await page.fill('#id_title', 'Beach');
+      await page.click('button[type=submit]:text("Upload")');
+      await page.waitForURL(/\/photos\/[0-9a-f]{32}\/$/, { timeout: 30_000 });
+      // Without JavaScript the page refreshes itself every 2 s until processing ends.
+      await expect.poll(() => page.getAttribute('#photo-status', 'data-status'), { timeout: 30_000 }).toBe('ready');
+      const loaded = await page.waitForFunction(() => {
+        const img = document.querySelector('figure.photo img') as HTMLImageElement | null;
+        return img !== null && img.complete && img.naturalWidth > 0;
+      });
+      expect(await loaded.jsonValue()).toBe(true);
+      expect(violations).toEqual([]);
+      await context.close();
+    }, 60_000);
+  }
 
   it('cannot be framed (clickjacking)', async () => {
     const page = await browser.newPage();
