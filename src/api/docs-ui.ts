@@ -11,14 +11,15 @@ export const DOCS_PREFIX = '/api/docs';
  * CSP exception is needed at all (test/api/docs-page.test.ts checks this in Chromium).
  */
 export async function docsUi(app: FastifyInstance): Promise<void> {
-  // This encapsulated context says, for the docs' own routes only, that they are public.
+  // This encapsulated context says, for the docs' own routes only, that they are public, and that
+  // its static files (the same for everyone) may be cached despite the /api/ never-cache prefix.
   app.addHook('onRoute', (route) => {
-    route.config = { ...(route.config ?? {}), public: true };
+    const isStatic = route.url.startsWith(`${DOCS_PREFIX}/static/`);
+    route.config = { ...(route.config ?? {}), public: true, ...(isStatic ? { neverCache: false } : {}) };
   });
   await app.register(fastifySwaggerUi, {
     routePrefix: DOCS_PREFIX,
-    uiConfig: { layout: 'BaseLayout', deepLinking: true, queryConfigEnabled: false },
-    logo: null,
+    uiConfig: { layout: 'BaseLayout', deepLinking: true },
     theme: { title: 'photovault API' },
   });
 }

@@ -10,10 +10,7 @@ export const ProblemSchema = Type.Object(
     title: Type.String({ description: 'Short summary of the problem type.' }),
     status: Type.Integer({ minimum: 400, maximum: 599, description: 'The HTTP status code.' }),
     detail: Type.String({ description: 'What went wrong with this request, safe to show to a person.' }),
-    code: Type.Union(
-      (Object.keys(ERROR_CATALOG) as ErrorCode[]).map((code) => Type.Literal(code)),
-      { description: 'Stable machine-readable error code from the error catalog.' },
-    ),
+    code: Type.Enum(Object.keys(ERROR_CATALOG) as ErrorCode[], { description: 'Stable machine-readable error code from the error catalog.' }),
     request_id: Type.String({ description: 'The request id, also in the server logs and the X-Request-Id header.' }),
   },
   { $id: 'Problem', title: 'Problem', additionalProperties: false },
