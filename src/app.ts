@@ -31,6 +31,7 @@ import { createPhotoRepository } from './photos/photo-repository.js';
 import { createPhotoService } from './photos/photo-service.js';
 import { createProcessPhotoJob, PROCESS_PHOTO_JOB } from './photos/processing/process-photo-job.js';
 import { sweepOrphans } from './photos/processing/sweep-orphans.js';
+import { photoApiRoutes } from './photos/api/photo-api-routes.js';
 import { photoRoutes } from './photos/routes.js';
 import { registerCsrf } from './security/csrf.js';
 import { applyFallbackSecurityHeaders, registerSecurityHeaders } from './security/headers.js';
@@ -42,6 +43,7 @@ import { createShareRepository } from './shares/share-repository.js';
 import { renderShareSection } from './shares/share-section.js';
 import { createShareService } from './shares/share-service.js';
 import { shareRoutes } from './shares/routes.js';
+import { parseUrlEncoded, registerQueryStringCheck } from './web/forms.js';
 import { healthRoutes } from './web/health-routes.js';
 import { landingRoutes } from './web/landing-routes.js';
 import { staticFiles } from './web/static-files.js';
@@ -151,8 +153,9 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   });
 
   await app.register(fastifyCookie, { secret: secretKey, hook: 'onRequest' });
-  await app.register(fastifyFormbody, { bodyLimit: FORM_BODY_LIMIT });
+  await app.register(fastifyFormbody, { bodyLimit: FORM_BODY_LIMIT, parser: (body) => parseUrlEncoded(body) });
   await registerSecurityHeaders(app);
+  registerQueryStringCheck(app);
   registerSessionLoading(app, sessions);
   registerBearerAuthentication(app, apiTokens, { onReject: (request) => request.log.warn({ event: 'api_token_rejected' }, 'API token refused') });
   registerLoginRequired(app);
@@ -181,7 +184,12 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     renderPhotoSections: (_request, reply, photo) => renderShareSection(shares, reply, photo),
   });
   await app.register(shareRoutes, { photos: media.service, shares });
-  await app.register(apiRoutes, { apiTokens });
+  await app.register(apiRoutes, {
+    apiTokens,
+    features: [
+      photoApiRoutes({ service: media.service, stagingDir: media.stagingDir, maxBytes: config.upload.maxBytes, maxPixels: config.upload.maxPixels }),
+    ],
+  });
 
   const sweep = () => sweepOrphans(media.photos, media.storage, media.stagingDir, app.log);
   await sweep();

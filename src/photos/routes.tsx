@@ -1,6 +1,6 @@
-import { rm } from 'node:fs/promises';
 import fastifyMultipart from '@fastify/multipart';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ComponentChildren } from 'preact';
 import { requireUser } from '../accounts/routes.js';
 import { AppError } from '../errors/catalog.js';
 import { GalleryPage } from '../views/pages/gallery-page.js';
@@ -12,9 +12,9 @@ import { parsePhotoId } from './photo-id.js';
 import type { PhotoRecord } from './photo-repository.js';
 import { PENDING_STATUSES, type PhotoService } from './photo-service.js';
 import { PhotoRejectedError } from './pipeline/rejection.js';
-import { validateUpload } from './pipeline/validate.js';
 import { serveMedia } from './serve-media.js';
-import { receiveUpload } from './upload/receive-upload.js';
+import { acceptUpload } from './upload/accept-upload.js';
+import { cleanPhotoText } from './photo-text.js';
 
 export interface PhotoRoutesDeps {
   readonly service: PhotoService;
@@ -23,11 +23,12 @@ export interface PhotoRoutesDeps {
   readonly maxPixels: number;
   /** The W3C traceparent of the current request, so background steps join its trace. */
   readonly traceParentOf?: (request: FastifyRequest) => string;
+  /** Extra sections drawn under the owner's photo (share links), so photos need not know shares. */
+  readonly renderPhotoSections?: (request: FastifyRequest, reply: FastifyReply, photo: PhotoRecord) => Promise<ComponentChildren>;
 }
 
 const PAGE_SIZE = 48;
 const MAX_PAGE = 100_000;
-const TEXT_LIMITS = { title: 200, alt_text: 500, caption: 1000 } as const;
 
 export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): Promise<void> {
   // Multipart parsing exists only in this context, and only routes marked multipartUpload read it.
@@ -48,16 +49,7 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
   app.post('/photos/upload/', { config: { multipartUpload: true } }, async (request, reply) => {
     const user = requireUser(request);
     try {
-      const staged = await receiveUpload(request, { stagingDir: deps.stagingDir, maxBytes: deps.maxBytes });
-      try {
-        // The cheap checks (type from the bytes, header dimensions) answer at once; the job repeats them.
-        await validateUpload(staged.path, { maxPixels: deps.maxPixels, maxBytes: deps.maxBytes });
-      } catch (error) {
-        await rm(staged.path, { force: true });
-        throw error;
-      }
-      const photo = await deps.service.acceptUpload(user.id, staged, deps.traceParentOf?.(request) ?? '');
-      request.log.info({ event: 'upload_accepted', photo_id: photo.id, bytes: staged.bytes }, 'upload accepted');
+      const photo = await acceptUpload(request, user.id, { ...deps, traceParent: deps.traceParentOf?.(request) ?? '' });
       if (wantsJson(request)) {
         return reply.code(202).send({ id: photo.id, status: photo.status, status_url: `/photos/${photo.id}/status/`, page_url: `/photos/${photo.id}/` });
       }
@@ -72,7 +64,13 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
   app.get('/photos/:id/', async (request, reply) => {
     const photo = await ownedPhoto(request, deps.service);
     const pending = PENDING_STATUSES.has(photo.status);
-    return sendPage(reply, <PhotoPage context={viewContextFor(request, reply)} photo={toView(photo)} pending={pending} />);
+    const sections = await deps.renderPhotoSections?.(request, reply, photo);
+    return sendPage(
+      reply,
+      <PhotoPage context={viewContextFor(request, reply)} photo={toView(photo)} pending={pending}>
+        {sections}
+      </PhotoPage>,
+    );
   });
 
   app.get('/photos/:id/status/', async (request, reply) => {
@@ -90,9 +88,9 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
     const id = parsePhotoId((request.params as Record<string, unknown>)['id']);
     const form = readForm(request.body, ['title', 'alt_text', 'caption'] as const);
     const fields = {
-      title: clip(form.title, TEXT_LIMITS.title),
-      alt_text: clip(form.alt_text, TEXT_LIMITS.alt_text),
-      caption: clip(form.caption, TEXT_LIMITS.caption),
+      title: cleanPhotoText(form.title, 'title'),
+      alt_text: cleanPhotoText(form.alt_text, 'alt_text'),
+      caption: cleanPhotoText(form.caption, 'caption'),
     };
     if (!(await deps.service.updateText(user.id, id, fields))) throw new AppError('not_found');
     return reply.redirect(`/photos/${id}/`, 303);
@@ -116,7 +114,7 @@ async function ownedPhoto(request: FastifyRequest, service: PhotoService): Promi
   return photo;
 }
 
-function toView(photo: PhotoRecord): PhotoView {
+export function toView(photo: PhotoRecord): PhotoView {
   return {
     id: photo.id,
     title: photo.title,
@@ -132,10 +130,6 @@ function toView(photo: PhotoRecord): PhotoView {
     caption: photo.caption,
     createdAt: photo.created_at,
   };
-}
-
-function clip(value: string, max: number): string {
-  return [...value.normalize('NFC').replace(/[\u0000-\u001f\u007f]/g, ' ')].slice(0, max).join('').trim();
 }
 
 function parsePage(raw: string | null): number {

@@ -1,0 +1,179 @@
+import fastifyMultipart from '@fastify/multipart';
+import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { requireUser } from '../../accounts/routes.js';
+import { COMMON_PROBLEMS, PageQuery, Paginated, pageOf, pageWindow, problemResponses, READ_SECURITY, WRITE_SECURITY, type ApiPlugin } from '../../api/index.js';
+import { AppError } from '../../errors/catalog.js';
+import type { PhotoRecord } from '../photo-repository.js';
+import type { PhotoService } from '../photo-service.js';
+import { cleanPhotoText } from '../photo-text.js';
+import { serveMedia } from '../serve-media.js';
+import { acceptUpload } from '../upload/accept-upload.js';
+import { AcceptedUpload, MediaParams, PhotoIdParams, PhotoPatch, PhotoSchema, PhotoStatusSchema, toPhotoJson, toStatusJson, UploadBody } from './photo-schemas.js';
+
+export interface PhotoApiDeps {
+  readonly service: PhotoService;
+  readonly stagingDir: string;
+  readonly maxBytes: number;
+  readonly maxPixels: number;
+  readonly traceParentOf?: (request: FastifyRequest) => string;
+}
+
+const TAGS = ['photos'];
+
+/** The photos JSON API: list, upload, get, status, edit, delete and media; owner-only throughout. */
+export function photoApiRoutes(deps: PhotoApiDeps): ApiPlugin {
+  return async (app) => {
+    await app.register(fastifyMultipart, { limits: { fileSize: deps.maxBytes, files: 1, fields: 4, parts: 6 } });
+
+    const owned = async (request: FastifyRequest, id: string): Promise<PhotoRecord> => {
+      const photo = await deps.service.getOwned(requireUser(request).id, id);
+      if (!photo) throw new AppError('not_found');
+      return photo;
+    };
+
+    app.get(
+      '/api/v1/photos',
+      {
+        schema: {
+          operationId: 'listPhotos',
+          summary: 'Your photos, newest first',
+          tags: TAGS,
+          security: READ_SECURITY,
+          querystring: PageQuery,
+          response: { 200: Paginated(PhotoSchema, 'A page of your photos.'), ...problemResponses(400, ...COMMON_PROBLEMS) },
+        },
+      },
+      async (request) => {
+        const window = pageWindow(request.query);
+        const rows = await deps.service.list(requireUser(request).id, window.limit, window.offset);
+        return pageOf(rows.map(toPhotoJson), window);
+      },
+    );
+
+    app.post(
+      '/api/v1/photos',
+      {
+        config: { multipartUpload: true },
+        schema: {
+          operationId: 'uploadPhoto',
+          summary: 'Upload a photo',
+          description: 'Streams the file; the type is decided from its bytes. Processing (scan, moderation, re-encoding) runs in the background: poll the status URL.',
+          tags: TAGS,
+          security: WRITE_SECURITY,
+          consumes: ['multipart/form-data'],
+          body: UploadBody,
+          response: { 202: AcceptedUpload, ...problemResponses(400, 401, 403, 413, 415, 429) },
+        },
+        // The body is streamed by the handler, so only its documentation comes from the schema.
+        validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : TypeBoxValidatorCompiler(route)),
+      },
+      async (request, reply) => {
+        const user = requireUser(request);
+        const photo = await acceptUpload(request, user.id, { ...deps, traceParent: deps.traceParentOf?.(request) ?? '' });
+        return reply
+          .code(202)
+          .header('location', `/api/v1/photos/${photo.id}`)
+          .send({ id: photo.id, status: photo.status, status_url: `/api/v1/photos/${photo.id}/status`, photo_url: `/api/v1/photos/${photo.id}` });
+      },
+    );
+
+    app.get(
+      '/api/v1/photos/:id',
+      {
+        schema: {
+          operationId: 'getPhoto',
+          summary: 'One of your photos',
+          tags: TAGS,
+          security: READ_SECURITY,
+          params: PhotoIdParams,
+          response: { 200: PhotoSchema, ...problemResponses(400, 404, ...COMMON_PROBLEMS) },
+        },
+      },
+      async (request) => toPhotoJson(await owned(request, request.params.id)),
+    );
+
+    app.get(
+      '/api/v1/photos/:id/status',
+      {
+        schema: {
+          operationId: 'getPhotoStatus',
+          summary: 'Processing status of one of your photos',
+          tags: TAGS,
+          security: READ_SECURITY,
+          params: PhotoIdParams,
+          response: { 200: PhotoStatusSchema, ...problemResponses(400, 404, ...COMMON_PROBLEMS) },
+        },
+      },
+      async (request) => toStatusJson(await owned(request, request.params.id)),
+    );
+
+    app.patch(
+      '/api/v1/photos/:id',
+      {
+        schema: {
+          operationId: 'updatePhoto',
+          summary: 'Edit the title, alt text or caption',
+          tags: TAGS,
+          security: WRITE_SECURITY,
+          params: PhotoIdParams,
+          body: PhotoPatch,
+          response: { 200: PhotoSchema, ...problemResponses(400, 403, 404, 415, ...COMMON_PROBLEMS) },
+        },
+      },
+      async (request) => {
+        const user = requireUser(request);
+        const fields: { title?: string; alt_text?: string; caption?: string } = {};
+        for (const key of ['title', 'alt_text', 'caption'] as const) {
+          const value = request.body[key];
+          if (value !== undefined) fields[key] = cleanPhotoText(value, key);
+        }
+        if (!(await deps.service.updateText(user.id, request.params.id, fields))) throw new AppError('not_found');
+        return toPhotoJson(await owned(request, request.params.id));
+      },
+    );
+
+    app.delete(
+      '/api/v1/photos/:id',
+      {
+        schema: {
+          operationId: 'deletePhoto',
+          summary: 'Delete one of your photos and its files',
+          tags: TAGS,
+          security: WRITE_SECURITY,
+          params: PhotoIdParams,
+          response: { 204: Type.Null({ description: 'Deleted.' }), ...problemResponses(400, 403, 404, ...COMMON_PROBLEMS) },
+        },
+      },
+      async (request, reply) => {
+        if (!(await deps.service.delete(requireUser(request).id, request.params.id))) throw new AppError('not_found');
+        request.log.info({ event: 'photo_deleted', photo_id: request.params.id }, 'photo deleted');
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/api/v1/photos/:id/media/:variant',
+      {
+        config: { neverCache: false },
+        schema: {
+          operationId: 'getPhotoMedia',
+          summary: 'A stored file of one of your photos',
+          tags: TAGS,
+          security: READ_SECURITY,
+          params: MediaParams,
+          response: {
+            200: {
+              description: 'The image (only raster types written by photovault).',
+              content: Object.fromEntries(['image/jpeg', 'image/png', 'image/webp'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
+            },
+            304: { description: 'Not modified (ETag matched).', type: 'null' },
+            ...problemResponses(400, 404, ...COMMON_PROBLEMS),
+          },
+        },
+      },
+      async (request, reply) => serveMedia(request, reply, deps.service, await owned(request, request.params.id), request.params.variant),
+    );
+  };
+}

@@ -1,0 +1,128 @@
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { TestClient } from '../support/client.js';
+import { DIALECTS } from '../support/databases.js';
+import { multipartBody } from '../support/multipart.js';
+import { smallJpeg } from '../support/photos.js';
+import { SVG_WITH_SCRIPT } from '../support/images.js';
+
+describe.each(DIALECTS)('photos JSON API (%s)', (dialect) => {
+  let t: TestApp;
+  let alice: TestClient;
+  let bearer: string;
+  let document: { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>; components: { schemas: Record<string, object> } };
+
+  const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, options: { token?: string; payload?: unknown; headers?: Record<string, string> } = {}) =>
+    t.app.inject({ method, url, headers: { authorization: `Bearer ${options.token ?? bearer}`, ...(options.headers ?? {}) }, ...(options.payload === undefined ? {} : { payload: options.payload as string }) });
+
+  const upload = async (file: Buffer, token = bearer) => {
+    const body = multipartBody([{ name: 'title', value: 'From the API' }, { name: 'image', value: file, filename: 'a.jpg', contentType: 'image/jpeg' }]);
+    return api('POST', '/api/v1/photos', { token, payload: body.payload, headers: { 'content-type': body.contentType } });
+  };
+
+  /** The response conforms to the operation's documented schema (what a fuzzer checks too). */
+  function expectConforms(path: string, method: string, status: number, body: unknown, contentType = 'application/json') {
+    const operation = document.paths[path]?.[method];
+    const schema = operation?.responses[String(status)]?.content?.[contentType]?.schema;
+    expect(schema, `${method} ${path} ${status} documented`).toBeDefined();
+    const ajv = new Ajv2020({ strict: false });
+    addFormats(ajv);
+    for (const [name, s] of Object.entries(document.components.schemas)) ajv.addSchema(s, `#/components/schemas/${name}`);
+    const validate = ajv.compile({ ...(schema as object), components: document.components });
+    expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+  }
+
+  beforeAll(async () => {
+    t = await createTestApp(dialect, { MODERATION_ENABLED: 'false' });
+    alice = new TestClient(t.app);
+    await alice.signupAndLogin('alice_api');
+    const csrf = (await alice.get('/api/v1/csrf-token')).json() as { token: string };
+    const created = await alice.request({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'tests' }, headers: { 'x-csrf-token': csrf.token } });
+    bearer = (created.json() as { token: string }).token;
+    document = (await t.app.inject({ url: '/openapi.json' })).json();
+  });
+  afterAll(() => t.close());
+
+  it('documents every photo operation', () => {
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/api/v1/photos', '/api/v1/photos/{id}', '/api/v1/photos/{id}/status', '/api/v1/photos/{id}/media/{variant}']));
+    expect(document.paths['/api/v1/photos']?.['post']).toBeDefined();
+  });
+
+  it('uploads with a Bearer token (no CSRF), then reads, lists, edits and deletes', async () => {
+    const accepted = await upload(await smallJpeg(320, 200));
+    expect(accepted.statusCode).toBe(202);
+    const body = accepted.json() as { id: string; status: string; status_url: string };
+    expectConforms('/api/v1/photos', 'post', 202, body);
+    expect(body.status).toBe('queued');
+    await t.app.jobWorker.drain();
+
+    const status = await api('GET', body.status_url);
+    expect(status.json()).toEqual({ id: body.id, status: 'ready', detail: '', final: true });
+    expectConforms('/api/v1/photos/{id}/status', 'get', 200, status.json());
+
+    const photo = await api('GET', `/api/v1/photos/${body.id}`);
+    expect(photo.json()).toMatchObject({ id: body.id, title: 'From the API', width: 320, height: 200, format: 'jpeg' });
+    expectConforms('/api/v1/photos/{id}', 'get', 200, photo.json());
+
+    const list = await api('GET', '/api/v1/photos?per_page=5');
+    expect((list.json() as { items: { id: string }[] }).items.map((p) => p.id)).toContain(body.id);
+    expectConforms('/api/v1/photos', 'get', 200, list.json());
+
+    const media = await api('GET', `/api/v1/photos/${body.id}/media/thumb.webp`);
+    expect(media.statusCode).toBe(200);
+    expect(media.headers['content-type']).toBe('image/webp');
+
+    const patched = await api('PATCH', `/api/v1/photos/${body.id}`, { payload: { caption: '<b>bold</b>\u0000', alt_text: 'A red square' } });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json()).toMatchObject({ caption: '<b>bold</b>', alt_text: 'A red square' });
+
+    const deleted = await api('DELETE', `/api/v1/photos/${body.id}`);
+    expect(deleted.statusCode).toBe(204);
+    expect((await api('GET', `/api/v1/photos/${body.id}`)).statusCode).toBe(404);
+  });
+
+  it('answers hostile uploads with problem documents', async () => {
+    const svg = await upload(Buffer.from(SVG_WITH_SCRIPT));
+    expect(svg.statusCode).toBe(415);
+    expect(svg.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expectConforms('/api/v1/photos', 'post', 415, svg.json(), 'application/problem+json');
+    const json = await api('POST', '/api/v1/photos', { payload: { image: 'x' } });
+    expect(json.statusCode).toBe(415);
+  });
+
+  it('keeps every operation owner-only: another user gets 404', async () => {
+    const id = (( await upload(await smallJpeg())).json() as { id: string }).id;
+    await t.app.jobWorker.drain();
+    const bob = new TestClient(t.app);
+    await bob.signupAndLogin('bob_api');
+    const csrf = ((await bob.get('/api/v1/csrf-token')).json() as { token: string }).token;
+    const bobToken = ((await bob.request({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'b' }, headers: { 'x-csrf-token': csrf } })).json() as { token: string }).token;
+    for (const [method, url] of [['GET', `/api/v1/photos/${id}`], ['GET', `/api/v1/photos/${id}/status`], ['GET', `/api/v1/photos/${id}/media/original`], ['DELETE', `/api/v1/photos/${id}`]] as const) {
+      const response = await api(method, url, { token: bobToken });
+      expect(response.statusCode, `${method} ${url}`).toBe(404);
+    }
+    expect((await api('PATCH', `/api/v1/photos/${id}`, { token: bobToken, payload: { title: 'x' } })).statusCode).toBe(404);
+    expect((await api('GET', `/api/v1/photos/${id}`)).statusCode).toBe(200);
+  });
+
+  it('needs the CSRF header for session uploads and refuses anonymous ones', async () => {
+    const body = multipartBody([{ name: 'image', value: await smallJpeg(), filename: 'a.jpg' }]);
+    const noHeader = await alice.request({ method: 'POST', url: '/api/v1/photos', payload: body.payload, headers: { 'content-type': body.contentType } });
+    expect(noHeader.statusCode).toBe(403);
+    const csrf = ((await alice.get('/api/v1/csrf-token')).json() as { token: string }).token;
+    const withHeader = await alice.request({ method: 'POST', url: '/api/v1/photos', payload: body.payload, headers: { 'content-type': body.contentType, 'x-csrf-token': csrf } });
+    expect(withHeader.statusCode).toBe(202);
+    const anonymous = await t.app.inject({ method: 'POST', url: '/api/v1/photos', payload: body.payload, headers: { 'content-type': body.contentType } });
+    expect(anonymous.statusCode).toBe(401);
+  });
+
+  it('validates ids, variants and pagination as 400/404, never 5xx', async () => {
+    for (const url of ['/api/v1/photos/not-an-id', `/api/v1/photos/${'f'.repeat(32)}/media/..%2Fsecret`, '/api/v1/photos?per_page=100000', '/api/v1/photos?page=-1', `/api/v1/photos/${'f'.repeat(32)}`]) {
+      const response = await api('GET', url);
+      expect([400, 404], url).toContain(response.statusCode);
+      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+  });
+});
