@@ -1,5 +1,5 @@
-import Ajv2020 from 'ajv/dist/2020.js';
-import addFormats from 'ajv-formats';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { TestClient } from '../support/client.js';
@@ -7,6 +7,9 @@ import { DIALECTS } from '../support/databases.js';
 import { multipartBody } from '../support/multipart.js';
 import { smallJpeg } from '../support/photos.js';
 import { SVG_WITH_SCRIPT } from '../support/images.js';
+
+// ajv-formats is CommonJS: under NodeNext its function is the `default` of module.exports.
+const addFormats = addFormatsModule.default;
 
 describe.each(DIALECTS)('photos JSON API (%s)', (dialect) => {
   let t: TestApp;
