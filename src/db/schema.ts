@@ -23,7 +23,7 @@ export interface SessionsTable {
 }
 
 export interface LoginThrottleTable {
-  /** `account:<username_key>` or `address:<ip>`. */
+  /** `account:<username_key>` or `address:<ip>` for logins; `share:<share id>` or `share-address:<ip>` for share-link passwords. */
   key: string;
   failures: number;
   first_failure_at: number;

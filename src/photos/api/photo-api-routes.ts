@@ -168,7 +168,7 @@ export function photoApiRoutes(deps: PhotoApiDeps): ApiPlugin {
               description: 'The image (only raster types written by photovault).',
               content: Object.fromEntries(['image/jpeg', 'image/png', 'image/webp'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
             },
-            304: { description: 'Not modified (ETag matched).', type: 'null' },
+            304: Type.Null({ description: 'Not modified (the ETag matched).' }),
             ...problemResponses(400, 404, ...COMMON_PROBLEMS),
           },
         },

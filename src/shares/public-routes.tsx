@@ -1,0 +1,87 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../errors/catalog.js';
+import { serveMedia } from '../photos/serve-media.js';
+import { SharedPhotoPage } from '../views/pages/shared-photo-page.js';
+import { SharePasswordPage } from '../views/pages/share-password-page.js';
+import { readForm } from '../web/forms.js';
+import { sendPage, viewContextFor } from '../web/pages.js';
+import { grantShareAccess, hasShareAccess } from './share-access-cookie.js';
+import type { ShareWithPhoto } from './share-repository.js';
+import type { ShareRoutesDeps } from './owner-routes.js';
+
+// A link shares what a viewer needs to see the photo, never the stored original (full resolution).
+const SHARED_VARIANTS: ReadonlySet<string> = new Set(['display.webp', 'display.jpg', 'thumb.webp', 'thumb.jpg']);
+const WRONG_PASSWORD = 'That password is not correct.';
+
+/** The public side: `/s/<token>/` and its media, for anyone holding the link. */
+export async function publicShareRoutes(app: FastifyInstance, deps: ShareRoutesDeps): Promise<void> {
+  const config = { public: true, neverCache: true };
+
+  // The token is in the URL: no Referer may carry it to another site (W3C Referrer Policy), and no
+  // search engine may index or archive what a link shows (X-Robots-Tag).
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-robots-tag', 'noindex, nofollow, noarchive');
+  });
+
+  app.get('/s/:token', { config }, async (request, reply) => {
+    const shared = await openShare(request, deps);
+    return reply.redirect(shared.path, 308);
+  });
+
+  app.get('/s/:token/', { config }, async (request, reply) => {
+    const shared = await openShare(request, deps);
+    const { path } = shared;
+    if (!hasShareAccess(request, shared.share, Date.now())) return sendPasswordPage(request, reply, path, [], 200);
+    if (request.method === 'GET') await deps.shares.countView(shared.share);
+    const { photo } = shared;
+    const view = { title: photo.title, altText: photo.alt_text, caption: photo.caption, width: photo.width, height: photo.height, placeholder: photo.placeholder };
+    return sendPage(reply, <SharedPhotoPage context={viewContextFor(request, reply)} photo={view} mediaBase={`${path}media/`} />);
+  });
+
+  app.post('/s/:token/', { config }, async (request, reply) => {
+    const shared = await openShare(request, deps);
+    const { path } = shared;
+    if (shared.share.password_hash === '') return reply.redirect(path, 303);
+    const form = readForm(request.body, ['password'] as const);
+    const result = await deps.shares.unlock(shared.share, form.password, request.ip);
+    if (result.ok) {
+      grantShareAccess(reply, shared.share, path, Date.now());
+      request.log.info({ event: 'share_unlocked', share_id: shared.share.id }, 'share link unlocked');
+      return reply.redirect(path, 303);
+    }
+    if (result.reason === 'throttled') {
+      request.log.warn({ event: 'share_throttled', share_id: shared.share.id, retry_after: result.retryAfterSeconds }, 'share password throttled');
+      reply.header('retry-after', String(result.retryAfterSeconds));
+      const message = `Too many wrong passwords. Try again in ${result.retryAfterSeconds} seconds.`;
+      return sendPasswordPage(request, reply, path, [message], 429);
+    }
+    request.log.warn({ event: 'share_password_failed', share_id: shared.share.id }, 'wrong share password');
+    return sendPasswordPage(request, reply, path, [WRONG_PASSWORD], 401);
+  });
+
+  app.get('/s/:token/media/:variant', { config }, async (request, reply) => {
+    const shared = await openShare(request, deps);
+    const variant = (request.params as Record<string, unknown>)['variant'];
+    if (typeof variant !== 'string' || !SHARED_VARIANTS.has(variant)) throw new AppError('not_found');
+    if (!hasShareAccess(request, shared.share, Date.now())) throw new AppError('not_found');
+    return serveMedia(request, reply, deps.photos, shared.photo, variant);
+  });
+}
+
+interface OpenShare extends ShareWithPhoto {
+  /** `/s/<token>/`, built only from a token already found well-formed and live. */
+  readonly path: string;
+}
+
+/** The live link named in the URL; every kind of dead or bad link is the same 404. */
+async function openShare(request: FastifyRequest, deps: ShareRoutesDeps): Promise<OpenShare> {
+  const token = (request.params as Record<string, unknown>)['token'];
+  const shared = await deps.shares.open(token);
+  if (!shared) throw new AppError('not_found');
+  return { ...shared, path: `/s/${String(token)}/` };
+}
+
+function sendPasswordPage(request: FastifyRequest, reply: FastifyReply, action: string, errors: readonly string[], status: number) {
+  return sendPage(reply, <SharePasswordPage context={viewContextFor(request, reply)} action={action} errors={errors} />, status);
+}

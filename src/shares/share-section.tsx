@@ -1,0 +1,43 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { JSX } from 'preact';
+import type { PhotoRecord } from '../photos/photo-repository.js';
+import { PENDING_STATUSES } from '../photos/photo-service.js';
+import { toView } from '../photos/routes.js';
+import { ShareLinksSection } from '../views/components/share-links-section.js';
+import { PhotoPage } from '../views/pages/photo-page.js';
+import { sendPage, viewContextFor } from '../web/pages.js';
+import { DEFAULT_EXPIRY_DAYS, describeUnshareable, EXPIRY_CHOICES } from './share-rules.js';
+import type { ShareService } from './share-service.js';
+
+export interface ShareSectionExtras {
+  readonly created?: { readonly url: string; readonly expiresAt: number; readonly hasPassword: boolean };
+  readonly errors?: readonly string[];
+}
+
+/** The owner's share section for a photo they own (the caller has checked ownership). */
+export async function renderShareSection(shares: ShareService, reply: FastifyReply, photo: PhotoRecord, extras: ShareSectionExtras = {}): Promise<JSX.Element> {
+  const links = await shares.listForPhoto(photo.owner_id, photo.id);
+  return (
+    <ShareLinksSection
+      csrfToken={reply.csrfToken()}
+      photoId={photo.id}
+      links={links}
+      unshareable={describeUnshareable(photo.status)}
+      created={extras.created}
+      errors={extras.errors}
+      expiryChoices={EXPIRY_CHOICES}
+      defaultExpiry={DEFAULT_EXPIRY_DAYS}
+    />
+  );
+}
+
+/** The photo page with its share section, as a form's answer (e.g. the one that shows a new link). */
+export async function sendPhotoPageWithShares(shares: ShareService, request: FastifyRequest, reply: FastifyReply, photo: PhotoRecord, extras: ShareSectionExtras, status = 200) {
+  const section = await renderShareSection(shares, reply, photo, extras);
+  const page = (
+    <PhotoPage context={viewContextFor(request, reply)} photo={toView(photo)} pending={PENDING_STATUSES.has(photo.status)}>
+      {section}
+    </PhotoPage>
+  );
+  return sendPage(reply, page, status);
+}

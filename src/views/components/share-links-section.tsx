@@ -1,0 +1,117 @@
+import { CsrfField } from './csrf-field.js';
+import { FieldErrors } from './field-errors.js';
+
+export interface ShareLinkView {
+  readonly id: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  readonly hasPassword: boolean;
+  readonly state: 'active' | 'expired' | 'revoked';
+  readonly views: number;
+}
+
+export interface ShareLinksSectionProps {
+  readonly csrfToken: string;
+  readonly photoId: string;
+  readonly links: readonly ShareLinkView[];
+  /** Why this photo cannot be shared (not ready); null when it can. */
+  readonly unshareable: string | null;
+  /** A link just created: shown this once, never again (only its hash is kept). */
+  readonly created?: { readonly url: string; readonly expiresAt: number; readonly hasPassword: boolean } | undefined;
+  readonly errors?: readonly string[] | undefined;
+  readonly expiryChoices: readonly number[];
+  readonly defaultExpiry: number;
+}
+
+const STATE_TEXT = { active: 'Active', expired: 'Expired', revoked: 'Revoked' } as const;
+const formatTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+
+/** The owner's share links for one photo, on the photo page: create, list, revoke. */
+export function ShareLinksSection({ csrfToken, photoId, links, unshareable, created, errors, expiryChoices, defaultExpiry }: ShareLinksSectionProps) {
+  const invalid = errors !== undefined && errors.length > 0;
+  return (
+    <section class="card share-links" id="share-links" aria-labelledby="share-links-heading">
+      <h2 id="share-links-heading">Share</h2>
+      {created ? (
+        <div class="notice" role="status">
+          <p>Your new share link is below. Copy it now: it will not be shown again.</p>
+          <label for="id_new_share_link">New share link</label>
+          <input id="id_new_share_link" type="text" value={created.url} size={60} readonly autocomplete="off" spellcheck={false} />
+          <p>
+            It expires {formatTime(created.expiresAt)}. {created.hasPassword ? 'Viewers also need the password you chose.' : 'Anyone with the link can see this photo.'}
+          </p>
+        </div>
+      ) : null}
+      {unshareable ? (
+        <p class="notice" id="share-unavailable">
+          {unshareable}
+        </p>
+      ) : (
+        <form method="post" action={`/photos/${photoId}/shares/`}>
+          <p class="help">Anyone with a share link sees this photo, its title and its caption; nothing else of yours.</p>
+          <CsrfField token={csrfToken} />
+          <label for="id_share_expiry">Expires after</label>
+          <select id="id_share_expiry" name="expires_in">
+            {expiryChoices.map((days) => (
+              <option value={String(days)} selected={days === defaultExpiry}>
+                {days === 1 ? '1 day' : `${days} days`}
+              </option>
+            ))}
+          </select>
+          <label for="id_share_password">Password (optional)</label>
+          <input
+            id="id_share_password"
+            name="password"
+            type="password"
+            autocomplete="new-password"
+            maxlength={1024}
+            aria-invalid={invalid ? 'true' : undefined}
+            aria-describedby={invalid ? 'share-errors share-password-help' : 'share-password-help'}
+          />
+          <p class="help" id="share-password-help">
+            Viewers will need it as well as the link. At least 8 characters, or leave it empty.
+          </p>
+          <FieldErrors id="share-errors" errors={errors} />
+          <button type="submit">Create share link</button>
+        </form>
+      )}
+      {links.length === 0 ? (
+        <p class="empty">This photo has no share links.</p>
+      ) : (
+        <table class="sessions">
+          <thead>
+            <tr>
+              <th>Created</th>
+              <th>Expires</th>
+              <th>Password</th>
+              <th>Status</th>
+              <th>Views</th>
+              <th>Action</th>
+            </tr>
+          </thead>
+          <tbody>
+            {links.map((link) => (
+              <tr data-share-id={link.id}>
+                <td>{formatTime(link.createdAt)}</td>
+                <td>{formatTime(link.expiresAt)}</td>
+                <td>{link.hasPassword ? 'Yes' : 'No'}</td>
+                <td class={`share-state share-${link.state}`}>{STATE_TEXT[link.state]}</td>
+                <td>{link.views}</td>
+                <td>
+                  {link.state === 'active' ? (
+                    <form method="post" action={`/photos/${photoId}/shares/${link.id}/revoke/`} class="inline-form">
+                      <CsrfField token={csrfToken} />
+                      <button type="submit" class="danger" aria-label={`Revoke the link created ${formatTime(link.createdAt)}`}>
+                        Revoke
+                      </button>
+                    </form>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,33 @@
+import { PhotoPicture } from '../components/photo-picture.js';
+import { Layout } from '../layout.js';
+import type { ViewContext } from '../view-context.js';
+
+/** Only what a share link reveals: the picture and its own texts, nothing else of the owner's. */
+export interface SharedPhotoView {
+  readonly title: string;
+  readonly altText: string;
+  readonly caption: string;
+  readonly width: number;
+  readonly height: number;
+  readonly placeholder: string;
+}
+
+export interface SharedPhotoPageProps {
+  readonly context: ViewContext;
+  readonly photo: SharedPhotoView;
+  /** `/s/<token>/media/` */
+  readonly mediaBase: string;
+}
+
+export function SharedPhotoPage({ context, photo, mediaBase }: SharedPhotoPageProps) {
+  const title = photo.title || 'Shared photo';
+  return (
+    <Layout title={title} context={context} scripts={['/static/gallery.js']} referrerPolicy="no-referrer">
+      <h1>{title}</h1>
+      <figure class="photo">
+        <PhotoPicture id="shared" size="display" alt={photo.altText || photo.title || 'Shared photo'} width={photo.width} height={photo.height} placeholder={photo.placeholder} mediaBase={mediaBase} />
+        {photo.caption ? <figcaption>{photo.caption}</figcaption> : null}
+      </figure>
+    </Layout>
+  );
+}
