@@ -42,6 +42,7 @@ import './security/route-options.js';
 import { createShareRepository } from './shares/share-repository.js';
 import { renderShareSection } from './shares/share-section.js';
 import { createShareService } from './shares/share-service.js';
+import { shareApiRoutes } from './shares/api/share-api-routes.js';
 import { shareRoutes } from './shares/routes.js';
 import { parseUrlEncoded, registerQueryStringCheck } from './web/forms.js';
 import { healthRoutes } from './web/health-routes.js';
@@ -188,6 +189,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     apiTokens,
     features: [
       photoApiRoutes({ service: media.service, stagingDir: media.stagingDir, maxBytes: config.upload.maxBytes, maxPixels: config.upload.maxPixels }),
+      shareApiRoutes({ photos: media.service, shares }),
     ],
   });
 

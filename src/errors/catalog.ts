@@ -16,6 +16,7 @@ export const ERROR_CATALOG = {
   not_found: { status: 404, title: 'Not found', message: 'There is nothing here.' },
   method_not_allowed: { status: 405, title: 'Method not allowed', message: 'This address does not accept that method.' },
   not_acceptable: { status: 406, title: 'Not acceptable', message: 'No representation matches the Accept header.' },
+  conflict: { status: 409, title: 'Conflict', message: 'The request conflicts with the current state of the resource.' },
   payload_too_large: { status: 413, title: 'Too large', message: 'The request body is too large.' },
   uri_too_long: { status: 414, title: 'Address too long', message: 'The address is too long.' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', message: 'That content type is not accepted here.' },
