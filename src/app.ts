@@ -193,7 +193,8 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     ],
   });
 
-  const sweep = () => sweepOrphans(media.photos, media.storage, media.stagingDir, app.log);
+  const startedAt = Date.now();
+  const sweep = () => sweepOrphans(media.photos, media.storage, media.stagingDir, app.log, { processStartedAt: startedAt });
   await sweep();
   const maintenance = setInterval(() => {
     void Promise.all([sessions.purgeExpired(), throttle.purgeStale(), sweep()]).catch((error: unknown) => app.log.error({ err: error }, 'maintenance failed'));

@@ -31,6 +31,18 @@ describe.each(DIALECTS)('orphan sweeper after a crash (%s)', (dialect) => {
     await database.drop();
   });
 
+  it('at start, removes every staged file a crashed process left, however young', async () => {
+    const staging = path.join(database.dataDir, 'uploads-restart');
+    await mkdir(staging, { recursive: true });
+    const storage = await LocalStorage.open(path.join(database.dataDir, 'media-restart'));
+    await writeFile(path.join(staging, 'crashed.part'), 'half');
+    await writeFile(path.join(staging, `${GONE}.upload`), 'whole');
+    const twoSecondsAgo = new Date(Date.now() - 2000);
+    for (const name of ['crashed.part', `${GONE}.upload`]) await utimes(path.join(staging, name), twoSecondsAgo, twoSecondsAgo);
+    await sweepOrphans(createPhotoRepository(db), storage, staging, log, { processStartedAt: Date.now() });
+    expect(await readdir(staging)).toEqual([]);
+  });
+
   it('removes staged uploads and media that no photo row points at, and keeps the rest', async () => {
     const staging = path.join(database.dataDir, 'uploads');
     await mkdir(staging, { recursive: true });
@@ -44,7 +56,7 @@ describe.each(DIALECTS)('orphan sweeper after a crash (%s)', (dialect) => {
     await storage.put(`${GONE}/thumb.jpg`, Buffer.from('gone'));
     await storage.put(`${GONE}/original`, Buffer.from('gone'));
 
-    const removed = await sweepOrphans(createPhotoRepository(db), storage, staging, log);
+    const removed = await sweepOrphans(createPhotoRepository(db), storage, staging, log, { processStartedAt: Date.now() - 3600_000 });
     expect(removed).toBe(4);
     // The young staged file may be an upload in flight in another process: kept until it ages.
     expect((await readdir(staging)).sort()).toEqual([`${LIVE}.upload`, `${FRESH}.upload`].sort());

@@ -7,12 +7,24 @@ import type { PhotoRepository } from '../photo-repository.js';
 const STAGED_PATTERN = /^([0-9a-f]{32})\.upload$/;
 const DEFAULT_GRACE_MS = 10 * 60_000;
 
+export interface SweepOptions {
+  readonly now?: number;
+  /** Staged files younger than this are kept (another process may be writing them). */
+  readonly graceMs?: number;
+  /** Files older than this process are orphans whatever their age. */
+  readonly processStartedAt?: number;
+}
+
 /**
  * After a crash, removes what no photo row points at: staged uploads of photos that were never
  * inserted (or were deleted), half-received `.part` files (both once older than a grace period),
  * and media files of photos that no longer exist. Runs at start and then periodically.
  */
-export async function sweepOrphans(photos: PhotoRepository, storage: MediaStorage, stagingDir: string, log: FastifyBaseLogger, now = Date.now(), graceMs = DEFAULT_GRACE_MS): Promise<number> {
+export async function sweepOrphans(photos: PhotoRepository, storage: MediaStorage, stagingDir: string, log: FastifyBaseLogger, options: SweepOptions = {}): Promise<number> {
+  const now = options.now ?? Date.now();
+  // Files written before this process started belong to a process that is gone (a crash): they
+  // go at once. Younger ones may be an upload another live process is receiving right now.
+  const cutoff = Math.max(now - (options.graceMs ?? DEFAULT_GRACE_MS), (options.processStartedAt ?? 0) - 1000);
   let removed = 0;
   const staged = await readdir(stagingDir).catch(() => [] as string[]);
   const stagedIds = staged.map((name) => STAGED_PATTERN.exec(name)?.[1]).filter((id): id is string => id !== undefined);
@@ -21,9 +33,8 @@ export async function sweepOrphans(photos: PhotoRepository, storage: MediaStorag
     const file = path.join(stagingDir, name);
     const id = STAGED_PATTERN.exec(name)?.[1];
     if (id ? liveStaged.has(id) : !name.endsWith('.part')) continue;
-    // A young file may be an upload another process is receiving or accepting right now.
-    const age = now - (await stat(file).catch(() => ({ mtimeMs: now }))).mtimeMs;
-    if (age > graceMs) {
+    const { mtimeMs } = await stat(file).catch(() => ({ mtimeMs: now }));
+    if (mtimeMs < cutoff) {
       await rm(file, { force: true });
       removed++;
     }
