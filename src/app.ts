@@ -16,6 +16,8 @@ import { createSessionService } from './accounts/sessions/session-service.js';
 import { createLoginThrottle } from './accounts/throttle/login-throttle.js';
 import { createThrottleRepository } from './accounts/throttle/throttle-repository.js';
 import { createUserRepository } from './accounts/user-repository.js';
+import { createCaptionAgent } from './agent/caption-agent.js';
+import { CAPTION_PHOTO_JOB } from './agent/caption-photo-job.js';
 import { apiRoutes, registerBearerAuthentication } from './api/index.js';
 import type { AppConfig } from './config/config.js';
 import { resolveSecretKey } from './config/secret-key.js';
@@ -44,6 +46,11 @@ import { renderShareSection } from './shares/share-section.js';
 import { createShareService } from './shares/share-service.js';
 import { shareApiRoutes } from './shares/api/share-api-routes.js';
 import { shareRoutes } from './shares/routes.js';
+import { registerHttpTelemetry } from './telemetry/http-telemetry.js';
+import { withModerationMetrics, withScanMetrics } from './telemetry/measured-media.js';
+import { observeQueueDepth, recordAuthFailure, recordCsrfRejection } from './telemetry/metrics.js';
+import { accountSecurityEvents } from './telemetry/security-events.js';
+import { currentTraceParent } from './telemetry/trace-parent.js';
 import { parseUrlEncoded, registerQueryStringCheck } from './web/forms.js';
 import { healthRoutes } from './web/health-routes.js';
 import { landingRoutes } from './web/landing-routes.js';
@@ -111,16 +118,17 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db) {
   const storage = await LocalStorage.open(path.join(config.dataDir, 'media'));
   const stagingDir = path.join(config.dataDir, 'uploads');
   await mkdir(stagingDir, { recursive: true, mode: 0o700 });
-  const scanner = createScanner({
+  const scanner = withScanMetrics(createScanner({
     clamavHost: config.scanner.clamavHost,
     clamavPort: config.scanner.clamavPort,
     clamavSocket: config.scanner.clamavSocket,
     clamavMaxStreamBytes: config.scanner.maxStreamBytes,
     timeoutMs: config.scanner.timeoutMs,
-  });
-  const moderator = config.moderation.enabled ? new NsfwModerator({ threshold: config.moderation.threshold }) : null;
+  }));
+  const moderator = config.moderation.enabled ? withModerationMetrics(new NsfwModerator({ threshold: config.moderation.threshold })) : null;
   const photos = createPhotoRepository(db);
   const jobs = createJobRepository(db);
+  const captions = createCaptionAgent({ config: config.caption, db, jobs, storage, log: app.log, notifyWorker: () => worker.notify() });
   const handlers = {
     [PROCESS_PHOTO_JOB]: createProcessPhotoJob({
       photos,
@@ -131,12 +139,15 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db) {
       maxPixels: config.upload.maxPixels,
       maxBytes: config.upload.maxBytes,
       log: app.log,
+      onFinished: (photoId, status) => captions.onPhotoFinished(photoId, status),
     }),
+    [CAPTION_PHOTO_JOB]: captions.handler,
   };
   const worker = createJobWorker(jobs, handlers, app.log, { concurrency: config.worker.concurrency });
   app.decorate('jobWorker', worker);
   const service = createPhotoService({ photos, storage, stagingDir, notifyWorker: () => worker.notify() });
-  return { storage, stagingDir, scanner, photos, service, worker };
+  const stopQueueGauge = observeQueueDepth(Object.keys(handlers), () => jobs.countPendingByKind());
+  return { storage, stagingDir, scanner, photos, service, worker, stopQueueGauge };
 }
 
 async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secretKey: string): Promise<void> {
@@ -151,18 +162,28 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     sessions,
     throttle,
     hasher,
+    events: accountSecurityEvents(app.log),
   });
 
+  registerHttpTelemetry(app);
   await app.register(fastifyCookie, { secret: secretKey, hook: 'onRequest' });
   await app.register(fastifyFormbody, { bodyLimit: FORM_BODY_LIMIT, parser: (body) => parseUrlEncoded(body) });
   await registerSecurityHeaders(app);
   registerQueryStringCheck(app);
   registerSessionLoading(app, sessions);
-  registerBearerAuthentication(app, apiTokens, { onReject: (request) => request.log.warn({ event: 'api_token_rejected' }, 'API token refused') });
+  registerBearerAuthentication(app, apiTokens, {
+    onReject: (request) => {
+      request.log.warn({ event: 'api_token_rejected' }, 'API token refused');
+      recordAuthFailure('api_token', 'rejected');
+    },
+  });
   registerLoginRequired(app);
   registerCsrf(app, {
     secretKey,
-    onReject: (request, reason) => request.log.warn({ event: 'csrf_rejected', reason }, 'CSRF check failed'),
+    onReject: (request, reason) => {
+      request.log.warn({ event: 'csrf_rejected', reason }, 'CSRF check failed');
+      recordCsrfRejection(reason);
+    },
   });
   registerNeverCache(app, config.neverCachePrefixes);
   registerErrorHandling(app);
@@ -182,13 +203,14 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     stagingDir: media.stagingDir,
     maxBytes: config.upload.maxBytes,
     maxPixels: config.upload.maxPixels,
+    traceParentOf: () => currentTraceParent(),
     renderPhotoSections: (_request, reply, photo) => renderShareSection(shares, reply, photo),
   });
   await app.register(shareRoutes, { photos: media.service, shares });
   await app.register(apiRoutes, {
     apiTokens,
     features: [
-      photoApiRoutes({ service: media.service, stagingDir: media.stagingDir, maxBytes: config.upload.maxBytes, maxPixels: config.upload.maxPixels }),
+      photoApiRoutes({ service: media.service, stagingDir: media.stagingDir, maxBytes: config.upload.maxBytes, maxPixels: config.upload.maxPixels, traceParentOf: () => currentTraceParent() }),
       shareApiRoutes({ photos: media.service, shares }),
     ],
   });
@@ -206,6 +228,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   app.addHook('onClose', async () => {
     clearInterval(maintenance);
     await media.worker.stop();
+    media.stopQueueGauge();
     await db.destroy();
   });
 }

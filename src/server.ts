@@ -1,8 +1,12 @@
 import { buildApp } from './app.js';
 import { loadConfig } from './config/config.js';
 import { ConfigError } from './config/env-parsers.js';
+import { shutdownTelemetry } from './telemetry/lifecycle.js';
 
-/** Entry point: config → app → listen; stops gracefully on SIGINT/SIGTERM. */
+/**
+ * Entry point: config → app → listen; stops gracefully on SIGINT/SIGTERM, flushing telemetry last.
+ * Telemetry itself starts earlier, in `--import ./dist/telemetry/register.js`, before any module loads.
+ */
 async function main(): Promise<void> {
   let config;
   try {
@@ -22,13 +26,17 @@ async function main(): Promise<void> {
     app.log.info({ signal }, 'shutting down');
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    app.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        app.log.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    app
+      .close()
+      // The last batch of spans, metrics and logs is flushed after the app has stopped producing them.
+      .then(() => shutdownTelemetry().catch((error: unknown) => app.log.warn({ err: error }, 'telemetry flush failed')))
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          app.log.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));

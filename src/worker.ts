@@ -1,6 +1,7 @@
 import { buildApp } from './app.js';
 import { loadConfig } from './config/config.js';
 import { ConfigError } from './config/env-parsers.js';
+import { shutdownTelemetry } from './telemetry/lifecycle.js';
 
 /**
  * A worker process: the same app and configuration, processing background jobs without serving
@@ -23,10 +24,13 @@ async function main(): Promise<void> {
   app.log.info({ concurrency: config.worker.concurrency }, 'worker started');
   const stop = (signal: string) => {
     app.log.info({ signal }, 'worker stopping');
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    app
+      .close()
+      .then(() => shutdownTelemetry().catch((error: unknown) => app.log.warn({ err: error }, 'telemetry flush failed')))
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

@@ -35,6 +35,8 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
 
   await app.register(rateLimit, {
     global: false,
+    // A security event like login throttling (the 429 itself counts in photovault.throttled).
+    onExceeded: (request) => request.log.warn({ event: 'signup_throttled' }, 'sign-up rate limit reached'),
     errorResponseBuilder: (_request, context) =>
       new AppError('too_many_requests', {
         detail: `Too many sign-up attempts from your address. Try again in ${Math.ceil(context.ttl / 1000)} seconds.`,

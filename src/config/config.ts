@@ -58,6 +58,17 @@ export interface WorkerConfig {
   readonly concurrency: number;
 }
 
+/** The caption agent's OpenAI-compatible chat model (OpenAI, Ollama, vLLM, llama.cpp's server). */
+export interface CaptionConfig {
+  /** CAPTION_MODEL; undefined turns the agent off. */
+  readonly model: string | undefined;
+  /** OPENAI_BASE_URL, e.g. http://127.0.0.1:11434/v1 for Ollama; undefined means OpenAI. */
+  readonly baseUrl: string | undefined;
+  /** OPENAI_API_KEY; never logged or traced. */
+  readonly apiKey: string | undefined;
+  readonly timeoutMs: number;
+}
+
 export interface AppConfig {
   readonly env: 'production' | 'development' | 'test';
   readonly port: number;
@@ -78,6 +89,7 @@ export interface AppConfig {
   readonly scanner: ScannerConfig;
   readonly moderation: ModerationConfig;
   readonly worker: WorkerConfig;
+  readonly caption: CaptionConfig;
 }
 
 /**
@@ -134,6 +146,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         inProcess: read.boolean('WORKER_IN_PROCESS', true),
         concurrency: read.integer('WORKER_CONCURRENCY', Math.max(1, Math.min(4, availableParallelism())), { min: 1, max: 64 }),
       },
+      caption: parseCaption(read),
     };
   });
 }
@@ -152,6 +165,29 @@ function parseDatabaseUrl(read: EnvReader, dataDir: string): DatabaseConfig {
   const sqlite = /^(?:sqlite|file):(?:\/\/)?(.+)$/i.exec(raw);
   if (sqlite?.[1]) return { dialect: 'sqlite', file: path.resolve(dataDir, sqlite[1]) };
   throw read.fail('DATABASE_URL', 'must start with postgres://, postgresql://, sqlite: or file:');
+}
+
+// Model names as OpenAI, Ollama (llava:13b), vLLM (Qwen/Qwen2.5-VL-7B-Instruct) and llama.cpp
+// (ggml-org/gemma-3-4b-it-GGUF:Q4_K_M) spell them; the name also becomes a span name.
+const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,199}$/;
+
+function parseCaption(read: EnvReader): CaptionConfig {
+  const model = read.optionalString('CAPTION_MODEL')?.trim();
+  const baseUrl = read.optionalString('OPENAI_BASE_URL')?.trim();
+  const apiKey = read.optionalString('OPENAI_API_KEY')?.trim();
+  if (model !== undefined && !MODEL_NAME.test(model)) throw read.fail('CAPTION_MODEL', 'must be a model name (letters, digits and . _ : / @ + -)');
+  if (baseUrl !== undefined && !/^https?:\/\/[^\s]+$/i.test(baseUrl)) throw read.fail('OPENAI_BASE_URL', 'must be an http:// or https:// URL');
+  if (baseUrl !== undefined) {
+    try {
+      new URL(baseUrl);
+    } catch {
+      throw read.fail('OPENAI_BASE_URL', 'must be an http:// or https:// URL');
+    }
+  }
+  if (model !== undefined && baseUrl === undefined && apiKey === undefined) {
+    throw read.fail('CAPTION_MODEL', 'needs OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL (for a local server such as Ollama)');
+  }
+  return { model, baseUrl, apiKey, timeoutMs: read.integer('CAPTION_TIMEOUT_MS', 60_000, { min: 100, max: 600_000 }) };
 }
 
 function parseTrustProxy(read: EnvReader): AppConfig['trustProxy'] {

@@ -64,7 +64,7 @@ export function parseEnv<T extends object>(env: Readonly<Record<string, string |
       const raw = get(name);
       if (raw === undefined) return fallback;
       const value = Number(raw.trim());
-      if (!/^\d+(\.\d+)?$/.test(raw.trim()) || !Number.isFinite(value)) throw new ConfigError(name, `must be a number, got ${JSON.stringify(raw)}`);
+      if (!/^\d+$|^\d+\.\d+$/.test(raw.trim()) || !Number.isFinite(value)) throw new ConfigError(name, `must be a number, got ${JSON.stringify(raw)}`);
       if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
       return value;
     },

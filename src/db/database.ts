@@ -4,8 +4,10 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect, ty
 import SqliteDatabase from 'libsql';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config/config.js';
+import { withSqliteTracing } from '../telemetry/sqlite-tracing.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
+import { withStatementCache } from './statement-cache.js';
 
 export type Db = Kysely<Database>;
 
@@ -30,17 +32,19 @@ function createDialect(config: DatabaseConfig): Dialect {
     return new PostgresDialect({ pool });
   }
   mkdirSync(path.dirname(config.file), { recursive: true, mode: 0o700 });
-  return new SqliteDialect({
+  // Traced at the driver seam: libsql has no OpenTelemetry instrumentation (pg has one).
+  return withSqliteTracing(new SqliteDialect({
     database: async () => {
       const database = new SqliteDatabase(config.file);
       database.pragma('journal_mode = WAL');
       database.pragma('foreign_keys = ON');
       database.pragma('busy_timeout = 5000');
       database.pragma('synchronous = NORMAL');
-      // libsql implements better-sqlite3's API, which Kysely's SqliteDialect drives.
-      return database as unknown as KyselySqliteDatabase;
+      // libsql implements better-sqlite3's API, which Kysely's SqliteDialect drives; each SQL text
+      // is compiled once (see statement-cache.ts).
+      return withStatementCache(database as unknown as KyselySqliteDatabase);
     },
-  });
+  }));
 }
 
 /** Applies every pending migration; throws with the failing migration's name. */

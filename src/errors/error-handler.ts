@@ -67,7 +67,10 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, answer: 
 
 function safeViewContext(request: FastifyRequest, reply: FastifyReply) {
   try {
-    return viewContextFor(request, reply);
+    const context = viewContextFor(request, reply);
+    // The token is otherwise made lazily, during rendering: here it is made inside this try.
+    void context.csrfToken;
+    return context;
   } catch {
     // The error may have happened before cookies were parsed; draw the page without a session.
     return { user: null, csrfToken: '', requestId: request.id };

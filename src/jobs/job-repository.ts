@@ -73,6 +73,17 @@ export function createJobRepository(db: Db) {
       return Number(row.n);
     },
 
+    /** Jobs queued or running, per kind (the queue-depth metric). */
+    async countPendingByKind(): Promise<Map<string, number>> {
+      const rows = await db
+        .selectFrom('jobs')
+        .select((eb) => ['kind', eb.fn.countAll<number>().as('n')])
+        .where('status', 'in', ['queued', 'running'])
+        .groupBy('kind')
+        .execute();
+      return new Map(rows.map((row) => [row.kind, Number(row.n)]));
+    },
+
     async deleteFinishedBefore(before: number): Promise<void> {
       await db.deleteFrom('jobs').where('status', 'in', ['done', 'failed']).where('updated_at', '<', before).execute();
     },

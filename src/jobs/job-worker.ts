@@ -1,4 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
+import { outsideAnyTrace, runJobInTrace } from '../telemetry/job-tracing.js';
+import { recordErrorOnActiveSpan } from '../telemetry/tracer.js';
 import type { JobRecord, JobRepository } from './job-repository.js';
 
 /** Thrown by a handler to be run again later without counting as a failure (e.g. scanner down). */
@@ -48,13 +50,18 @@ export function createJobWorker(repository: JobRepository, handlers: Record<stri
   const inFlight = new Set<Promise<void>>();
   const idleWaiters: (() => void)[] = [];
 
-  async function execute(job: JobRecord): Promise<void> {
+  // Each job runs in its own span, joined to the trace that enqueued it; the retry bookkeeping and
+  // its log lines happen inside that span too.
+  const execute = (job: JobRecord): Promise<void> => runJobInTrace(job, () => executeInSpan(job));
+
+  async function executeInSpan(job: JobRecord): Promise<void> {
     const handler = handlers[job.kind];
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       await handler.run(job);
       await repository.complete(job.id, now());
     } catch (error) {
+      recordErrorOnActiveSpan(error);
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof RetryLaterError) {
         log.warn({ job_id: job.id, kind: job.kind, delay_ms: error.delayMs }, `job postponed: ${message}`);
@@ -89,7 +96,7 @@ export function createJobWorker(repository: JobRepository, handlers: Record<stri
 
   let filling: Promise<void> | undefined;
   function poke(): Promise<void> {
-    filling ??= fill()
+    filling ??= outsideAnyTrace(fill)
       .catch((error: unknown) => log.error({ err: error }, 'job polling failed'))
       .finally(() => {
         filling = undefined;

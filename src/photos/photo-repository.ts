@@ -4,6 +4,10 @@ import type { JobsTable, PhotosTable, PhotoStatus } from '../db/schema.js';
 
 export type PhotoRecord = Selectable<PhotosTable>;
 
+/** What a gallery tile shows: a page of them is read without the other columns. */
+const TILE_COLUMNS = ['id', 'title', 'status', 'alt_text', 'width', 'height', 'placeholder'] as const;
+export type PhotoTile = Pick<PhotoRecord, (typeof TILE_COLUMNS)[number]>;
+
 export interface ProcessedPhoto {
   readonly status: Extract<PhotoStatus, 'ready' | 'held'>;
   readonly statusDetail: string;
@@ -27,7 +31,20 @@ export function createPhotoRepository(db: Db) {
       });
     },
 
-    /** The owner's photos, newest first (index photos_owner_created). */
+    /** One page of the owner's gallery tiles, newest first (walks index photos_owner_created_id). */
+    async listTilesForOwner(ownerId: string, limit: number, offset: number): Promise<PhotoTile[]> {
+      return db
+        .selectFrom('photos')
+        .select(TILE_COLUMNS)
+        .where('owner_id', '=', ownerId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .offset(offset)
+        .execute();
+    },
+
+    /** The owner's photos, newest first (index photos_owner_created_id). */
     async listForOwner(ownerId: string, limit: number, offset: number): Promise<PhotoRecord[]> {
       return db
         .selectFrom('photos')

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
 import type { JobsTable } from '../db/schema.js';
-import { MediaNotFoundError, type MediaStorage, type StoredMedia } from '../media/storage/storage.js';
-import { mediaKey, type MediaVariant } from './media-variants.js';
+import type { Readable } from 'node:stream';
+import { MediaNotFoundError, type MediaStorage } from '../media/storage/storage.js';
+import { jobPayload } from '../telemetry/job-tracing.js';
+import { MediaCache, readFully } from './media-cache.js';
+import { MEDIA_VARIANTS, mediaKey, type MediaVariant } from './media-variants.js';
 import type { PhotoRecord, PhotoRepository } from './photo-repository.js';
 import { deletePhotoFiles } from './pipeline/store-photo.js';
 import { PROCESS_PHOTO_JOB, stagedPathFor } from './processing/process-photo-job.js';
@@ -15,7 +18,12 @@ export interface PhotoServiceDeps {
   /** Wakes the in-process worker after an enqueue. */
   readonly notifyWorker: () => void;
   readonly now?: () => number;
+  /** Small variants served recently (default: a 32 MiB cache of thumbnails and display images). */
+  readonly mediaCache?: MediaCache;
 }
+
+/** A variant ready to send: small ones as bytes (from the cache or read whole), originals as a stream. */
+export type OpenedMedia = { readonly size: number } & ({ readonly data: Buffer; readonly stream?: undefined } | { readonly stream: Readable; readonly data?: undefined });
 
 /** Photo statuses whose media exist and may be served to the owner. */
 export const VIEWABLE_STATUSES: ReadonlySet<string> = new Set(['ready', 'held']);
@@ -31,6 +39,7 @@ export function newPhotoId(): string {
 
 export function createPhotoService(deps: PhotoServiceDeps) {
   const now = deps.now ?? Date.now;
+  const cache = deps.mediaCache ?? new MediaCache();
 
   return {
     /**
@@ -67,7 +76,8 @@ export function createPhotoService(deps: PhotoServiceDeps) {
         id: newPhotoId(),
         kind: PROCESS_PHOTO_JOB,
         photo_id: id,
-        payload: '{}',
+        // Like a message header: the job's span continues the upload request's trace.
+        payload: jobPayload(traceParent),
         status: 'queued',
         attempts: 0,
         max_attempts: JOB_MAX_ATTEMPTS,
@@ -91,6 +101,11 @@ export function createPhotoService(deps: PhotoServiceDeps) {
       return deps.photos.listForOwner(ownerId, limit, offset);
     },
 
+    /** A page of gallery tiles (only the columns a tile shows). */
+    listTiles(ownerId: string, limit: number, offset: number) {
+      return deps.photos.listTilesForOwner(ownerId, limit, offset);
+    },
+
     count(ownerId: string) {
       return deps.photos.countForOwner(ownerId);
     },
@@ -108,16 +123,27 @@ export function createPhotoService(deps: PhotoServiceDeps) {
     async delete(ownerId: string, id: string): Promise<boolean> {
       const deleted = await deps.photos.deleteOwned(ownerId, id);
       if (!deleted) return false;
+      for (const variant of MEDIA_VARIANTS) cache.delete(mediaKey(id, variant));
       await deletePhotoFiles(deps.storage, id);
       await rm(stagedPathFor(deps.stagingDir, id), { force: true });
       return true;
     },
 
-    /** Opens one variant of a viewable photo, or null when it has no media (yet). */
-    async openMedia(photo: PhotoRecord, variant: MediaVariant): Promise<StoredMedia | null> {
+    /**
+     * Opens one variant of a viewable photo, or null when it has no media (yet). Call it only for a
+     * photo the caller may see: small variants come from the cache, keyed by the content hash.
+     */
+    async openMedia(photo: PhotoRecord, variant: MediaVariant): Promise<OpenedMedia | null> {
       if (!VIEWABLE_STATUSES.has(photo.status)) return null;
+      const key = mediaKey(photo.id, variant);
+      const cached = cache.get(key, photo.content_hash);
+      if (cached) return { data: cached, size: cached.length };
       try {
-        return await deps.storage.get(mediaKey(photo.id, variant));
+        const media = await deps.storage.get(key);
+        if (variant === 'original' || photo.content_hash === '' || media.size > cache.maxEntryBytes) return media;
+        const data = await readFully(media.stream, media.size);
+        cache.set(key, photo.content_hash, data);
+        return { data, size: data.length };
       } catch (error) {
         if (error instanceof MediaNotFoundError) return null;
         throw error;

@@ -38,7 +38,7 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
   app.get('/photos/', async (request, reply) => {
     const user = requireUser(request);
     const page = parsePage(readQueryParam(request.query, 'page'));
-    const rows = await deps.service.list(user.id, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
+    const rows = await deps.service.listTiles(user.id, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
     return sendPage(reply, <GalleryPage context={viewContextFor(request, reply)} photos={rows.slice(0, PAGE_SIZE)} page={page} hasNext={rows.length > PAGE_SIZE} />);
   });
 

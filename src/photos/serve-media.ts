@@ -26,5 +26,5 @@ export async function serveMedia(request: FastifyRequest, reply: FastifyReply, s
     .type(mediaType(photo, rawVariant))
     .header('content-length', String(media.size))
     .header('content-disposition', `${disposition}; filename="${mediaFileName(photo, rawVariant)}"`)
-    .send(media.stream);
+    .send(media.data ?? media.stream);
 }

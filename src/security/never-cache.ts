@@ -5,7 +5,8 @@ export const NEVER_CACHE_VALUE = 'max-age=0, no-cache, no-store, must-revalidate
 
 /**
  * Adds never-cache headers to every private page, to every path under one of `prefixes`, and to
- * any route that asks for it; a route's explicit `neverCache: false` wins over the prefix policy.
+ * any route that asks for it; a route's explicit `neverCache: false` wins over the prefix policy
+ * (but never over an error answer, which is always never-cached).
  */
 export function registerNeverCache(app: FastifyInstance, prefixes: readonly string[]): void {
   app.addHook('onSend', async (request, reply, payload) => {
@@ -15,13 +16,25 @@ export function registerNeverCache(app: FastifyInstance, prefixes: readonly stri
 }
 
 function shouldNeverCache(request: FastifyRequest, reply: FastifyReply, prefixes: readonly string[]): boolean {
+  // Error answers carry the layout (signed-in user, CSRF token): never cached, whatever the route says.
+  if (reply.statusCode >= 400) return true;
   const explicit = request.routeOptions.config?.neverCache;
   if (explicit !== undefined && !request.is404) return explicit;
   if (request.user !== null) return true;
   if (request.routeOptions.config?.public !== true && !request.is404) return true;
-  if (reply.statusCode >= 400) return true;
-  const path = request.url.split('?', 1)[0] ?? '';
-  return prefixes.some((prefix) => path.startsWith(prefix));
+  // The router decodes the path ("/%70hotos/" reaches the "/photos/" routes), so the prefix is
+  // checked against the raw path, its decoded form and the matched route's pattern.
+  const raw = request.url.split('?', 1)[0] ?? '';
+  const paths = [raw, safeDecode(raw), request.routeOptions.url ?? ''];
+  return prefixes.some((prefix) => paths.some((path) => path.startsWith(prefix)));
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
 }
 
 export function applyNeverCache(reply: FastifyReply): void {

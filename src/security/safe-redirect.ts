@@ -9,7 +9,7 @@ const FALLBACK = '/photos/';
 export function safeNextPath(next: unknown, fallback: string = FALLBACK): string {
   if (typeof next !== 'string' || next.length === 0 || next.length > 2048) return fallback;
   // Control characters and whitespace: browsers strip tabs/newlines, so "/\t/evil.com" becomes "//evil.com".
-  if (/[\u0000-\u0020\u007f-\u009f\u2028\u2029]/.test(next)) return fallback;
+  if (/[\p{Cc} \u2028\u2029]/u.test(next)) return fallback;
   if (!next.startsWith('/')) return fallback;
   if (next.startsWith('//') || next.startsWith('/\\')) return fallback;
   if (next.includes('\\')) return fallback;

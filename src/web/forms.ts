@@ -1,6 +1,52 @@
+import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors/catalog.js';
 
 const MAX_FIELD_LENGTH = 8192;
+
+/**
+ * Parses an application/x-www-form-urlencoded string strictly: a malformed %-escape, bytes that
+ * are not UTF-8 or a NUL character make the whole input malformed (400) instead of being kept as
+ * literal text or replaced. A repeated name becomes an array, which readForm() refuses.
+ */
+export function parseUrlEncoded(text: string, what = 'form'): Record<string, string | string[]> {
+  const out = Object.create(null) as Record<string, string | string[]>;
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const name = decodeComponent(eq < 0 ? pair : pair.slice(0, eq), what);
+    const value = decodeComponent(eq < 0 ? '' : pair.slice(eq + 1), what);
+    const previous = out[name];
+    if (previous === undefined) out[name] = value;
+    else if (Array.isArray(previous)) previous.push(value);
+    else out[name] = [previous, value];
+  }
+  return out;
+}
+
+function decodeComponent(raw: string, what: string): string {
+  // A raw U+FFFD is what the body's UTF-8 decoding left of bytes that are not UTF-8.
+  if (raw.includes('\uFFFD')) throw malformed(what);
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    throw malformed(what);
+  }
+  if (decoded.includes('\u0000')) throw new AppError('bad_request', { detail: `The ${what} contains a NUL character.` });
+  return decoded;
+}
+
+function malformed(what: string): AppError {
+  return new AppError('bad_request', { detail: `The ${what} is not valid UTF-8 or has a malformed %-escape.` });
+}
+
+/** Refuses, with 400, any request whose query string is not well-formed (see parseUrlEncoded). */
+export function registerQueryStringCheck(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request) => {
+    const start = request.url.indexOf('?');
+    if (start >= 0) parseUrlEncoded(request.url.slice(start + 1), 'address');
+  });
+}
 
 /**
  * Reads the named fields of an urlencoded form body as strings. A missing field is ''.

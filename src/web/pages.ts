@@ -3,11 +3,19 @@ import type { JSX } from 'preact';
 import { renderDocument } from '../views/render.js';
 import type { ViewContext } from '../views/view-context.js';
 
-/** The layout's view of this request: the signed-in user and a CSRF token for the page's forms. */
+/**
+ * The layout's view of this request: the signed-in user and a CSRF token for the page's forms.
+ * The token is made when a form first reads it, so a page without a form (the anonymous landing
+ * page) costs no CSRF secret, no HMAC and no Set-Cookie; every form on a page shares one token.
+ */
 export function viewContextFor(request: FastifyRequest, reply: FastifyReply): ViewContext {
+  let csrfToken: string | undefined;
   return {
     user: request.user ? { username: request.user.username } : null,
-    csrfToken: reply.csrfToken(),
+    get csrfToken() {
+      csrfToken ??= reply.csrfToken();
+      return csrfToken;
+    },
     requestId: request.id,
   };
 }

@@ -123,6 +123,11 @@ describe.each(DIALECTS)('open redirect through the login form (%s)', (dialect) =
 
   it.each(HOSTILE_NEXT)('the login page does not carry a hostile next %j into its form', async (next) => {
     const res = await t.app.inject({ url: `/accounts/login/?next=${encodeURIComponent(next)}` });
+    if (next.includes('\u0000')) {
+      // A NUL byte in the query is malformed input: refused outright.
+      expect(res.statusCode).toBe(400);
+      return;
+    }
     expect(res.statusCode).toBe(200);
     expect(inputValue(res.body, 'next') ?? '').toBe('');
     expect(res.body).not.toContain('evil.com');

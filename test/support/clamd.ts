@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -66,7 +66,14 @@ export async function startClamd(options: { port?: number } = {}): Promise<Runni
   child.stdout?.on('data', collect);
   child.stderr?.on('data', collect);
 
+  // If the test process ends without calling stop(), take clamd down with it.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', killOnExit);
   const stop = async (): Promise<void> => {
+    process.off('exit', killOnExit);
     await stopChild(child);
     await rm(dir, { recursive: true, force: true });
   };

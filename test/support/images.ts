@@ -26,6 +26,13 @@ export async function makeImage(format: FixtureFormat, options: ImageOptions = {
     .toBuffer();
 }
 
+/** A HEIF file whose brand says HEIC, as iPhones send (the payload is AV1; only the brand differs). */
+export async function makeHeicBrandedImage(): Promise<Buffer> {
+  const avif = await makeImage('avif');
+  const brand = avif.indexOf('ftypavif', 0, 'latin1');
+  return Buffer.concat([avif.subarray(0, brand), Buffer.from('ftypheic', 'latin1'), avif.subarray(brand + 8)]);
+}
+
 /** A 3000 × 2000-class JPEG whose size and decode cost resemble a camera photo. */
 export async function makePhotoJpeg(width: number, height: number): Promise<Buffer> {
   return sharp(gradientPixels(width, height, false), { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();

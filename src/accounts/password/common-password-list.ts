@@ -9,6 +9,7 @@ let commonPasswords: ReadonlySet<string> | undefined;
 // Read once on first use and cached: the list (~49k entries, see
 // assets/common-passwords.NOTICE.md) is static for the life of the process.
 export function loadCommonPasswords(): ReadonlySet<string> {
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- a fixed file of this package, never a request value
   commonPasswords ??= parseCommonPasswords(readFileSync(COMMON_PASSWORDS_URL, 'utf8'));
   return commonPasswords;
 }

@@ -40,7 +40,7 @@ async function loadModel(): Promise<LoadedNsfwModel> {
   const tf = await import('@tensorflow/tfjs');
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const { NSFWJS } = await import('nsfwjs/core');
-  const { MobileNetV2Model } = await import('nsfwjs/models/mobilenet_v2');
+  const { MobileNetV2Model } = (await import('nsfwjs/models/mobilenet_v2')) as { MobileNetV2Model: BundledModel };
 
   if (tf.getBackend() !== 'wasm') {
     const require = createRequire(import.meta.url);
@@ -89,5 +89,5 @@ async function withProcessHandlersKept(run: () => Promise<void>): Promise<void> 
 
 function concatenate(parts: Buffer[]): ArrayBuffer {
   const joined = Buffer.concat(parts);
-  return joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength) as ArrayBuffer;
+  return joined.buffer.slice(joined.byteOffset, joined.byteOffset + joined.byteLength);
 }

@@ -37,7 +37,8 @@ export class NsfwModerator implements ImageModerator {
     const { tf, model } = await loadNsfwModel();
     const input = tf.tensor3d(pixels, [NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, 3], 'int32');
     try {
-      const predictions = await model.classify(input, 5);
+      // nsfwjs's own types do not resolve under NodeNext (see load-nsfw-model.ts).
+      const predictions = (await model.classify(input, 5)) as ReadonlyArray<{ className: string; probability: number }>;
       const scores: Record<string, number> = {};
       for (const { className, probability } of predictions) scores[className] = probability;
       const explicit = this.explicitClasses.reduce((sum, name) => sum + (scores[name] ?? 0), 0);

@@ -6,6 +6,8 @@ import { ScanFailedError, ScannerUnavailableError, type MalwareScanner } from '.
 import type { MediaStorage } from '../../media/storage/storage.js';
 import type { JobRecord } from '../../jobs/job-repository.js';
 import { RetryLaterError, type JobHandler } from '../../jobs/job-worker.js';
+import { recordUploadOutcome, uploadOutcomeForRejection } from '../../telemetry/metrics.js';
+import { traceStep } from '../../telemetry/pipeline-tracing.js';
 import type { PhotoRepository } from '../photo-repository.js';
 import { moderatePhoto } from '../pipeline/moderate-photo.js';
 import { PhotoRejectedError } from '../pipeline/rejection.js';
@@ -26,7 +28,7 @@ export interface ProcessPhotoDeps {
   readonly maxBytes: number;
   readonly log: FastifyBaseLogger;
   /** Called when a photo reaches a final state, e.g. to start the caption agent. */
-  readonly onFinished?: (photoId: string, status: string) => void;
+  readonly onFinished?: (photoId: string, status: string) => void | Promise<void>;
   readonly now?: () => number;
 }
 
@@ -60,10 +62,10 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
         return;
       }
       try {
-        const validated = await validateUpload(staged, { maxPixels: deps.maxPixels, maxBytes: deps.maxBytes });
+        const validated = await traceStep('validate', () => validateUpload(staged, { maxPixels: deps.maxPixels, maxBytes: deps.maxBytes }));
         await deps.photos.setStatus(photoId, 'scanning', '', now());
         try {
-          await scanUpload(deps.scanner, staged);
+          await traceStep('scan', () => scanUpload(deps.scanner, staged));
         } catch (error) {
           // clamd answered but cannot scan this file (e.g. over its stream limit): retrying will not
           // help, and an unscanned file is never published (fail closed).
@@ -76,10 +78,10 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
           throw new RetryLaterError('malware scanner unavailable', SCANNER_RETRY_MS);
         }
         await deps.photos.setStatus(photoId, 'processing', '', now());
-        const image = await transformUpload(staged, { maxPixels: deps.maxPixels });
-        const verdict = await moderatePhoto(deps.moderator, image.thumbnail.jpeg.data);
+        const image = await traceStep('transform', () => transformUpload(staged, { maxPixels: deps.maxPixels }));
+        const verdict = await traceStep('moderate', () => moderatePhoto(deps.moderator, image.thumbnail.jpeg.data));
         if (verdict.held) deps.log.warn({ event: 'moderation_hold', photo_id: photoId }, 'photo held for review');
-        await storePhoto(deps.storage, photoId, image);
+        await traceStep('store', () => storePhoto(deps.storage, photoId, image));
         await deps.photos.markProcessed(
           photoId,
           {
@@ -96,20 +98,23 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
           now(),
         );
         deps.log.info({ event: 'photo_processed', photo_id: photoId, format: validated.format, held: verdict.held }, 'photo processed');
+        recordUploadOutcome(verdict.held ? 'held_moderation' : 'accepted');
         await rm(staged, { force: true });
-        deps.onFinished?.(photoId, verdict.held ? 'held' : 'ready');
+        await deps.onFinished?.(photoId, verdict.held ? 'held' : 'ready');
       } catch (error) {
         if (!(error instanceof PhotoRejectedError)) throw error;
+        recordUploadOutcome(uploadOutcomeForRejection(error.reason));
         if (error.reason === 'malware') deps.log.warn({ event: 'malware_found', photo_id: photoId, detail: error.logDetail }, 'malware found in upload');
         else deps.log.info({ event: 'upload_rejected', photo_id: photoId, reason: error.reason, detail: error.logDetail }, 'upload rejected');
         await deps.photos.setStatus(photoId, 'rejected', error.userMessage, now());
         await rm(staged, { force: true });
-        deps.onFinished?.(photoId, 'rejected');
+        await deps.onFinished?.(photoId, 'rejected');
       }
     },
 
     async onGiveUp(job: JobRecord): Promise<void> {
       if (!job.photo_id) return;
+      recordUploadOutcome('failed');
       await deps.photos.setStatus(job.photo_id, 'failed', FAILED_DETAIL, now());
       await rm(stagedPathFor(deps.stagingDir, job.photo_id), { force: true });
     },

@@ -1,0 +1,196 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const BENCH_PASSWORD = 'violet harbour lantern whisk';
+export const MEDIA_VARIANTS = ['thumb.webp', 'thumb.jpg', 'display.webp', 'display.jpg', 'original'] as const;
+const FINAL_STATUSES = new Set(['ready', 'held', 'rejected', 'failed']);
+const VIEWABLE_STATUSES = new Set(['ready', 'held']);
+
+export interface Answer {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: string;
+}
+
+/** One browser-like user of the app over loopback: a cookie jar, the Origin header, no redirects followed. */
+export class BenchClient {
+  readonly cookies = new Map<string, string>();
+  private csrf: string | undefined;
+
+  constructor(readonly base: string) {}
+
+  cookieHeader(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+
+  async request(method: string, path: string, init: { body?: Buffer | string; headers?: Record<string, string> } = {}): Promise<Answer> {
+    const cookie = this.cookieHeader();
+    const response = await fetch(new URL(path, this.base), {
+      method,
+      redirect: 'manual',
+      headers: { origin: this.base, ...(cookie ? { cookie } : {}), ...(init.headers ?? {}) },
+      ...(init.body === undefined ? {} : { body: typeof init.body === 'string' ? init.body : new Uint8Array(init.body) }),
+    });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';', 1);
+      const eq = pair.indexOf('=');
+      if (eq <= 0) continue;
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (value === '' || /max-age=0\b/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return { status: response.status, headers: response.headers, body: await response.text() };
+  }
+
+  async csrfFrom(path: string): Promise<string> {
+    const page = await this.request('GET', path);
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
+    if (!token) throw new Error(`no CSRF token on ${path} (status ${page.status})`);
+    return token;
+  }
+
+  async submit(path: string, form: Record<string, string>): Promise<Answer> {
+    const token = await this.csrfFrom(path);
+    return this.request('POST', path, {
+      body: new URLSearchParams({ _csrf: token, ...form }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+  }
+
+  async signupAndLogin(username: string): Promise<void> {
+    const signup = await this.submit('/accounts/signup/', { username, email: `${username}@example.com`, password1: BENCH_PASSWORD, password2: BENCH_PASSWORD });
+    if (signup.status !== 303) throw new Error(`sign-up of ${username} failed: ${signup.status} ${signup.body.slice(0, 300)}`);
+    const login = await this.submit('/accounts/login/', { username, password: BENCH_PASSWORD, next: '' });
+    if (login.status !== 303) throw new Error(`login of ${username} failed: ${login.status}`);
+  }
+
+  /** The upload form's token, fetched once per session as a browser keeps the page's token. */
+  async uploadToken(): Promise<string> {
+    this.csrf ??= await this.csrfFrom('/photos/upload/');
+    return this.csrf;
+  }
+
+  /** Posts the upload form as a browser does (CSRF field first, then the file); returns the photo id and the answer time. */
+  async upload(jpeg: Buffer, title: string): Promise<{ id: string; ms: number }> {
+    const token = await this.uploadToken();
+    const { payload, contentType } = multipartBody([
+      { name: '_csrf', value: token },
+      { name: 'title', value: title },
+      { name: 'image', value: jpeg, filename: 'bench.jpg', contentType: 'image/jpeg' },
+    ]);
+    const started = performance.now();
+    const answer = await this.request('POST', '/photos/upload/', { body: payload, headers: { 'content-type': contentType } });
+    const ms = performance.now() - started;
+    const id = /^\/photos\/([0-9a-f]{32})\/$/.exec(answer.headers.get('location') ?? '')?.[1];
+    if (answer.status !== 303 || !id) throw new Error(`upload failed: ${answer.status} ${answer.body.slice(0, 300)}`);
+    return { id, ms };
+  }
+
+  async photoStatus(id: string): Promise<string> {
+    const answer = await this.request('GET', `/photos/${id}/status/`, { headers: { accept: 'application/json' } });
+    if (answer.status !== 200) throw new Error(`status of ${id}: ${answer.status}`);
+    return (JSON.parse(answer.body) as { status: string }).status;
+  }
+
+  /** GETs every variant of a photo in full; true when all are served. */
+  async fetchAllMedia(id: string): Promise<boolean> {
+    const answers = await Promise.all(MEDIA_VARIANTS.map((variant) => this.request('GET', `/photos/${id}/media/${variant}`)));
+    return answers.every((answer) => answer.status === 200);
+  }
+}
+
+export interface Part {
+  readonly name: string;
+  readonly value: string | Buffer;
+  readonly filename?: string;
+  readonly contentType?: string;
+}
+
+/** multipart/form-data with the parts in the given order (the CSRF field must come first). */
+export function multipartBody(parts: readonly Part[]): { payload: Buffer; contentType: string } {
+  const boundary = `----photovaultbench${Math.random().toString(16).slice(2)}`;
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"`;
+    if (part.filename !== undefined) head += `; filename="${part.filename}"`;
+    head += '\r\n';
+    if (part.contentType) head += `Content-Type: ${part.contentType}\r\n`;
+    chunks.push(Buffer.from(`${head}\r\n`), Buffer.isBuffer(part.value) ? part.value : Buffer.from(part.value), Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { payload: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+export interface UploadRunResult {
+  readonly photos: number;
+  /** From the first upload sent to the last photo whose every variant was served. */
+  readonly elapsedMs: number;
+  readonly photosPerSecond: number;
+  /** Time to the upload's answer (the 303 redirect), one per upload. */
+  readonly uploadMs: readonly number[];
+  readonly ids: readonly string[];
+  /** Uploads refused, photos that ended rejected/failed, or media not served. */
+  readonly errors: number;
+}
+
+/**
+ * `perClient` uploads from each client at once (each client uploads one after another), while one
+ * poller follows the photos in acceptance order: it asks for the oldest photo not yet final every
+ * `pollMs`, and as soon as one is final it GETs all its media and moves on at once to the next.
+ * Jobs finish roughly in order, so this sees each photo within `pollMs` at a cost of a few
+ * requests per second.
+ */
+export async function uploadAndWaitServed(clients: readonly BenchClient[], jpeg: Buffer, perClient: number, options: { pollMs?: number; timeoutMs?: number } = {}): Promise<UploadRunResult> {
+  const pollMs = options.pollMs ?? 20;
+  const deadline = performance.now() + (options.timeoutMs ?? 180_000);
+  const accepted: { id: string; client: BenchClient }[] = [];
+  const uploadMs: number[] = [];
+  let errors = 0;
+  let uploading = clients.length;
+  for (const client of clients) await client.uploadToken();
+
+  const started = performance.now();
+  const uploads = clients.map(async (client, index) => {
+    try {
+      for (let i = 0; i < perClient; i++) {
+        try {
+          const { id, ms } = await client.upload(jpeg, `bench ${index}-${i}`);
+          uploadMs.push(ms);
+          accepted.push({ id, client });
+        } catch (error) {
+          errors++;
+          process.stderr.write(`${String(error)}\n`);
+        }
+      }
+    } finally {
+      uploading--;
+    }
+  });
+
+  let served = 0;
+  let lastServedAt = started;
+  const poll = async () => {
+    let next = 0;
+    while (uploading > 0 || next < accepted.length) {
+      if (performance.now() > deadline) throw new Error(`photos not ready after ${Math.round((options.timeoutMs ?? 180_000) / 1000)} s (${served} of ${accepted.length})`);
+      const entry = accepted[next];
+      if (!entry) {
+        await sleep(pollMs);
+        continue;
+      }
+      const status = await entry.client.photoStatus(entry.id);
+      if (!FINAL_STATUSES.has(status)) {
+        await sleep(pollMs);
+        continue;
+      }
+      if (!VIEWABLE_STATUSES.has(status) || !(await entry.client.fetchAllMedia(entry.id))) errors++;
+      else served++;
+      lastServedAt = performance.now();
+      next++;
+    }
+  };
+  await Promise.all([...uploads, poll()]);
+  const elapsedMs = lastServedAt - started;
+  return { photos: served, elapsedMs, photosPerSecond: served / (elapsedMs / 1000), uploadMs, ids: accepted.map((a) => a.id), errors };
+}

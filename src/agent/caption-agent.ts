@@ -1,0 +1,77 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import type { CaptionConfig } from '../config/config.js';
+import type { Db } from '../db/database.js';
+import type { JobRepository } from '../jobs/job-repository.js';
+import type { JobHandler } from '../jobs/job-worker.js';
+import type { MediaStorage } from '../media/storage/storage.js';
+import { jobPayload } from '../telemetry/job-tracing.js';
+import { currentTraceParent } from '../telemetry/trace-parent.js';
+import type { CaptionModel } from './caption-model.js';
+import { CAPTION_PHOTO_JOB, createCaptionPhotoJob } from './caption-photo-job.js';
+import { createCaptionRepository } from './caption-repository.js';
+import { OpenAiCaptionModel } from './openai-caption-model.js';
+
+export interface CaptionAgentDeps {
+  readonly config: CaptionConfig;
+  readonly db: Db;
+  readonly jobs: JobRepository;
+  readonly storage: MediaStorage;
+  readonly log: FastifyBaseLogger;
+  /** Wakes the in-process worker after an enqueue. */
+  readonly notifyWorker: () => void;
+  /** Replaces the configured model (tests). */
+  readonly model?: CaptionModel | null;
+  readonly now?: () => number;
+}
+
+export interface CaptionAgent {
+  /** Registered under CAPTION_PHOTO_JOB whether or not a model is configured, so queued jobs always drain. */
+  readonly handler: JobHandler;
+  /** For the upload pipeline's onFinished: queues a caption job for a photo that became ready. Never throws. */
+  onPhotoFinished(photoId: string, status: string): Promise<void>;
+}
+
+// Five attempts with the queue's backoff (2 s, 4 s, 8 s, 16 s) ride out a restarting local model server.
+const CAPTION_MAX_ATTEMPTS = 5;
+
+/** The caption agent: the configured model, its job handler, and the hook that queues it. */
+export function createCaptionAgent(deps: CaptionAgentDeps): CaptionAgent {
+  const now = deps.now ?? Date.now;
+  const model = deps.model !== undefined ? deps.model : createConfiguredModel(deps.config);
+  const handler = createCaptionPhotoJob({ captions: createCaptionRepository(deps.db), storage: deps.storage, model, log: deps.log, now });
+
+  return {
+    handler,
+    async onPhotoFinished(photoId, status) {
+      if (!model || status !== 'ready') return;
+      const at = now();
+      try {
+        await deps.jobs.insert({
+          id: randomBytes(16).toString('hex'),
+          kind: CAPTION_PHOTO_JOB,
+          photo_id: photoId,
+          // The caption span joins the upload's trace through the pipeline job's span.
+          payload: jobPayload(currentTraceParent()),
+          status: 'queued',
+          attempts: 0,
+          max_attempts: CAPTION_MAX_ATTEMPTS,
+          run_at: at,
+          locked_until: 0,
+          last_error: '',
+          created_at: at,
+          updated_at: at,
+        });
+        deps.notifyWorker();
+      } catch (error) {
+        // The photo is published already; a missing caption is not worth failing its pipeline for.
+        deps.log.error({ event: 'caption_enqueue_failed', photo_id: photoId, err: error }, 'could not queue the caption agent');
+      }
+    },
+  };
+}
+
+function createConfiguredModel(config: CaptionConfig): CaptionModel | null {
+  if (!config.model) return null;
+  return new OpenAiCaptionModel({ model: config.model, baseUrl: config.baseUrl, apiKey: config.apiKey, timeoutMs: config.timeoutMs });
+}

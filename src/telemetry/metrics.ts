@@ -1,0 +1,135 @@
+import { metrics, type Counter, type Histogram, type Meter, type ObservableGauge, type ObservableResult } from '@opentelemetry/api';
+import { METRIC_DEFINITIONS as M } from './metric-definitions.js';
+
+export type UploadOutcome =
+  | 'accepted'
+  | 'held_moderation'
+  | 'rejected_empty'
+  | 'rejected_type'
+  | 'rejected_size'
+  | 'rejected_pixels'
+  | 'rejected_corrupt'
+  | 'rejected_malware'
+  | 'rejected_other'
+  | 'failed';
+
+export type CaptionOutcome = 'stored' | 'skipped' | 'refused' | 'transient_error' | 'gave_up';
+
+// Seconds, from a 5 ms moderation call to a minute-long scan of a large file.
+const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+const REJECTION_OUTCOMES: Readonly<Record<string, UploadOutcome>> = {
+  empty: 'rejected_empty',
+  unsupported_type: 'rejected_type',
+  too_large: 'rejected_size',
+  too_many_pixels: 'rejected_pixels',
+  corrupt: 'rejected_corrupt',
+  malware: 'rejected_malware',
+};
+
+interface Instruments {
+  uploads: Counter;
+  authFailures: Counter;
+  csrfRejections: Counter;
+  throttled: Counter;
+  captions: Counter;
+  stepDuration: Histogram;
+  scanDuration: Histogram;
+  moderationDuration: Histogram;
+  queueDepth: ObservableGauge;
+}
+
+let instruments: Instruments | undefined;
+
+/**
+ * Instruments are created on first use, not at import: the global MeterProvider must be in place
+ * first (the bootstrap sets it before the app loads; tests may set an in-memory one).
+ */
+function use(): Instruments {
+  instruments ??= createInstruments(metrics.getMeter('photovault'));
+  return instruments;
+}
+
+function createInstruments(meter: Meter): Instruments {
+  const counter = (d: (typeof M)[keyof typeof M]) => meter.createCounter(d.name, { unit: d.unit, description: d.description });
+  const histogram = (d: (typeof M)[keyof typeof M]) =>
+    meter.createHistogram(d.name, { unit: d.unit, description: d.description, advice: { explicitBucketBoundaries: SECONDS_BUCKETS } });
+  return {
+    uploads: counter(M.uploads),
+    authFailures: counter(M.authFailures),
+    csrfRejections: counter(M.csrfRejections),
+    throttled: counter(M.throttled),
+    captions: counter(M.captions),
+    stepDuration: histogram(M.stepDuration),
+    scanDuration: histogram(M.scanDuration),
+    moderationDuration: histogram(M.moderationDuration),
+    queueDepth: meter.createObservableGauge(M.queueDepth.name, { unit: M.queueDepth.unit, description: M.queueDepth.description }),
+  };
+}
+
+/** The upload outcome for a PhotoRejectedError reason. */
+export function uploadOutcomeForRejection(reason: string): UploadOutcome {
+  return REJECTION_OUTCOMES[reason] ?? 'rejected_other';
+}
+
+/** Counts an upload once, at its final outcome (published, held, rejected or failed). */
+export function recordUploadOutcome(outcome: UploadOutcome): void {
+  use().uploads.add(1, { outcome });
+}
+
+export function recordAuthFailure(method: 'password' | 'api_token', reason: string): void {
+  use().authFailures.add(1, { 'auth.method': method, reason });
+}
+
+/** `reason` comes from a fixed set of messages in security/csrf.ts; it becomes a short slug. */
+export function recordCsrfRejection(reason: string): void {
+  use().csrfRejections.add(1, { reason: slug(reason) });
+}
+
+/** `route` is the matched route template, never the raw path (bounded cardinality, no tokens). */
+export function recordThrottled(route: string | undefined): void {
+  use().throttled.add(1, { 'http.route': route ?? 'unmatched' });
+}
+
+export function recordCaption(outcome: CaptionOutcome): void {
+  use().captions.add(1, { outcome });
+}
+
+export function recordStepDuration(step: string, seconds: number, errorType?: string): void {
+  use().stepDuration.record(seconds, errorType ? { step, 'error.type': errorType } : { step });
+}
+
+export function recordScanDuration(scanner: string, outcome: string, seconds: number): void {
+  use().scanDuration.record(seconds, { scanner, outcome });
+}
+
+export function recordModerationDuration(outcome: string, seconds: number): void {
+  use().moderationDuration.record(seconds, { outcome });
+}
+
+/**
+ * Reports the job queue depth per kind whenever metrics are collected. Kinds with no jobs report 0,
+ * so a drained queue shows as 0 rather than as a missing series. Returns the unsubscribe function,
+ * to be called before the database closes.
+ */
+export function observeQueueDepth(kinds: readonly string[], read: () => Promise<ReadonlyMap<string, number>>): () => void {
+  const gauge = use().queueDepth;
+  const callback = async (result: ObservableResult) => {
+    let counts: ReadonlyMap<string, number>;
+    try {
+      counts = await read();
+    } catch {
+      return; // The database is closing or unreachable: skip this collection rather than report 0.
+    }
+    for (const kind of new Set([...kinds, ...counts.keys()])) result.observe(counts.get(kind) ?? 0, { 'job.kind': kind });
+  };
+  gauge.addCallback(callback);
+  return () => gauge.removeCallback(callback);
+}
+
+function slug(text: string): string {
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+}
