@@ -64,8 +64,9 @@ export function registerCsrf(app: FastifyInstance, options: CsrfOptions): void {
     return tokens.create(secret, bindingFor(this.request));
   });
 
+  // An unmatched route changes nothing and answers 404 whatever the token, so it is not checked.
   const needsCheck = (request: FastifyRequest) =>
-    !SAFE_METHODS.has(request.method) && !request.csrfExempt && request.routeOptions.config?.csrf !== false;
+    !SAFE_METHODS.has(request.method) && !request.is404 && !request.csrfExempt && request.routeOptions.config?.csrf !== false;
   const refuse = (request: FastifyRequest, reason: string) => {
     options.onReject?.(request, reason);
     return new AppError('csrf_failed');
