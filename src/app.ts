@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import fastifyCookie from '@fastify/cookie';
@@ -26,7 +25,7 @@ import { createDatabase, migrateToLatest, pingDatabase, type Db } from './db/dat
 import { registerErrorHandling, sendError } from './errors/error-handler.js';
 import { createJobRepository } from './jobs/job-repository.js';
 import { createJobWorker, type JobWorker } from './jobs/job-worker.js';
-import { NsfwModerator } from './media/moderation/nsfw-moderator.js';
+import { WorkerThreadModerator } from './media/moderation/worker-moderator.js';
 import { createScanner } from './media/scanner/create-scanner.js';
 import { LocalStorage } from './media/storage/local-storage.js';
 import { createPhotoRepository } from './photos/photo-repository.js';
@@ -35,6 +34,7 @@ import { createProcessPhotoJob, PROCESS_PHOTO_JOB } from './photos/processing/pr
 import { sweepOrphans } from './photos/processing/sweep-orphans.js';
 import { photoApiRoutes } from './photos/api/photo-api-routes.js';
 import { photoRoutes } from './photos/routes.js';
+import { openStagingArea } from './photos/upload/staging.js';
 import { registerCsrf } from './security/csrf.js';
 import { applyFallbackSecurityHeaders, registerSecurityHeaders } from './security/headers.js';
 import { registerLoginRequired } from './security/login-required.js';
@@ -116,8 +116,7 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db) {
   // libvips' operation cache would keep staged uploads open after they are deleted.
   sharp.cache(false);
   const storage = await LocalStorage.open(path.join(config.dataDir, 'media'));
-  const stagingDir = path.join(config.dataDir, 'uploads');
-  await mkdir(stagingDir, { recursive: true, mode: 0o700 });
+  const stagingDir = await openStagingArea(config.dataDir);
   const scanner = withScanMetrics(createScanner({
     clamavHost: config.scanner.clamavHost,
     clamavPort: config.scanner.clamavPort,
@@ -125,7 +124,7 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db) {
     clamavMaxStreamBytes: config.scanner.maxStreamBytes,
     timeoutMs: config.scanner.timeoutMs,
   }));
-  const moderator = config.moderation.enabled ? withModerationMetrics(new NsfwModerator({ threshold: config.moderation.threshold })) : null;
+  const moderator = config.moderation.enabled ? withModerationMetrics(new WorkerThreadModerator({ threshold: config.moderation.threshold })) : null;
   const photos = createPhotoRepository(db);
   const jobs = createJobRepository(db);
   const captions = createCaptionAgent({ config: config.caption, db, jobs, storage, log: app.log, notifyWorker: () => worker.notify() });

@@ -1,7 +1,10 @@
 // Username and email rules. Usernames follow Django's UnicodeUsernameValidator (letters, digits
 // and @ . + - _), NFKC-normalised so look-alike compatibility forms collide, compared case-insensitively.
 const USERNAME_PATTERN = /^[\p{L}\p{N}_.@+-]+$/u;
-const EMAIL_PATTERN = /^[^\s@<>()[\]\\,;:"]+@[^\s@<>()[\]\\,;:".]+(\.[^\s@<>()[\]\\,;:".]+)+$/u;
+// Local part and domain labels without spaces or the characters that need quoting; labels are
+// checked one by one (no nested quantifier, so no catastrophic backtracking: CWE-1333).
+const EMAIL_PART = /^[^\s@<>()[\]\\,;:"]+$/u;
+const DOMAIN_LABEL = /^[^\s@<>()[\]\\,;:".]+$/u;
 export const USERNAME_MIN = 3;
 export const USERNAME_MAX = 150;
 export const EMAIL_MAX = 254; // RFC 5321 path limit
@@ -36,6 +39,14 @@ export function usernameErrors(username: string): string[] {
 
 export function emailErrors(email: string): string[] {
   if (email.length === 0) return ['Enter an email address.'];
-  if (email.length > EMAIL_MAX || !EMAIL_PATTERN.test(email)) return ['Enter a valid email address.'];
+  if (email.length > EMAIL_MAX || !isEmailShaped(email)) return ['Enter a valid email address.'];
   return [];
+}
+
+function isEmailShaped(email: string): boolean {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return false;
+  const local = email.slice(0, at);
+  const labels = email.slice(at + 1).split('.');
+  return EMAIL_PART.test(local) && labels.length >= 2 && labels.every((label) => DOMAIN_LABEL.test(label));
 }

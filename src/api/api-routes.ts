@@ -1,11 +1,12 @@
 import fastifySwagger from '@fastify/swagger';
-import { registerAjvFormats, TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { registerAjvFormats, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiTokenService } from '../accounts/api-tokens/api-token-service.js';
 import type { ApiPlugin } from './api-plugin.js';
 import { docsUi } from './docs-ui.js';
 import { openapiOptions } from './openapi.js';
 import { ProblemSchema } from './schemas/problem.js';
+import { strictValidatorCompiler } from './strict-validator.js';
 import { csrfTokenRoutes } from './v1/csrf-token-routes.js';
 import { meRoutes } from './v1/me-routes.js';
 import { tokenRoutes } from './v1/token-routes.js';
@@ -28,7 +29,7 @@ const CHALLENGE = 'Bearer realm="photovault"';
 export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions): Promise<void> {
   const api = app.withTypeProvider<TypeBoxTypeProvider>();
   registerAjvFormats();
-  api.setValidatorCompiler(TypeBoxValidatorCompiler);
+  api.setValidatorCompiler(strictValidatorCompiler);
   // JSON bodies only: an HTML form (urlencoded or text/plain, the cross-site "simple" requests)
   // cannot even reach an API handler (415), whatever its CSRF token.
   api.removeContentTypeParser(['application/x-www-form-urlencoded', 'text/plain']);

@@ -3,6 +3,7 @@ import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { SECURITY_SCHEMES } from './security.js';
 
 // package.json sits at the repository root, two levels above both src/api and dist/api.
+// eslint-disable-next-line security/detect-non-literal-fs-filename -- a fixed path: our own package.json
 const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 const DESCRIPTION = [

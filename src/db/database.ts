@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect, type SqliteDatabase as KyselySqliteDatabase } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
 import SqliteDatabase from 'libsql';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config/config.js';
@@ -26,9 +26,13 @@ function createDialect(config: DatabaseConfig): Dialect {
       // Epoch-millisecond bigints fit in a double; parse them as numbers for this pool only.
       types: {
         getTypeParser: (oid: number, format?: 'text' | 'binary') =>
-          oid === PG_INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format),
-      } as pg.CustomTypesConfig,
+          oid === PG_INT8_OID ? (value: string) => Number(value) : (pg.types.getTypeParser(oid, format) as (value: string) => unknown),
+      },
     });
+    // node-postgres emits an idle client's lost connection (server restart, failover, a terminated
+    // backend) on the pool; without a listener that 'error' would crash the process. The pool drops
+    // the client and opens a new one on the next query, so there is nothing else to do here.
+    pool.on('error', () => undefined);
     return new PostgresDialect({ pool });
   }
   mkdirSync(path.dirname(config.file), { recursive: true, mode: 0o700 });
@@ -42,7 +46,7 @@ function createDialect(config: DatabaseConfig): Dialect {
       database.pragma('synchronous = NORMAL');
       // libsql implements better-sqlite3's API, which Kysely's SqliteDialect drives; each SQL text
       // is compiled once (see statement-cache.ts).
-      return withStatementCache(database as unknown as KyselySqliteDatabase);
+      return withStatementCache(database);
     },
   }));
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { JobsTable } from '../db/schema.js';
 import type { Readable } from 'node:stream';
 import { MediaNotFoundError, type MediaStorage } from '../media/storage/storage.js';
@@ -10,6 +10,7 @@ import type { PhotoRecord, PhotoRepository } from './photo-repository.js';
 import { deletePhotoFiles } from './pipeline/store-photo.js';
 import { PROCESS_PHOTO_JOB, stagedPathFor } from './processing/process-photo-job.js';
 import type { StagedUpload } from './upload/receive-upload.js';
+import { claimStagedUpload } from './upload/staging.js';
 
 export interface PhotoServiceDeps {
   readonly photos: PhotoRepository;
@@ -50,8 +51,7 @@ export function createPhotoService(deps: PhotoServiceDeps) {
     async acceptUpload(ownerId: string, staged: StagedUpload, traceParent = ''): Promise<PhotoRecord> {
       const id = newPhotoId();
       const at = now();
-      const stagedPath = stagedPathFor(deps.stagingDir, id);
-      await rename(staged.path, stagedPath);
+      const stagedPath = await claimStagedUpload(staged, deps.stagingDir, id);
       const photo: PhotoRecord = {
         id,
         owner_id: ownerId,

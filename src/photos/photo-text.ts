@@ -5,7 +5,7 @@ export type PhotoTextField = keyof typeof PHOTO_TEXT_LIMITS;
 
 /** Owner-typed (or model-written) text, as stored: NFC, no control characters, bounded, trimmed. */
 export function cleanPhotoText(value: string, field: PhotoTextField): string {
-  return [...value.normalize('NFC').replace(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, ' ')]
+  return [...value.normalize('NFC').replace(/[\p{Cc}\u202a-\u202e\u2066-\u2069]/gu, ' ')]
     .slice(0, PHOTO_TEXT_LIMITS[field])
     .join('')
     .trim();

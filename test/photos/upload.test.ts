@@ -285,3 +285,38 @@ describe.each(DIALECTS)('photo upload (%s)', (dialect) => {
     expect(await readdir(mediaDir).catch(() => [])).toEqual([]);
   });
 });
+
+describe('malformed multipart bodies', () => {
+  let t: TestApp;
+  let alice: TestClient;
+  beforeAll(async () => {
+    t = await createTestApp('sqlite', { MODERATION_ENABLED: 'false' });
+    alice = new TestClient(t.app);
+    await alice.signupAndLogin('alice_malformed');
+  });
+  afterAll(() => t.close());
+
+  const bodies: [string, string, string][] = [
+    ['no boundary', 'multipart/form-data', '--x\r\n\r\n'],
+    ['boundary that never appears', 'multipart/form-data; boundary=zzz', '--a\r\nbad'],
+    ['part without headers end', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="image"'],
+    ['truncated body', 'multipart/form-data; boundary=b', '--b\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n\r\n\xff\xd8\xff'],
+    ['garbage', 'multipart/form-data; boundary=b', '\u0000\u0001\u0002'],
+  ];
+  for (const [api, url] of [[false, '/photos/upload/'], [true, '/api/v1/photos']] as const) {
+    it.each(bodies)(`answers 4xx to ${url} with %s, never 5xx`, async (_name, contentType, payload) => {
+      const token = await alice.csrfFrom('/photos/upload/');
+      const response = await alice.request({ method: 'POST', url, payload, headers: { 'content-type': contentType, 'x-csrf-token': token, ...(api ? { accept: 'application/json' } : {}) } });
+      expect(response.statusCode).toBeGreaterThanOrEqual(400);
+      expect(response.statusCode).toBeLessThan(500);
+    });
+  }
+
+  it('refuses lenient integers in API query strings', async () => {
+    for (const page of ['1.5', 'true', '0x1', ' 1', '01', '+1', '1e0']) {
+      const response = await alice.get(`/api/v1/photos?page=${encodeURIComponent(page)}`);
+      expect(response.statusCode, page).toBe(400);
+    }
+    expect((await alice.get('/api/v1/photos?page=1&per_page=10')).statusCode).toBe(200);
+  });
+});

@@ -41,7 +41,7 @@ const PROBLEM_REF = { $ref: 'Problem#' } as const;
 export function problemResponses<S extends ProblemStatus>(...statuses: S[]): Record<S, { description: string; content: Record<string, { schema: TSchema }> }> {
   const out = {} as Record<S, { description: string; content: Record<string, { schema: TSchema }> }>;
   for (const status of statuses) {
-    out[status] = { description: DESCRIPTIONS[status], content: { [PROBLEM_MEDIA_TYPE]: { schema: PROBLEM_REF as unknown as TSchema } } };
+    out[status] = { description: DESCRIPTIONS[status], content: { [PROBLEM_MEDIA_TYPE]: { schema: PROBLEM_REF } } };
   }
   return out;
 }

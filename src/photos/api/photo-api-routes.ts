@@ -1,9 +1,9 @@
 import fastifyMultipart from '@fastify/multipart';
-import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { requireUser } from '../../accounts/routes.js';
 import { COMMON_PROBLEMS, PageQuery, Paginated, pageOf, pageWindow, problemResponses, READ_SECURITY, WRITE_SECURITY, type ApiPlugin } from '../../api/index.js';
+import { strictValidatorCompiler } from '../../api/strict-validator.js';
 import { AppError } from '../../errors/catalog.js';
 import type { PhotoRecord } from '../photo-repository.js';
 import type { PhotoService } from '../photo-service.js';
@@ -67,7 +67,7 @@ export function photoApiRoutes(deps: PhotoApiDeps): ApiPlugin {
           response: { 202: AcceptedUpload, ...problemResponses(400, 401, 403, 413, 415, 429) },
         },
         // The body is streamed by the handler, so only its documentation comes from the schema.
-        validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : TypeBoxValidatorCompiler(route)),
+        validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : strictValidatorCompiler(route)),
       },
       async (request, reply) => {
         const user = requireUser(request);

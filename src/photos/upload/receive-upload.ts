@@ -35,6 +35,10 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
   if (!request.isMultipart()) {
     throw new AppError('unsupported_media_type', { detail: 'Send the photo as multipart/form-data in the field “image”.' });
   }
+  // busboy throws a bare Error for a multipart type without a boundary; refuse it before parsing.
+  if (!/;\s*boundary=("[^"]{1,70}"|[^\s;"]{1,70})/i.test(request.headers['content-type'] ?? '')) {
+    throw new AppError('bad_request', { detail: 'The upload is not a valid multipart/form-data body (no boundary).' });
+  }
   const fileField = options.fileField ?? 'image';
   await mkdir(options.stagingDir, { recursive: true, mode: 0o700 });
   const target = path.join(options.stagingDir, `${randomBytes(16).toString('hex')}.part`);
@@ -100,7 +104,10 @@ function translateMultipartError(error: unknown, maxBytes: number): unknown {
   if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
     return new AppError('bad_request', { detail: 'Send one photo per upload.' });
   }
-  if (code === 'FST_PROTO_VIOLATION' || code === 'FST_INVALID_MULTIPART_CONTENT_TYPE') {
+  // busboy reports a malformed body (missing or wrong boundary, bad part headers, early end) as a
+  // plain Error; that is the client's input, not our failure.
+  const message = error instanceof Error ? error.message : '';
+  if (code === 'FST_PROTO_VIOLATION' || code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || /^(Multipart: |Malformed part header|Unexpected end of (form|multipart data)|Boundary not found)/i.test(message)) {
     return new AppError('bad_request', { detail: 'The upload is not a valid multipart/form-data body.' });
   }
   const status = (error as { statusCode?: number }).statusCode;

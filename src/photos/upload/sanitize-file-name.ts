@@ -11,7 +11,7 @@ export function sanitizeFileName(raw: string | undefined): string {
   const base = path.posix.basename(raw.replaceAll('\\', '/'));
   const cleaned = base
     .normalize('NFC')
-    .replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '')
+    .replace(/[\p{Cc}\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu, '')
     .trim();
   return [...cleaned].slice(0, NAME_MAX).join('');
 }
