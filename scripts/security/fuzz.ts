@@ -6,7 +6,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { fuzz, type AuthContext, type FuzzResult } from './fuzz/fuzzer.js';
 import { isJsonMediaType, operationsOf, type OpenApiDocument, type Operation } from './fuzz/openapi.js';
-import { validArbitrary } from './fuzz/schema-arbitrary.js';
+import { friendlyValue, validArbitrary } from './fuzz/schema-arbitrary.js';
 import { DocumentValidator } from './fuzz/validator.js';
 import { HttpSession } from './lib/http.js';
 import { csrfFrom, signUpAndLogIn, smallJpeg, uploadPhoto, waitProcessed } from './lib/photovault.js';
@@ -72,11 +72,12 @@ export async function runFuzz(options: FuzzStageOptions): Promise<StageOutcome &
   };
 }
 
-/** A valid example of a schema, from the same generator the fuzzer uses. */
-function sampleValid(doc: OpenApiDocument, schema: Record<string, unknown>, seed: number): unknown {
+/** Valid examples of a schema: a plain business-like one first, then generated ones. */
+function validExamples(doc: OpenApiDocument, schema: Record<string, unknown>, seed: number): unknown[] {
   const validator = new DocumentValidator(doc);
-  const [value] = fc.sample(validArbitrary(doc, schema).filter((v) => validator.checkSchema(schema, v) === null), { seed, numRuns: 1 });
-  return value;
+  const plain = friendlyValue(doc, schema);
+  const generated = fc.sample(validArbitrary(doc, schema).filter((v) => validator.checkSchema(schema, v) === null), { seed, numRuns: 10 });
+  return [...(plain !== undefined && validator.checkSchema(schema, plain) === null ? [plain] : []), ...generated];
 }
 
 export interface Credentials {
@@ -112,12 +113,21 @@ export async function photovaultContexts(origin: string, doc: OpenApiDocument, s
   const mint = operations.find((op) => op.method === 'POST' && Object.entries(op.responses).some(([status, r]) => status.startsWith('2') && hasTokenProperty(r.content)));
   const bodySchema = mint?.body?.content['application/json']?.schema;
   if (mint && bodySchema) {
-    const response = await session.request({ method: 'POST', path: mint.path, headers: { ...sessionHeaders(mint), 'content-type': 'application/json' }, body: JSON.stringify(sampleValid(doc, bodySchema, seed)) });
-    const token = response.status < 300 ? (JSON.parse(response.body) as { token?: unknown }).token : undefined;
-    if (typeof token !== 'string') throw new Error(`${mint.id} could not mint an API token: HTTP ${response.status} ${response.body.slice(0, 200)}`);
+    // Schema-valid is not always acceptable (a blank name is refused): try examples until one is.
+    let minted: { token?: unknown; id?: unknown } | undefined;
+    let last = '';
+    for (const body of validExamples(doc, bodySchema, seed)) {
+      const response = await session.request({ method: 'POST', path: mint.path, headers: { ...sessionHeaders(mint), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      last = `HTTP ${response.status} ${response.body.slice(0, 200)}`;
+      if (response.status < 300) {
+        minted = JSON.parse(response.body) as { token?: unknown; id?: unknown };
+        break;
+      }
+    }
+    const token = minted?.token;
+    if (typeof token !== 'string') throw new Error(`${mint.id} could not mint an API token: ${last}`);
     contexts.push({ name: 'bearer', anonymous: false, headers: () => ({ authorization: `Bearer ${token}` }) });
-    const id = (JSON.parse(response.body) as { id?: unknown }).id;
-    if (typeof id === 'string') protectedIds.add(id);
+    if (typeof minted?.id === 'string') protectedIds.add(minted.id);
   }
   return { contexts, protectedIds };
 }

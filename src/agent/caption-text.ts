@@ -1,12 +1,30 @@
 export const ALT_TEXT_MAX = 250;
 export const CAPTION_MAX = 300;
 
-// C0/C1 controls and DEL; bidi marks, embeddings, overrides and isolates (Trojan Source); zero-width
-// space, word joiners and the BOM; Unicode tag characters (invisible "ASCII smuggling" text).
-// ZWJ and ZWNJ stay: emoji sequences and several scripts need them.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
-const INVISIBLE = /[\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\u{e0000}-\u{e007f}]/gu;
 const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** C0/C1 controls and DEL: replaced by a space. */
+function isControl(codePoint: number): boolean {
+  return codePoint <= 0x1f || (codePoint >= 0x7f && codePoint <= 0x9f);
+}
+
+/**
+ * Invisible formatting: bidi marks, embeddings, overrides and isolates (Trojan Source), zero-width
+ * space, word joiners, the BOM, and Unicode tag characters (hidden "ASCII smuggling" text). ZWJ and
+ * ZWNJ stay: emoji sequences and several scripts need them.
+ */
+function isInvisible(codePoint: number): boolean {
+  return (
+    codePoint === 0x061c ||
+    codePoint === 0x200b ||
+    codePoint === 0x200e ||
+    codePoint === 0x200f ||
+    (codePoint >= 0x202a && codePoint <= 0x202e) ||
+    (codePoint >= 0x2060 && codePoint <= 0x206f && codePoint !== 0x2065) ||
+    codePoint === 0xfeff ||
+    (codePoint >= 0xe0000 && codePoint <= 0xe007f)
+  );
+}
 
 /**
  * The model's text made safe to store and show: it is untrusted output, so controls and invisible
@@ -15,10 +33,12 @@ const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
  * boundary with an ellipsis. It is stored as plain text and always rendered escaped.
  */
 export function sanitizeCaptionText(raw: string, max: number): string {
-  const text = raw
-    .normalize('NFC')
-    .replace(CONTROL, ' ')
-    .replace(INVISIBLE, '')
+  const visible = Array.from(raw.normalize('NFC'), (char) => {
+    const codePoint = char.codePointAt(0) ?? 0;
+    if (isControl(codePoint)) return ' ';
+    return isInvisible(codePoint) ? '' : char;
+  }).join('');
+  const text = visible
     .replace(/\s+/gu, ' ')
     .trim()
     .replace(/^["'“”‘’«»]+|["'“”‘’«»]+$/gu, '')

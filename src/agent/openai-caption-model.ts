@@ -63,11 +63,15 @@ export function toCaptionModelError(error: unknown): CaptionModelError {
   if (error instanceof APIConnectionTimeoutError) return new CaptionModelError('the model did not answer in time', true);
   if (error instanceof APIConnectionError) return new CaptionModelError('the model could not be reached', true);
   if (error instanceof APIError) {
-    const status = error.status;
-    const code = typeof error.code === 'string' && ERROR_CODE.test(error.code) ? ` (${error.code})` : '';
+    // APIError's fields are typed `any`: narrow each before use.
+    const rawStatus: unknown = error.status;
+    const status = typeof rawStatus === 'number' ? rawStatus : undefined;
+    const errorCode: unknown = error.code;
+    const headers: unknown = error.headers;
+    const code = typeof errorCode === 'string' && ERROR_CODE.test(errorCode) ? ` (${errorCode})` : '';
     // RFC 9110: 408 and 429 invite a retry, 409 is OpenAI's "try again", 5xx are the server's.
     const retryable = status === undefined || status === 408 || status === 409 || status === 429 || status >= 500;
-    return new CaptionModelError(`the model answered HTTP ${status ?? 'error'}${code}`, retryable, { status, retryAfterMs: retryAfterMs(error.headers) });
+    return new CaptionModelError(`the model answered HTTP ${status ?? 'error'}${code}`, retryable, { status, retryAfterMs: retryAfterMs(headers instanceof Headers ? headers : undefined) });
   }
   return new CaptionModelError('the model call failed', true);
 }
@@ -78,7 +82,8 @@ export function retryAfterMs(headers: Headers | undefined, now: number = Date.no
   if (headers?.get('retry-after-ms') && Number.isFinite(ms) && ms >= 0) return ms;
   const value = headers?.get('retry-after')?.trim();
   if (!value) return undefined;
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -30,10 +30,21 @@ function fromJson(text: string): CaptionDraft | undefined {
 }
 
 function fromLabelledLines(text: string): CaptionDraft | undefined {
-  // Labels may carry Markdown decoration ("**Alt text:** …", "- Caption: …").
-  const altText = /^[\s*_#>-]*alt(?:[ _-]?text)?[\s*_]*[:=][\s*_]*(.+)$/im.exec(text)?.[1] ?? '';
-  const caption = /^[\s*_#>-]*caption[\s*_]*[:=][\s*_]*(.+)$/im.exec(text)?.[1] ?? '';
+  const altText = labelled(text, ['alt', 'alt text', 'alttext']);
+  const caption = labelled(text, ['caption']);
   return altText || caption ? { altText, caption } : undefined;
+}
+
+/** The value of the first "Label: value" line whose label is one of `labels` (Markdown decoration allowed). */
+function labelled(text: string, labels: readonly string[]): string {
+  for (const rawLine of text.split('\n')) {
+    const line = rawLine.replace(/^[\s*_#>-]+/, '');
+    const separator = line.search(/[:=]/);
+    if (separator === -1) continue;
+    const label = line.slice(0, separator).replace(/[\s*_-]+/g, ' ').trim().toLowerCase();
+    if (labels.includes(label)) return line.slice(separator + 1).replace(/^[\s*_]+/, '').trim();
+  }
+  return '';
 }
 
 function firstString(record: Record<string, unknown>, keys: readonly string[]): string {

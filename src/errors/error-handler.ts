@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
 import { ErrorPage } from '../views/pages/error-page.js';
+import { recordErrorOnActiveSpan } from '../telemetry/tracer.js';
 import { sendPage, viewContextFor, wantsJson } from '../web/pages.js';
 import { AppError, codeForStatus, ERROR_CATALOG, type ErrorCode } from './catalog.js';
 import { describeValidationErrors } from './validation-detail.js';
@@ -16,14 +17,18 @@ interface Answer {
 /**
  * The one mapper from errors to responses. AppErrors keep their status and safe message;
  * framework 4xx errors map onto the catalog by status with the catalog's generic message;
- * anything else is a 500 whose details go to the log only. No stack trace, SQL or path ever
- * reaches the client; every answer names the request id.
+ * anything else is a 500 whose details go to the log and the trace only. No stack trace, SQL or
+ * path ever reaches the client; every answer names the request id.
  */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler(async (error: FastifyError | Error, request, reply) => {
     const answer = toAnswer(error);
-    if (answer.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: answer.code, status: answer.status, errCode: (error as FastifyError).code }, 'request refused');
+    if (answer.status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      recordErrorOnActiveSpan(error);
+    } else {
+      request.log.info({ code: answer.code, status: answer.status, errCode: (error as FastifyError).code }, 'request refused');
+    }
     return sendError(request, reply, answer);
   });
 

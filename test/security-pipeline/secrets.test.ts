@@ -13,6 +13,7 @@ const GITHUB = 'ghp' + '_' + 'R4nd0mT0k3nV4lu3F0rT3st1ngPurp0s3s0nly';
 const AWS = 'AKIA' + 'Z7QX3PLANTED0EXA';
 const NPM = 'npm' + '_' + 'a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8';
 const OPENAI = 'sk-' + 'proj-' + 'Xq9vL2mN8pR4tY6wZ1aB3cD5eF7gH9jK0lM2nP4qR6sT8';
+const PASSWORD = 'Xy7#kP9q' + 'Lm2$vB4nQ';
 
 let root: string;
 beforeAll(async () => {
@@ -21,7 +22,7 @@ beforeAll(async () => {
   await mkdir(path.join(root, 'src'));
   await mkdir(path.join(root, 'test/fixtures'), { recursive: true });
   await writeFile(path.join(root, 'src/deploy-key.pem'), PEM);
-  await writeFile(path.join(root, 'src/config.ts'), `export const github = '${GITHUB}';\nexport const aws = '${AWS}';\nconst password = "Xy7#kP9qLm2$vB4nQ";\n`);
+  await writeFile(path.join(root, 'src/config.ts'), `export const github = '${GITHUB}';\nexport const aws = '${AWS}';\nconst password = "${PASSWORD}";\n`);
   await writeFile(path.join(root, '.npmrc'), `//registry.npmjs.org/:_authToken=${NPM}\n`);
   await writeFile(path.join(root, 'src/agent.ts'), `const key = process.env.OPENAI_API_KEY ?? '${OPENAI}';\nconst fromEnv = process.env.SECRET_KEY;\nconst placeholder = 'changeme-changeme';\n`);
   await writeFile(path.join(root, 'test/fixtures/test-key.pem'), PEM);

@@ -1,6 +1,8 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDatabase, migrateToLatest } from '../../src/db/database.js';
+import { registerErrorHandling } from '../../src/errors/error-handler.js';
 import { jobPayload, runJobInTrace } from '../../src/telemetry/job-tracing.js';
 import { traceStep } from '../../src/telemetry/pipeline-tracing.js';
 import { currentTraceParent } from '../../src/telemetry/trace-parent.js';
@@ -107,5 +109,28 @@ describe('SQLite query spans', () => {
       await db.destroy();
       await remove();
     }
+  });
+});
+
+describe('the error mapper', () => {
+  it('records an unexpected error on the request span, and only a generic answer leaves', async () => {
+    const app = Fastify({ logger: false });
+    registerErrorHandling(app);
+    app.get('/boom', async () => {
+      throw new TypeError('connection to 10.0.0.5 refused');
+    });
+    await app.ready();
+    const response = await tracer().startActiveSpan('GET /boom', async (span) => {
+      const result = await app.inject({ url: '/boom', headers: { accept: 'application/json' } });
+      span.end();
+      return result;
+    });
+    await app.close();
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('10.0.0.5');
+    const [span] = finished();
+    expect(span?.status.code).toBe(SpanStatusCode.ERROR);
+    expect(span?.attributes['error.type']).toBe('TypeError');
+    expect(span?.events[0]?.attributes?.['exception.message']).toBe('connection to 10.0.0.5 refused');
   });
 });

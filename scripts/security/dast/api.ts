@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Operation } from '../fuzz/openapi.js';
-import { validArbitrary } from '../fuzz/schema-arbitrary.js';
+import { friendlyValue, validArbitrary } from '../fuzz/schema-arbitrary.js';
 import { DocumentValidator } from '../fuzz/validator.js';
 import type { HttpRequest, HttpSession } from '../lib/http.js';
 import { csrfTokenIn } from '../lib/html.js';
@@ -11,6 +11,8 @@ export const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function sample(context: ScanContext, schema: Record<string, unknown>, validator: DocumentValidator): unknown {
   if (!context.doc) return null;
+  const plain = friendlyValue(context.doc, schema);
+  if (plain !== undefined && validator.checkSchema(schema, plain) === null) return plain;
   const [value] = fc.sample(validArbitrary(context.doc, schema).filter((v) => validator.checkSchema(schema, v) === null), { seed: 42, numRuns: 1 });
   return value;
 }

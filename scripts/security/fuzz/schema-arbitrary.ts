@@ -190,3 +190,37 @@ function omit(value: Record<string, unknown>, key: string): Record<string, unkno
   delete copy[key];
   return copy;
 }
+
+/**
+ * A plain, business-like value for a schema (required properties only, "security-scan" for
+ * strings, minimums for numbers), for set-up requests that must succeed; undefined when the
+ * schema asks for something this cannot guess (a pattern, a format).
+ */
+export function friendlyValue(doc: OpenApiDocument, raw: JsonSchema, depth = 0): unknown {
+  const schema = resolve(doc, raw) as Schema;
+  if ('const' in schema) return schema.const;
+  if (schema.enum) return schema.enum[0];
+  const first = (schema.anyOf ?? schema.oneOf)?.[0];
+  if (first) return friendlyValue(doc, first, depth + 1);
+  const type = typesOf(schema)[0];
+  if (depth > MAX_DEPTH) return undefined;
+  switch (type) {
+    case 'object': {
+      const properties = schema.properties ?? {};
+      const out: Record<string, unknown> = {};
+      for (const name of (schema.required ?? []).filter((n) => n in properties)) out[name] = friendlyValue(doc, properties[name] ?? {}, depth + 1);
+      return out;
+    }
+    case 'string':
+      return schema.pattern || schema.format ? undefined : 'security-scan'.padEnd(schema.minLength ?? 0, '-').slice(0, schema.maxLength ?? 64);
+    case 'integer':
+    case 'number':
+      return schema.minimum ?? (schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + 1 : 1);
+    case 'boolean':
+      return true;
+    case 'array':
+      return [];
+    default:
+      return null;
+  }
+}

@@ -34,8 +34,14 @@ export async function startPhotovault(env: Record<string, string> = {}, logFile?
     LOGIN_ADDRESS_MAX_FAILURES: '100000',
     ...env,
   });
-  const app = await buildApp(config, { logger: logFile ? { level: config.logLevel, file: logFile } : false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  let app: FastifyInstance;
+  try {
+    app = await buildApp(config, { logger: logFile ? { level: config.logLevel, file: logFile } : false });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const { port } = app.server.address() as AddressInfo;
   return {
     origin: `http://127.0.0.1:${port}`,
