@@ -10,6 +10,8 @@
  * BENCH_SCENARIOS        comma list to run only some: landing,landing_bare,login,gallery,thumbnail,uploads
  * BENCH_CPU_PROF=1       run the app with --cpu-prof; profiles land in reports/bench/profiles/<timestamp>/
  * BENCH_SKIP_BUILD=1     use the existing dist/
+ * BENCH_TELEMETRY=off    no OTLP endpoint (to measure what telemetry costs; the targets are with it on)
+ * BENCH_APP_ENV="A=1 B=2" extra environment for the app, for experiments (e.g. OTEL_TRACES_SAMPLER)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
@@ -33,6 +35,14 @@ const SEED_PHOTOS = 50;
 const UPLOAD_CLIENTS = 4;
 const UPLOADS_PER_CLIENT = 10;
 const CPU_PROF = process.env['BENCH_CPU_PROF'] === '1';
+const TELEMETRY = process.env['BENCH_TELEMETRY'] !== 'off';
+const EXTRA_APP_ENV = Object.fromEntries(
+  (process.env['BENCH_APP_ENV'] ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, Math.max(0, pair.indexOf('='))), pair.slice(pair.indexOf('=') + 1)] as const)
+    .filter(([name]) => /^[A-Z_][A-Z0-9_]*$/.test(name)),
+);
 const ALL_SCENARIOS = ['landing', 'landing_bare', 'login', 'gallery', 'thumbnail', 'uploads'] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 type HttpScenarioName = Exclude<ScenarioName, 'uploads'>;
@@ -273,8 +283,8 @@ function appEnvironment(port: number, dataDir: string, otlpEndpoint: string): No
     PORT: String(port),
     DATA_DIR: dataDir,
     LOG_LEVEL: 'info',
-    OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
-    OTEL_SERVICE_NAME: 'photovault-bench',
+    ...(TELEMETRY ? { OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint, OTEL_SERVICE_NAME: 'photovault-bench' } : {}),
+    ...EXTRA_APP_ENV,
   };
 }
 
@@ -305,9 +315,9 @@ function watchMemory(pid: number) {
   const sample = () => {
     try {
       const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-      const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-      const rss = field('VmRSS');
-      peakKb = Math.max(peakKb, rss, field('VmHWM'));
+      const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+      const highWater = Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+      peakKb = Math.max(peakKb, rss, highWater);
       byPhaseKb[current] = Math.max(byPhaseKb[current] ?? 0, rss);
     } catch {
       // the process has exited
@@ -474,7 +484,7 @@ function buildReport(runs: readonly RunResult[], stamp: string): Report {
     runs: runs.length,
     machine: { node: process.version, cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30) },
     git: gitState(),
-    settings: { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS, seedPhotos: SEED_PHOTOS, uploadClients: UPLOAD_CLIENTS, uploadsPerClient: UPLOADS_PER_CLIENT, cpuProfile: CPU_PROF, database: 'sqlite', scanner: 'builtin', telemetry: 'otlp/http to a local counting sink' },
+    settings: { connections: CONNECTIONS, warmupSeconds: WARMUP_SECONDS, durationSeconds: DURATION_SECONDS, seedPhotos: SEED_PHOTOS, uploadClients: UPLOAD_CLIENTS, uploadsPerClient: UPLOADS_PER_CLIENT, cpuProfile: CPU_PROF, database: 'sqlite', scanner: 'builtin', telemetry: TELEMETRY ? 'otlp/http to a local counting sink' : 'off', extraAppEnv: Object.entries(EXTRA_APP_ENV).map(([k, v]) => `${k}=${v}`).join(' ') },
     median: { http, uploads, landingVsBare, peakRssMb, startupMs },
     targets,
     perRun: runs,
@@ -492,7 +502,7 @@ function formatTable(report: Report): string {
   if (u) rows.push([`${LABELS.uploads}: ${u.photosPerSecond.toFixed(1)} photos ready/s`, '', String(Math.round(u.uploadP50Ms)), String(Math.round(u.uploadP99Ms)), String(u.errors), `${Math.round(u.cpuMsPerPhoto)} ms/photo`]);
   const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
   const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
-  const out = [`photovault bench — ${report.runs === 1 ? '1 run' : `median of ${report.runs} runs`}, ${CONNECTIONS} connections, ${DURATION_SECONDS} s after ${WARMUP_SECONDS} s warm-up, Node ${report.machine.node}, ${report.machine.cpus} CPUs`];
+  const out = [`photovault bench — ${report.runs === 1 ? '1 run' : `median of ${report.runs} runs`}, ${CONNECTIONS} connections, ${DURATION_SECONDS} s after ${WARMUP_SECONDS} s warm-up, Node ${report.machine.node}, ${report.machine.cpus} CPUs, telemetry ${TELEMETRY ? 'on' : 'OFF'}`];
   out.push(line(rows[0] ?? []), ...rows.slice(1).map(line));
   out.push('', `peak RSS ${Math.round(report.median.peakRssMb)} MB; start-up to ready /readyz ${Math.round(report.median.startupMs)} ms`);
   if (report.median.landingVsBare !== null) out.push(`landing page at ${(report.median.landingVsBare * 100).toFixed(0)}% of the bare node:http server`);

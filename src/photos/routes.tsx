@@ -6,8 +6,9 @@ import { AppError } from '../errors/catalog.js';
 import { GalleryPage } from '../views/pages/gallery-page.js';
 import { PhotoPage, type PhotoView } from '../views/pages/photo-page.js';
 import { UploadPage } from '../views/pages/upload-page.js';
+import { PageTemplateCache } from '../views/page-template-cache.js';
 import { readForm, readQueryParam } from '../web/forms.js';
-import { sendPage, viewContextFor, wantsJson } from '../web/pages.js';
+import { sendHtml, sendPage, viewContextFor, wantsJson } from '../web/pages.js';
 import { parsePhotoId } from './photo-id.js';
 import type { PhotoRecord } from './photo-repository.js';
 import { PENDING_STATUSES, type PhotoService } from './photo-service.js';
@@ -34,12 +35,18 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
   // Multipart parsing exists only in this context, and only routes marked multipartUpload read it.
   await app.register(fastifyMultipart, { limits: { fileSize: deps.maxBytes, files: 1, fields: 4, parts: 6 } });
   const maxMegabytes = Math.round((deps.maxBytes / (1024 * 1024)) * 10) / 10;
+  const galleryPages = new PageTemplateCache();
 
   app.get('/photos/', async (request, reply) => {
     const user = requireUser(request);
     const page = parsePage(readQueryParam(request.query, 'page'));
     const rows = await deps.service.listTiles(user.id, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
-    return sendPage(reply, <GalleryPage context={viewContextFor(request, reply)} photos={rows.slice(0, PAGE_SIZE)} page={page} hasNext={rows.length > PAGE_SIZE} />);
+    const photos = rows.slice(0, PAGE_SIZE);
+    const hasNext = rows.length > PAGE_SIZE;
+    // The page shows exactly these tiles, this page number and whether there is a next one.
+    const key = JSON.stringify([page, hasNext, photos]);
+    const html = galleryPages.render(key, viewContextFor(request, reply), (context) => <GalleryPage context={context} photos={photos} page={page} hasNext={hasNext} />);
+    return sendHtml(reply, html);
   });
 
   app.get('/photos/upload/', async (request, reply) =>

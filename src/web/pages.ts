@@ -22,7 +22,12 @@ export function viewContextFor(request: FastifyRequest, reply: FastifyReply): Vi
 
 /** Sends a rendered page as UTF-8 HTML with the given status. */
 export function sendPage(reply: FastifyReply, page: JSX.Element, status = 200): FastifyReply {
-  return reply.code(status).type('text/html; charset=utf-8').send(renderDocument(page));
+  return sendHtml(reply, renderDocument(page), status);
+}
+
+/** Sends a page already rendered to HTML (e.g. from a PageTemplateCache). */
+export function sendHtml(reply: FastifyReply, html: string, status = 200): FastifyReply {
+  return reply.code(status).type('text/html; charset=utf-8').send(html);
 }
 
 /** Whether the client wants a problem document rather than an HTML page. */

@@ -277,11 +277,14 @@ describe.each(DIALECTS)('photo upload (%s)', (dialect) => {
     const id = await uploadProcessed(t, alice);
     const mediaDir = path.join(t.database.dataDir, 'media', id);
     expect((await readdir(mediaDir)).sort()).toEqual(['display.jpg', 'display.webp', 'original', 'thumb.jpg', 'thumb.webp']);
+    // Served once, so the small variants are in the media cache too.
+    expect((await alice.get(`/photos/${id}/media/thumb.webp`)).statusCode).toBe(200);
     const token = await alice.csrfFrom(`/photos/${id}/`);
     const response = await alice.post(`/photos/${id}/delete/`, { _csrf: token });
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe('/photos/');
     expect((await alice.get(`/photos/${id}/`)).statusCode).toBe(404);
+    expect((await alice.get(`/photos/${id}/media/thumb.webp`)).statusCode).toBe(404);
     expect(await readdir(mediaDir).catch(() => [])).toEqual([]);
   });
 });

@@ -1,3 +1,5 @@
+import type { Sharp } from 'sharp';
+import { imageWork } from './image-work.js';
 import { hasAlpha, pipelineFrom, type RawImage } from './raw-image.js';
 
 export type OutputFormat = 'jpeg' | 'png' | 'webp';
@@ -16,6 +18,8 @@ const MIME: Readonly<Record<OutputFormat, string>> = { jpeg: 'image/jpeg', png: 
 export interface EncodeOptions {
   /** 1-100 for JPEG and WebP; ignored for PNG. */
   quality: number;
+  /** WebP CPU effort, 0 (fastest) to 6; default 4, libvips' own. */
+  webpEffort?: number;
 }
 
 /**
@@ -24,16 +28,24 @@ export interface EncodeOptions {
  * appended to the upload are gone (OWASP File Upload Cheat Sheet: rewrite images).
  */
 export async function encodeImage(image: RawImage, format: OutputFormat, options: EncodeOptions): Promise<EncodedImage> {
-  let pipeline = pipelineFrom(image);
+  return encodePipeline(pipelineFrom(image), hasAlpha(image), format, options);
+}
+
+/** Encodes what a sharp pipeline produces (e.g. an upload decoded as it streams through); same rules as encodeImage. */
+export async function encodePipeline(input: Sharp, alpha: boolean, format: OutputFormat, options: EncodeOptions): Promise<EncodedImage> {
+  let pipeline = input;
   if (format === 'jpeg') {
     // JPEG has no alpha: composite on white rather than letting transparent pixels turn black.
-    if (hasAlpha(image)) pipeline = pipeline.flatten({ background: '#ffffff' });
-    pipeline = pipeline.jpeg({ quality: options.quality, mozjpeg: false });
+    if (alpha) pipeline = pipeline.flatten({ background: '#ffffff' });
+    // No Huffman-table optimisation: it is a second pass over the whole image that took ~3/4 of the
+    // encode time (6 MP at q90: 83 ms → 20 ms here) for files ~10% smaller.
+    pipeline = pipeline.jpeg({ quality: options.quality, mozjpeg: false, optimiseCoding: false });
   } else if (format === 'png') {
     pipeline = pipeline.png();
   } else {
-    pipeline = pipeline.webp({ quality: options.quality });
+    pipeline = pipeline.webp({ quality: options.quality, ...(options.webpEffort === undefined ? {} : { effort: options.webpEffort }) });
   }
-  const { data, info } = await pipeline.toBuffer({ resolveWithObject: true });
+  const encoder = pipeline;
+  const { data, info } = await imageWork(() => encoder.toBuffer({ resolveWithObject: true }));
   return { data, format, mime: MIME[format], width: info.width, height: info.height };
 }

@@ -1,4 +1,5 @@
 import sharp, { type Sharp } from 'sharp';
+import { imageWork } from './image-work.js';
 
 /** Decoded 8-bit sRGB(A) pixels: what every output is built from, so the upload is decoded once. */
 export interface RawImage {
@@ -23,9 +24,7 @@ export function pipelineFrom(image: RawImage): Sharp {
 /** Shrinks to fit inside a size × size box (never enlarging) and returns the pixels. */
 export async function resizeRaw(image: RawImage, size: number): Promise<RawImage> {
   if (image.width <= size && image.height <= size) return image;
-  const { data, info } = await pipelineFrom(image)
-    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
+  const resizer = pipelineFrom(image).resize(size, size, { fit: 'inside', withoutEnlargement: true }).raw();
+  const { data, info } = await imageWork(() => resizer.toBuffer({ resolveWithObject: true }));
   return { data, width: info.width, height: info.height, channels: info.channels };
 }
