@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { multipartBody } from '../lib/multipart.js';
 
 export const BENCH_PASSWORD = 'violet harbour lantern whisk';
 export const MEDIA_VARIANTS = ['thumb.webp', 'thumb.jpg', 'display.webp', 'display.jpg', 'original'] as const;
@@ -99,29 +100,6 @@ export class BenchClient {
     return answers.every((answer) => answer.status === 200);
   }
 }
-
-export interface Part {
-  readonly name: string;
-  readonly value: string | Buffer;
-  readonly filename?: string;
-  readonly contentType?: string;
-}
-
-/** multipart/form-data with the parts in the given order (the CSRF field must come first). */
-export function multipartBody(parts: readonly Part[]): { payload: Buffer; contentType: string } {
-  const boundary = `----photovaultbench${Math.random().toString(16).slice(2)}`;
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"`;
-    if (part.filename !== undefined) head += `; filename="${part.filename}"`;
-    head += '\r\n';
-    if (part.contentType) head += `Content-Type: ${part.contentType}\r\n`;
-    chunks.push(Buffer.from(`${head}\r\n`), Buffer.isBuffer(part.value) ? part.value : Buffer.from(part.value), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { payload: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
-}
-
 export interface UploadRunResult {
   readonly photos: number;
   /** From the first upload sent to the last photo whose every variant was served. */

@@ -1,11 +1,10 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestClient } from '../support/client.js';
 import { startListeningApp, type ListeningApp } from '../support/server.js';
 import { API_TEST_ENV } from './api-client.js';
+import { chromiumUnavailable, launchChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 /** Collects CSP violations (console and the securitypolicyviolation event), console errors and page errors. */
 async function watchProblems(page: Page): Promise<string[]> {
@@ -24,16 +23,13 @@ async function watchProblems(page: Page): Promise<string[]> {
 }
 
 // Debian's Chromium, driven by playwright-core, as in test/e2e/browser.test.ts.
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('the API docs page in Chromium', () => {
+describe.skipIf(chromiumUnavailable)('the API docs page in Chromium', () => {
   let server: ListeningApp;
   let browser: Browser;
 
   beforeAll(async () => {
     server = await startListeningApp('sqlite', API_TEST_ENV);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

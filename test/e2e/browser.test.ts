@@ -1,23 +1,19 @@
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STRONG_PASSWORD } from '../support/client.js';
 import { smallJpeg } from '../support/photos.js';
 import { startListeningApp, type ListeningApp } from '../support/server.js';
+import { chromiumUnavailable, launchChromium } from '../support/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 
 // Debian's Chromium, driven by playwright-core; .ci/run installs it. Browsers are never downloaded.
-describe.skipIf(!existsSync(CHROMIUM) && !process.env.CI)('in a real browser (Chromium)', () => {
+describe.skipIf(chromiumUnavailable)('in a real browser (Chromium)', () => {
   let server: ListeningApp;
   let browser: Browser;
 
   beforeAll(async () => {
     server = await startListeningApp('sqlite');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { csrfTokenIn } from './html.js';
 import { HttpSession, sameOrigin, type HttpResponse } from './http.js';
+import { multipartBody as buildMultipart, type Part } from '../../lib/multipart.js';
 
 export interface Account {
   readonly username: string;
@@ -54,25 +55,12 @@ export function smallJpeg(colour = '#369'): Promise<Buffer> {
   return sharp({ create: { width: 64, height: 48, channels: 3, background: colour } }).jpeg().toBuffer();
 }
 
-export interface Part {
-  readonly name: string;
-  readonly value: string | Buffer;
-  readonly filename?: string;
-  readonly contentType?: string;
-}
+export type { Part } from '../../lib/multipart.js';
 
+/** multipart/form-data for the DAST requests (the shared builder, with `body` as this client calls it). */
 export function multipartBody(parts: readonly Part[]): { body: Buffer; contentType: string } {
-  const boundary = `----photovaultscan${randomBytes(8).toString('hex')}`;
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${part.name}"`;
-    if (part.filename !== undefined) head += `; filename="${part.filename}"`;
-    head += '\r\n';
-    if (part.contentType) head += `Content-Type: ${part.contentType}\r\n`;
-    chunks.push(Buffer.from(`${head}\r\n`), Buffer.isBuffer(part.value) ? part.value : Buffer.from(part.value), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+  const { payload, contentType } = buildMultipart(parts);
+  return { body: payload, contentType };
 }
 
 export function postMultipart(session: HttpSession, action: string, parts: readonly Part[], headers: Record<string, string> = {}): Promise<HttpResponse> {
