@@ -13,7 +13,7 @@ export function isMediaVariant(value: string): value is MediaVariant {
 
 /** Storage key of a variant: `<photo id>/<fixed name>`. */
 export function mediaKey(photoId: string, variant: MediaVariant): string {
-  return `${photoId}/${variant === 'original' ? 'original' : variant}`;
+  return `${photoId}/${variant}`;
 }
 
 /** Content type of a stored variant; only raster types we wrote ourselves, never HTML or SVG. */

@@ -22,6 +22,10 @@ export interface ProcessedPhoto {
 
 /** All SQL about photos. */
 export function createPhotoRepository(db: Db) {
+  // One page of an owner's photos in gallery order; the id breaks ties between equal timestamps.
+  const ownerPage = (ownerId: string, limit: number, offset: number) =>
+    db.selectFrom('photos').where('owner_id', '=', ownerId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset);
+
   return {
     /** Inserts the photo and its processing job in one transaction: both or neither. */
     async insertWithJob(photo: PhotoRecord, job: JobsTable): Promise<void> {
@@ -33,28 +37,12 @@ export function createPhotoRepository(db: Db) {
 
     /** One page of the owner's gallery tiles, newest first (walks index photos_owner_created_id). */
     async listTilesForOwner(ownerId: string, limit: number, offset: number): Promise<PhotoTile[]> {
-      return db
-        .selectFrom('photos')
-        .select(TILE_COLUMNS)
-        .where('owner_id', '=', ownerId)
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit)
-        .offset(offset)
-        .execute();
+      return ownerPage(ownerId, limit, offset).select(TILE_COLUMNS).execute();
     },
 
     /** The owner's photos, newest first (index photos_owner_created_id). */
     async listForOwner(ownerId: string, limit: number, offset: number): Promise<PhotoRecord[]> {
-      return db
-        .selectFrom('photos')
-        .selectAll()
-        .where('owner_id', '=', ownerId)
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit)
-        .offset(offset)
-        .execute();
+      return ownerPage(ownerId, limit, offset).selectAll().execute();
     },
 
     async countForOwner(ownerId: string): Promise<number> {

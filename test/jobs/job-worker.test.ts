@@ -1,10 +1,9 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, migrateToLatest, type Db } from '../../src/db/database.js';
+import type { Db } from '../../src/db/database.js';
 import { createJobRepository, type JobRecord } from '../../src/jobs/job-repository.js';
 import { backoffMs, createJobWorker, RetryLaterError } from '../../src/jobs/job-worker.js';
-import { loadConfig } from '../../src/config/config.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/databases.js';
+import { DIALECTS, openMigratedDatabase } from '../support/databases.js';
 
 const log = pino({ level: 'silent' });
 
@@ -13,18 +12,13 @@ function job(id: string, overrides: Partial<JobRecord> = {}): JobRecord {
 }
 
 describe.each(DIALECTS)('job queue (%s)', (dialect) => {
-  let database: TestDatabase;
   let db: Db;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    db = createDatabase(loadConfig({ DATA_DIR: database.dataDir, DATABASE_URL: database.url }).database);
-    await migrateToLatest(db);
+    ({ db, close } = await openMigratedDatabase(dialect));
   });
-  afterAll(async () => {
-    await db.destroy();
-    await database.drop();
-  });
+  afterAll(() => close());
 
   it('runs each job exactly once with bounded concurrency', async () => {
     const repo = createJobRepository(db);

@@ -2,12 +2,11 @@ import { mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config.js';
-import { createDatabase, migrateToLatest, type Db } from '../../src/db/database.js';
+import type { Db } from '../../src/db/database.js';
 import { LocalStorage } from '../../src/media/storage/local-storage.js';
 import { createPhotoRepository } from '../../src/photos/photo-repository.js';
 import { sweepOrphans } from '../../src/photos/processing/sweep-orphans.js';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../support/databases.js';
+import { DIALECTS, openMigratedDatabase, type TestDatabase } from '../support/databases.js';
 
 const log = pino({ level: 'silent' });
 const LIVE = 'a'.repeat(32);
@@ -17,19 +16,15 @@ const FRESH = 'c'.repeat(32);
 describe.each(DIALECTS)('orphan sweeper after a crash (%s)', (dialect) => {
   let database: TestDatabase;
   let db: Db;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    db = createDatabase(loadConfig({ DATA_DIR: database.dataDir, DATABASE_URL: database.url }).database);
-    await migrateToLatest(db);
+    ({ db, database, close } = await openMigratedDatabase(dialect));
     const now = Date.now();
     await db.insertInto('users').values({ id: 'u1', username: 'u1', username_key: 'u1', email: 'u1@example.com', password_hash: 'x', created_at: now, password_changed_at: now }).execute();
     await db.insertInto('photos').values({ id: LIVE, owner_id: 'u1', status: 'ready', title: '', created_at: now }).execute();
   });
-  afterAll(async () => {
-    await db.destroy();
-    await database.drop();
-  });
+  afterAll(() => close());
 
   it('at start, removes every staged file a crashed process left, however young', async () => {
     const staging = path.join(database.dataDir, 'uploads-restart');

@@ -231,6 +231,10 @@ describe.each(DIALECTS)('photo upload (%s)', (dialect) => {
       expect((await bob.get(`/photos/${id}/`)).statusCode).toBe(404);
       expect((await bob.get(`/photos/${id}/status/`)).statusCode).toBe(404);
       expect((await bob.get(`/photos/${id}/media/original`)).statusCode).toBe(404);
+      // The owner's request fills the thumbnail cache first; the cache must still not serve bob.
+      expect((await alice.get(`/photos/${id}/media/thumb.webp`)).statusCode).toBe(200);
+      expect((await bob.get(`/photos/${id}/media/thumb.webp`)).statusCode).toBe(404);
+      expect((await bob.get(`/api/v1/photos/${id}/media/thumb.webp`)).statusCode).toBe(404);
       const token = await bob.csrfFrom('/photos/');
       expect((await bob.post(`/photos/${id}/edit/`, { _csrf: token, title: 'pwned' })).statusCode).toBe(404);
       expect((await bob.post(`/photos/${id}/delete/`, { _csrf: token })).statusCode).toBe(404);

@@ -3,6 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { loadConfig } from '../../src/config/config.js';
+import { createDatabase, migrateToLatest, type Db } from '../../src/db/database.js';
 
 /** Every database test runs against each of these (Kysely's DIALECTS pattern). */
 export const DIALECTS = ['sqlite', 'postgres'] as const;
@@ -46,4 +48,19 @@ async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T>
   } finally {
     await client.end();
   }
+}
+
+/** A fresh database of `dialect`, opened with the app's own Kysely setup and migrated. */
+export async function openMigratedDatabase(dialect: Dialect): Promise<{ db: Db; database: TestDatabase; close(): Promise<void> }> {
+  const database = await createTestDatabase(dialect);
+  const db = createDatabase(loadConfig({ DATA_DIR: database.dataDir, DATABASE_URL: database.url }).database);
+  await migrateToLatest(db);
+  return {
+    db,
+    database,
+    async close() {
+      await db.destroy();
+      await database.drop();
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import type { MediaStorage } from '../../media/storage/storage.js';
 import type { TransformedImage } from '../../media/images/transform.js';
-import { mediaKey, type MediaVariant } from '../media-variants.js';
+import { MEDIA_VARIANTS, mediaKey, type MediaVariant } from '../media-variants.js';
 
 /**
  * Writes every file of a processed photo. Each put is atomic (temporary name, fsync, rename), and
@@ -19,7 +19,5 @@ export async function storePhoto(storage: MediaStorage, photoId: string, image: 
 
 /** Removes every file of a photo; missing files are fine. */
 export async function deletePhotoFiles(storage: MediaStorage, photoId: string): Promise<void> {
-  for (const variant of ['original', 'display.webp', 'display.jpg', 'thumb.webp', 'thumb.jpg'] as const) {
-    await storage.delete(mediaKey(photoId, variant));
-  }
+  for (const variant of MEDIA_VARIANTS) await storage.delete(mediaKey(photoId, variant));
 }
