@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { createAccountService } from './accounts/account-service.js';
 import { createApiTokenRepository } from './accounts/api-tokens/api-token-repository.js';
 import { createApiTokenService } from './accounts/api-tokens/api-token-service.js';
@@ -39,7 +39,7 @@ import { registerCsrf } from './security/csrf.js';
 import { applyFallbackSecurityHeaders, registerSecurityHeaders } from './security/headers.js';
 import { registerLoginRequired } from './security/login-required.js';
 import { applyNeverCache, registerNeverCache } from './security/never-cache.js';
-import { serializeRequestForLog } from './security/request-log-serializer.js';
+import { appLogController, appLoggerOptions, createLogDestination, registerAccessLog } from './logging/access-log.js';
 import './security/route-options.js';
 import { createShareRepository } from './shares/share-repository.js';
 import { renderShareSection } from './shares/share-section.js';
@@ -75,17 +75,13 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     throw error;
   }
 
+  const logDestination = options.logger === undefined ? createLogDestination() : undefined;
   const app = Fastify({
-    logger: options.logger ?? {
-      level: config.logLevel,
-      // No secrets in logs: cookies, credentials and tokens are redacted.
-      redact: { paths: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'], censor: '[redacted]' },
-      serializers: { req: serializeRequestForLog },
-    },
+    logger: logDestination ? appLoggerOptions(config, logDestination) : options.logger,
     // Request ids are ours, never the client's, so logs cannot be forged through them.
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    logController: new LogController({ requestIdLogLabel: 'request_id' }),
+    logController: appLogController(),
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: FORM_BODY_LIMIT,
     routerOptions: { maxParamLength: 200 },
@@ -100,6 +96,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     },
   });
 
+  if (logDestination) registerAccessLog(app, logDestination);
   await registerApp(app, config, db, secretKey);
   return app;
 }

@@ -1,7 +1,9 @@
 import type { Db } from '../db/database.js';
+import type { Insertable, Selectable } from 'kysely';
 import type { UsersTable } from '../db/schema.js';
 
-export type UserRecord = UsersTable;
+export type UserRecord = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
 
 /** All SQL about users. Kysely parameterises every value. */
 export function createUserRepository(db: Db) {
@@ -13,7 +15,7 @@ export function createUserRepository(db: Db) {
       return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     },
     /** Inserts the user; resolves false when the username is already taken (unique index). */
-    async insert(user: UserRecord): Promise<boolean> {
+    async insert(user: NewUser): Promise<boolean> {
       const result = await db
         .insertInto('users')
         .values(user)

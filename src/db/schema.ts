@@ -10,6 +10,8 @@ export interface UsersTable {
   password_hash: string;
   created_at: number;
   password_changed_at: number;
+  /** Bumped by a trigger on every change to this user's photos (migration 0006). */
+  photos_version: Generated<number>;
 }
 
 export interface SessionsTable {

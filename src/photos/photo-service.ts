@@ -6,6 +6,7 @@ import { MediaNotFoundError, type MediaStorage } from '../media/storage/storage.
 import { jobPayload } from '../telemetry/job-tracing.js';
 import { MediaCache, readFully } from './media-cache.js';
 import { MEDIA_VARIANTS, mediaKey, type MediaVariant } from './media-variants.js';
+import { OwnedPhotoCache, type PhotoOwner } from './owned-photo-cache.js';
 import type { PhotoRecord, PhotoRepository } from './photo-repository.js';
 import { deletePhotoFiles } from './pipeline/store-photo.js';
 import { PROCESS_PHOTO_JOB, stagedPathFor } from './processing/process-photo-job.js';
@@ -41,6 +42,7 @@ export function newPhotoId(): string {
 export function createPhotoService(deps: PhotoServiceDeps) {
   const now = deps.now ?? Date.now;
   const cache = deps.mediaCache ?? new MediaCache();
+  const owned = new OwnedPhotoCache();
 
   return {
     /**
@@ -110,18 +112,30 @@ export function createPhotoService(deps: PhotoServiceDeps) {
       return deps.photos.countForOwner(ownerId);
     },
 
-    /** The photo if `ownerId` owns it; anyone else gets undefined (a 404, never a 403). */
-    getOwned(ownerId: string, id: string) {
-      return deps.photos.findOwned(ownerId, id);
+    /**
+     * The photo if `owner` owns it; anyone else gets undefined (a 404, never a 403). A record read
+     * for the same owner under the same photos version is reused without a query (OwnedPhotoCache).
+     */
+    async getOwned(owner: PhotoOwner, id: string): Promise<PhotoRecord | undefined> {
+      const cached = owned.get(owner, id);
+      if (cached) return cached;
+      const photo = await deps.photos.findOwned(owner.id, id);
+      if (photo) owned.set(owner, photo);
+      return photo;
     },
 
-    async updateText(ownerId: string, id: string, fields: { title?: string; alt_text?: string; caption?: string }) {
-      return deps.photos.updateText(ownerId, id, fields, now());
+    /** Edits the texts; the photo as it now is (read afresh), or undefined when the owner has no such photo. */
+    async updateText(ownerId: string, id: string, fields: { title?: string; alt_text?: string; caption?: string }): Promise<PhotoRecord | undefined> {
+      const updated = await deps.photos.updateText(ownerId, id, fields, now());
+      // This request's photos version predates the edit: nothing cached under it may answer it now.
+      owned.evict(ownerId, id);
+      return updated ? deps.photos.findOwned(ownerId, id) : undefined;
     },
 
     /** Deletes the row first (the photo disappears at once), then its files and staged upload. */
     async delete(ownerId: string, id: string): Promise<boolean> {
       const deleted = await deps.photos.deleteOwned(ownerId, id);
+      owned.evict(ownerId, id);
       if (!deleted) return false;
       for (const variant of MEDIA_VARIANTS) cache.delete(mediaKey(id, variant));
       await deletePhotoFiles(deps.storage, id);

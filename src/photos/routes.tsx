@@ -40,12 +40,16 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
   app.get('/photos/', async (request, reply) => {
     const user = requireUser(request);
     const page = parsePage(readQueryParam(request.query, 'page'));
+    const context = viewContextFor(request, reply);
+    // Every change to the user's photos changes photosVersion (a database trigger), so a page
+    // rendered under the same number shows exactly the tiles a fresh read would: no query needed.
+    const key = `${user.id}\u0000${user.photosVersion}\u0000${page}`;
+    const cached = galleryPages.get(key, context);
+    if (cached !== undefined) return sendHtml(reply, cached);
     const rows = await deps.service.listTiles(user.id, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
     const photos = rows.slice(0, PAGE_SIZE);
     const hasNext = rows.length > PAGE_SIZE;
-    // The page shows exactly these tiles, this page number and whether there is a next one.
-    const key = JSON.stringify([page, hasNext, photos]);
-    const html = galleryPages.render(key, viewContextFor(request, reply), (context) => <GalleryPage context={context} photos={photos} page={page} hasNext={hasNext} />);
+    const html = galleryPages.render(key, context, (pageContext) => <GalleryPage context={pageContext} photos={photos} page={page} hasNext={hasNext} />);
     return sendHtml(reply, html);
   });
 
@@ -116,7 +120,7 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
 async function ownedPhoto(request: FastifyRequest, service: PhotoService): Promise<PhotoRecord> {
   const user = requireUser(request);
   const id = parsePhotoId((request.params as Record<string, unknown>)['id']);
-  const photo = await service.getOwned(user.id, id);
+  const photo = await service.getOwned(user, id);
   if (!photo) throw new AppError('not_found');
   return photo;
 }

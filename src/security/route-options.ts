@@ -6,6 +6,12 @@ export interface AuthenticatedUser {
   readonly id: string;
   readonly username: string;
   readonly email: string;
+  /**
+   * users.photos_version as read with the session or token on this request: it changes whenever
+   * any of the user's photos does, so what was built from their photos under the same number is
+   * still current.
+   */
+  readonly photosVersion: number;
 }
 
 export interface AuthenticatedSession {

@@ -42,7 +42,7 @@ export async function ownerShareRoutes(app: FastifyInstance, deps: ShareRoutesDe
 async function ownedPhoto(request: FastifyRequest, photos: PhotoService): Promise<PhotoRecord> {
   const user = requireUser(request);
   const id = parsePhotoId((request.params as Record<string, unknown>)['id']);
-  const photo = await photos.getOwned(user.id, id);
+  const photo = await photos.getOwned(user, id);
   if (!photo) throw new AppError('not_found');
   return photo;
 }

@@ -21,7 +21,7 @@ export async function startTelemetry(signals: SignalSelection, env: Readonly<Rec
   const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
   register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
 
-  const instrumentations = createInstrumentations(signals);
+  const instrumentations = createInstrumentations(signals, env);
   const sdk = new NodeSDK({
     // OTEL_SERVICE_NAME or service.name in OTEL_RESOURCE_ATTRIBUTES win; otherwise "photovault".
     serviceName: hasServiceName(env) ? undefined : DEFAULT_SERVICE_NAME,

@@ -26,24 +26,40 @@ export class PageTemplateCache {
 
   constructor(private readonly maxEntries = 64) {}
 
-  render(key: string, context: ViewContext, page: (context: ViewContext) => JSX.Element): string {
-    const fullKey = `${context.user?.username ?? ''}\u0000${key}`;
-    let pieces = this.templates.get(fullKey);
-    if (pieces) {
-      this.templates.delete(fullKey);
-    } else {
-      pieces = toPieces(renderDocument(page({ user: context.user, csrfToken: CSRF_SLOT, requestId: REQUEST_ID_SLOT })));
-      if (this.templates.size >= this.maxEntries) {
-        const oldest = this.templates.keys().next();
-        if (!oldest.done) this.templates.delete(oldest.value);
-      }
-    }
+  /** The page stored under `key`, filled in for this request, or undefined when there is none. */
+  get(key: string, context: ViewContext): string | undefined {
+    const fullKey = fullKeyOf(key, context);
+    const pieces = this.templates.get(fullKey);
+    if (!pieces) return undefined;
+    // Most recently used last.
+    this.templates.delete(fullKey);
     this.templates.set(fullKey, pieces);
-    let html = '';
-    // The token is read (and so made, with its cookie) only when the page has a form that needs it.
-    for (const piece of pieces) html += piece === CSRF ? escapeHtml(context.csrfToken) : piece === REQUEST_ID ? escapeHtml(context.requestId) : piece;
-    return html;
+    return fill(pieces, context);
   }
+
+  /** The page stored under `key`, or `page` rendered now and stored; filled in for this request. */
+  render(key: string, context: ViewContext, page: (context: ViewContext) => JSX.Element): string {
+    const cached = this.get(key, context);
+    if (cached !== undefined) return cached;
+    const pieces = toPieces(renderDocument(page({ user: context.user, csrfToken: CSRF_SLOT, requestId: REQUEST_ID_SLOT })));
+    if (this.templates.size >= this.maxEntries) {
+      const oldest = this.templates.keys().next();
+      if (!oldest.done) this.templates.delete(oldest.value);
+    }
+    this.templates.set(fullKeyOf(key, context), pieces);
+    return fill(pieces, context);
+  }
+}
+
+function fullKeyOf(key: string, context: ViewContext): string {
+  return `${context.user?.username ?? ''}\u0000${key}`;
+}
+
+function fill(pieces: readonly Piece[], context: ViewContext): string {
+  let html = '';
+  // The token is read (and so made, with its cookie) only when the page has a form that needs it.
+  for (const piece of pieces) html += piece === CSRF ? escapeHtml(context.csrfToken) : piece === REQUEST_ID ? escapeHtml(context.requestId) : piece;
+  return html;
 }
 
 function toPieces(html: string): Piece[] {

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { serializeRequestForLog } from '../../src/security/request-log-serializer.js';
+import { serializeRequestForLog } from '../../src/logging/request-log-serializer.js';
 import { generateShareToken, hashShareToken, isWellFormedShareToken, redactShareToken } from '../../src/shares/share-token.js';
 
 describe('share tokens', () => {

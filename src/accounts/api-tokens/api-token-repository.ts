@@ -31,12 +31,13 @@ export function createApiTokenRepository(db: Db) {
           'api_tokens.last_used_at',
           'users.username',
           'users.email',
+          'users.photos_version',
         ])
         .where('api_tokens.token_hash', '=', tokenHash)
         .executeTakeFirst();
       if (!row) return undefined;
-      const { username, email, ...token } = row;
-      return { token, user: { id: token.user_id, username, email } };
+      const { username, email, photos_version, ...token } = row;
+      return { token, user: { id: token.user_id, username, email, photosVersion: Number(photos_version) } };
     },
     /** The user's tokens, newest first (index api_tokens_user_created). */
     async listForUser(userId: string, limit: number, offset: number): Promise<ApiTokenRow[]> {

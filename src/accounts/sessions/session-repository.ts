@@ -1,9 +1,10 @@
 import type { Db } from '../../db/database.js';
 import type { SessionsTable } from '../../db/schema.js';
+import type { AuthenticatedUser } from '../../security/route-options.js';
 
 export interface SessionWithUser {
   readonly session: SessionsTable;
-  readonly user: { readonly id: string; readonly username: string; readonly email: string };
+  readonly user: AuthenticatedUser;
 }
 
 /** All SQL about sessions. */
@@ -26,12 +27,13 @@ export function createSessionRepository(db: Db) {
           'sessions.user_agent',
           'users.username',
           'users.email',
+          'users.photos_version',
         ])
         .where('sessions.id_hash', '=', idHash)
         .executeTakeFirst();
       if (!row) return undefined;
-      const { username, email, ...session } = row;
-      return { session, user: { id: session.user_id, username, email } };
+      const { username, email, photos_version, ...session } = row;
+      return { session, user: { id: session.user_id, username, email, photosVersion: Number(photos_version) } };
     },
     async touch(idHash: string, lastSeenAt: number): Promise<void> {
       await db.updateTable('sessions').set({ last_seen_at: lastSeenAt }).where('id_hash', '=', idHash).execute();

@@ -4,6 +4,7 @@ import * as photos from './0002-photos.js';
 import * as apiTokens from './0003-api-tokens.js';
 import * as shareLinks from './0004-share-links.js';
 import * as galleryOrderIndex from './0005-gallery-order-index.js';
+import * as photosVersion from './0006-photos-version.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-api-tokens': apiTokens,
   '0004-share-links': shareLinks,
   '0005-gallery-order-index': galleryOrderIndex,
+  '0006-photos-version': photosVersion,
 };

@@ -28,7 +28,7 @@ export function photoApiRoutes(deps: PhotoApiDeps): ApiPlugin {
     await app.register(fastifyMultipart, { limits: { fileSize: deps.maxBytes, files: 1, fields: 4, parts: 6 } });
 
     const owned = async (request: FastifyRequest, id: string): Promise<PhotoRecord> => {
-      const photo = await deps.service.getOwned(requireUser(request).id, id);
+      const photo = await deps.service.getOwned(requireUser(request), id);
       if (!photo) throw new AppError('not_found');
       return photo;
     };
@@ -129,8 +129,9 @@ export function photoApiRoutes(deps: PhotoApiDeps): ApiPlugin {
           const value = request.body[key];
           if (value !== undefined) fields[key] = cleanPhotoText(value, key);
         }
-        if (!(await deps.service.updateText(user.id, request.params.id, fields))) throw new AppError('not_found');
-        return toPhotoJson(await owned(request, request.params.id));
+        const updated = await deps.service.updateText(user.id, request.params.id, fields);
+        if (!updated) throw new AppError('not_found');
+        return toPhotoJson(updated);
       },
     );
 

@@ -71,7 +71,7 @@ export function shareApiRoutes(deps: { photos: PhotoService; shares: ShareServic
       },
       async (request) => {
         const user = requireUser(request);
-        if (!(await deps.photos.getOwned(user.id, request.params.id))) throw new AppError('not_found');
+        if (!(await deps.photos.getOwned(user, request.params.id))) throw new AppError('not_found');
         return { items: (await deps.shares.listForPhoto(user.id, request.params.id)).map(toShareJson) };
       },
     );
@@ -91,7 +91,7 @@ export function shareApiRoutes(deps: { photos: PhotoService; shares: ShareServic
       },
       async (request, reply) => {
         const user = requireUser(request);
-        const photo = await deps.photos.getOwned(user.id, request.params.id);
+        const photo = await deps.photos.getOwned(user, request.params.id);
         if (!photo) throw new AppError('not_found');
         const result = await deps.shares.create(photo, { expiresIn: String(request.body.expires_in_days ?? 7), password: request.body.password ?? '' });
         if (!result.ok) throw new AppError(result.status === 409 ? 'conflict' : 'validation_failed', { detail: result.errors.join(' ') });
