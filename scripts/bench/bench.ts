@@ -72,6 +72,9 @@ interface RunResult {
   readonly phases: Record<string, readonly [number, number]>;
 }
 
+// The app starts exactly as `npm start` does: its script's environment settings and node arguments.
+const START = startCommand();
+
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const child of children) child.kill('SIGKILL');
@@ -128,11 +131,11 @@ async function runOnce(run: number, work: string, uploadJpeg: string, seedJpeg: 
 
   const started = performance.now();
   const app = track(
-    spawn(
-      process.execPath,
-      [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), '--import', './dist/telemetry/register.js', 'dist/server.js'],
-      { cwd: ROOT, env: appEnvironment(port, dataDir, sink.url), stdio: ['ignore', logFd, 'pipe'] },
-    ),
+    spawn(process.execPath, [...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []), ...START.args], {
+      cwd: ROOT,
+      env: { ...START.env, ...appEnvironment(port, dataDir, sink.url) },
+      stdio: ['ignore', logFd, 'pipe'],
+    }),
   );
   closeSync(logFd);
   let appStderr = '';
@@ -559,3 +562,16 @@ main().then(
     process.exit(1);
   },
 );
+
+/** package.json's start script, `NAME=value … node <args>`, as environment and node arguments. */
+function startCommand(): { readonly env: Record<string, string>; readonly args: readonly string[] } {
+  const scripts = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  const words = (scripts['start'] ?? '').trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (words.length > 0 && /^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) {
+    const word = words.shift() ?? '';
+    env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
+  }
+  if (words.shift() !== 'node') throw new Error('bench: the start script must run node');
+  return { env, args: words };
+}

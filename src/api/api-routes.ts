@@ -10,6 +10,7 @@ import { strictValidatorCompiler } from './strict-validator.js';
 import { csrfTokenRoutes } from './v1/csrf-token-routes.js';
 import { meRoutes } from './v1/me-routes.js';
 import { tokenRoutes } from './v1/token-routes.js';
+import { headersOnSend } from '../web/hooks.js';
 
 export interface ApiRoutesOptions {
   readonly apiTokens: ApiTokenService;
@@ -34,10 +35,12 @@ export async function apiRoutes(app: FastifyInstance, options: ApiRoutesOptions)
   // cannot even reach an API handler (415), whatever its CSRF token.
   api.removeContentTypeParser(['application/x-www-form-urlencoded', 'text/plain']);
   api.addSchema(ProblemSchema);
-  api.addHook('onSend', async (_request, reply, payload) => {
-    if (reply.statusCode === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', CHALLENGE);
-    return payload;
-  });
+  api.addHook(
+    'onSend',
+    headersOnSend((_request, reply) => {
+      if (reply.statusCode === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', CHALLENGE);
+    }),
+  );
 
   await api.register(fastifySwagger, openapiOptions());
   api.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => api.swagger());

@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiTokenService } from '../accounts/api-tokens/api-token-service.js';
 import { AppError } from '../errors/catalog.js';
 import { isApiRequest } from './api-path.js';
+import { requestHook } from '../web/hooks.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -28,9 +29,7 @@ export interface BearerAuthenticationOptions {
  */
 export function registerBearerAuthentication(app: FastifyInstance, tokens: Pick<ApiTokenService, 'authenticate'>, options: BearerAuthenticationOptions = {}): void {
   app.decorateRequest('apiTokenId', null);
-  app.addHook('onRequest', async (request, reply) => {
-    const header = request.headers.authorization;
-    if (header === undefined || !isApiRequest(request)) return;
+  const authenticate = async (request: FastifyRequest, reply: FastifyReply, header: string): Promise<void> => {
     request.user = null;
     request.session = null;
     const token = BEARER.exec(header)?.[1];
@@ -46,5 +45,13 @@ export function registerBearerAuthentication(app: FastifyInstance, tokens: Pick<
     // by code that holds it, never ambiently, so a cross-site page cannot forge such a request
     // (OWASP CSRF Prevention cheat sheet); the CSRF check is waived for this request only.
     request.csrfExempt = true;
-  });
+  };
+  app.addHook(
+    'onRequest',
+    requestHook((request, reply) => {
+      const header = request.headers.authorization;
+      if (header === undefined || !isApiRequest(request)) return;
+      return authenticate(request, reply, header);
+    }),
+  );
 }

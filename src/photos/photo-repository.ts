@@ -1,3 +1,4 @@
+import { compileLookup } from '../db/compiled-query.js';
 import type { Db } from '../db/database.js';
 import type { Selectable } from 'kysely';
 import type { JobsTable, PhotosTable, PhotoStatus } from '../db/schema.js';
@@ -22,6 +23,7 @@ export interface ProcessedPhoto {
 
 /** All SQL about photos. */
 export function createPhotoRepository(db: Db) {
+  const ownedPhoto = compileLookup(db, (slot) => db.selectFrom('photos').selectAll().where('id', '=', slot(0)).where('owner_id', '=', slot(1)));
   // One page of an owner's photos in gallery order; the id breaks ties between equal timestamps.
   const ownerPage = (ownerId: string, limit: number, offset: number) =>
     db.selectFrom('photos').where('owner_id', '=', ownerId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset);
@@ -51,8 +53,9 @@ export function createPhotoRepository(db: Db) {
     },
 
     /** One photo, only if `ownerId` owns it: ownership is part of the query, not a later check. */
+    /** Compiled once: every media and photo-page request makes this look-up. */
     async findOwned(ownerId: string, id: string): Promise<PhotoRecord | undefined> {
-      return db.selectFrom('photos').selectAll().where('id', '=', id).where('owner_id', '=', ownerId).executeTakeFirst();
+      return ownedPhoto.first(id, ownerId);
     },
 
     async findById(id: string): Promise<PhotoRecord | undefined> {

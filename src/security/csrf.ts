@@ -2,6 +2,7 @@ import CsrfTokens from '@fastify/csrf';
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/catalog.js';
+import { requestHook } from '../web/hooks.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
 const CSRF_COOKIE = 'pv_csrf';
@@ -73,23 +74,29 @@ export function registerCsrf(app: FastifyInstance, options: CsrfOptions): void {
   };
 
   // The Origin check needs no body, so it runs before a single body byte is read.
-  app.addHook('onRequest', async (request) => {
-    if (!needsCheck(request)) return;
-    const reason = checkOrigin(request);
-    if (reason) throw refuse(request, reason);
-  });
-  app.addHook('preHandler', async (request) => {
-    if (!needsCheck(request)) return;
-    // Only routes that read their body through receiveUpload() (which verifies the token first)
-    // may defer; anywhere else a multipart body without the header token is refused here.
-    const multipart = /^multipart\/form-data/i.test(request.headers['content-type'] ?? '');
-    if (multipart && request.routeOptions.config?.multipartUpload === true && tokenFrom(request) === null) {
-      request.csrfPendingInBody = true;
-      return;
-    }
-    const reason = checkToken(tokens, request, tokenFrom(request));
-    if (reason) throw refuse(request, reason);
-  });
+  app.addHook(
+    'onRequest',
+    requestHook((request) => {
+      if (!needsCheck(request)) return;
+      const reason = checkOrigin(request);
+      if (reason) throw refuse(request, reason);
+    }),
+  );
+  app.addHook(
+    'preHandler',
+    requestHook((request) => {
+      if (!needsCheck(request)) return;
+      // Only routes that read their body through receiveUpload() (which verifies the token first)
+      // may defer; anywhere else a multipart body without the header token is refused here.
+      const multipart = /^multipart\/form-data/i.test(request.headers['content-type'] ?? '');
+      if (multipart && request.routeOptions.config?.multipartUpload === true && tokenFrom(request) === null) {
+        request.csrfPendingInBody = true;
+        return;
+      }
+      const reason = checkToken(tokens, request, tokenFrom(request));
+      if (reason) throw refuse(request, reason);
+    }),
+  );
   app.decorateRequest('csrfPendingInBody', false);
   app.decorate('verifyBodyCsrfToken', (request: FastifyRequest, token: string | null) => {
     const reason = checkToken(tokens, request, token);

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { headersOnSend } from '../web/hooks.js';
 
 // Django's never_cache / add_never_cache_headers value.
 export const NEVER_CACHE_VALUE = 'max-age=0, no-cache, no-store, must-revalidate, private';
@@ -9,10 +10,12 @@ export const NEVER_CACHE_VALUE = 'max-age=0, no-cache, no-store, must-revalidate
  * (but never over an error answer, which is always never-cached).
  */
 export function registerNeverCache(app: FastifyInstance, prefixes: readonly string[]): void {
-  app.addHook('onSend', async (request, reply, payload) => {
-    if (shouldNeverCache(request, reply, prefixes)) applyNeverCache(reply);
-    return payload;
-  });
+  app.addHook(
+    'onSend',
+    headersOnSend((request, reply) => {
+      if (shouldNeverCache(request, reply, prefixes)) applyNeverCache(reply);
+    }),
+  );
 }
 
 function shouldNeverCache(request: FastifyRequest, reply: FastifyReply, prefixes: readonly string[]): boolean {

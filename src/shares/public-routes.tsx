@@ -8,6 +8,7 @@ import { sendPage, viewContextFor } from '../web/pages.js';
 import { grantShareAccess, hasShareAccess } from './share-access-cookie.js';
 import type { ShareWithPhoto } from './share-repository.js';
 import type { ShareRoutesDeps } from './owner-routes.js';
+import { requestHook } from '../web/hooks.js';
 
 // A link shares what a viewer needs to see the photo, never the stored original (full resolution).
 const SHARED_VARIANTS: ReadonlySet<string> = new Set(['display.webp', 'display.jpg', 'thumb.webp', 'thumb.jpg']);
@@ -19,10 +20,13 @@ export async function publicShareRoutes(app: FastifyInstance, deps: ShareRoutesD
 
   // The token is in the URL: no Referer may carry it to another site (W3C Referrer Policy), and no
   // search engine may index or archive what a link shows (X-Robots-Tag).
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-robots-tag', 'noindex, nofollow, noarchive');
-  });
+  app.addHook(
+    'onRequest',
+    requestHook((_request, reply) => {
+      reply.header('referrer-policy', 'no-referrer');
+      reply.header('x-robots-tag', 'noindex, nofollow, noarchive');
+    }),
+  );
 
   app.get('/s/:token', { config }, async (request, reply) => {
     const shared = await openShare(request, deps);

@@ -2,6 +2,7 @@ import { context, trace } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { FastifyInstance } from 'fastify';
 import { recordThrottled } from './metrics.js';
+import { requestHook } from '../web/hooks.js';
 
 /**
  * Fastify's part of HTTP telemetry (the http instrumentation makes the server span and the
@@ -13,15 +14,21 @@ import { recordThrottled } from './metrics.js';
  * Registered first, so that a request refused by an early hook (CSRF) still gets its route.
  */
 export function registerHttpTelemetry(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
-    const span = trace.getActiveSpan();
-    if (!span?.isRecording()) return;
-    span.setAttribute('photovault.request.id', request.id);
-    const route = request.routeOptions.url;
-    const rpc = getRPCMetadata(context.active());
-    if (route && rpc?.type === RPCType.HTTP) rpc.route = route;
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    if (reply.statusCode === 429) recordThrottled(request.routeOptions.url);
-  });
+  app.addHook(
+    'onRequest',
+    requestHook((request) => {
+      const span = trace.getActiveSpan();
+      if (!span?.isRecording()) return;
+      span.setAttribute('photovault.request.id', request.id);
+      const route = request.routeOptions.url;
+      const rpc = getRPCMetadata(context.active());
+      if (route && rpc?.type === RPCType.HTTP) rpc.route = route;
+    }),
+  );
+  app.addHook(
+    'onResponse',
+    requestHook((request, reply) => {
+      if (reply.statusCode === 429) recordThrottled(request.routeOptions.url);
+    }),
+  );
 }

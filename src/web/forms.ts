@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../errors/catalog.js';
+import { requestHook } from './hooks.js';
 
 const MAX_FIELD_LENGTH = 8192;
 
@@ -42,10 +43,13 @@ function malformed(what: string): AppError {
 
 /** Refuses, with 400, any request whose query string is not well-formed (see parseUrlEncoded). */
 export function registerQueryStringCheck(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
-    const start = request.url.indexOf('?');
-    if (start >= 0) parseUrlEncoded(request.url.slice(start + 1), 'address');
-  });
+  app.addHook(
+    'onRequest',
+    requestHook((request) => {
+      const start = request.url.indexOf('?');
+      if (start >= 0) parseUrlEncoded(request.url.slice(start + 1), 'address');
+    }),
+  );
 }
 
 /**

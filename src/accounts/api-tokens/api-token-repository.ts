@@ -1,3 +1,4 @@
+import { compileLookup } from '../../db/compiled-query.js';
 import type { Db } from '../../db/database.js';
 import type { ApiTokensTable } from '../../db/schema.js';
 import type { AuthenticatedUser } from '../../security/route-options.js';
@@ -13,28 +14,30 @@ const LISTED_COLUMNS = ['id', 'user_id', 'name', 'prefix', 'created_at', 'last_u
 
 /** All SQL about API tokens. */
 export function createApiTokenRepository(db: Db) {
+  const tokenWithUser = compileLookup(db, (slot) =>
+    db
+      .selectFrom('api_tokens')
+      .innerJoin('users', 'users.id', 'api_tokens.user_id')
+      .select([
+        'api_tokens.id',
+        'api_tokens.user_id',
+        'api_tokens.name',
+        'api_tokens.prefix',
+        'api_tokens.created_at',
+        'api_tokens.last_used_at',
+        'users.username',
+        'users.email',
+        'users.photos_version',
+      ])
+      .where('api_tokens.token_hash', '=', slot(0)),
+  );
   return {
     async insert(row: ApiTokensTable): Promise<void> {
       await db.insertInto('api_tokens').values(row).execute();
     },
-    /** One indexed look-up (unique token_hash) joined to the token's user. */
+    /** One indexed look-up (unique token_hash) joined to the token's user; compiled once, as every API request makes it. */
     async findByHashWithUser(tokenHash: string): Promise<ApiTokenWithUser | undefined> {
-      const row = await db
-        .selectFrom('api_tokens')
-        .innerJoin('users', 'users.id', 'api_tokens.user_id')
-        .select([
-          'api_tokens.id',
-          'api_tokens.user_id',
-          'api_tokens.name',
-          'api_tokens.prefix',
-          'api_tokens.created_at',
-          'api_tokens.last_used_at',
-          'users.username',
-          'users.email',
-          'users.photos_version',
-        ])
-        .where('api_tokens.token_hash', '=', tokenHash)
-        .executeTakeFirst();
+      const row = await tokenWithUser.first(tokenHash);
       if (!row) return undefined;
       const { username, email, photos_version, ...token } = row;
       return { token, user: { id: token.user_id, username, email, photosVersion: Number(photos_version) } };

@@ -1,3 +1,4 @@
+import { compileLookup } from '../../db/compiled-query.js';
 import type { Db } from '../../db/database.js';
 import type { SessionsTable } from '../../db/schema.js';
 import type { AuthenticatedUser } from '../../security/route-options.js';
@@ -9,28 +10,30 @@ export interface SessionWithUser {
 
 /** All SQL about sessions. */
 export function createSessionRepository(db: Db) {
+  const sessionWithUser = compileLookup(db, (slot) =>
+    db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .select([
+        'sessions.id_hash',
+        'sessions.user_id',
+        'sessions.created_at',
+        'sessions.last_seen_at',
+        'sessions.expires_at',
+        'sessions.user_agent',
+        'users.username',
+        'users.email',
+        'users.photos_version',
+      ])
+      .where('sessions.id_hash', '=', slot(0)),
+  );
   return {
     async insert(session: SessionsTable): Promise<void> {
       await db.insertInto('sessions').values(session).execute();
     },
-    /** One indexed look-up (primary key) joined to its user. */
+    /** One indexed look-up (primary key) joined to its user; compiled once, as every signed-in request makes it. */
     async findWithUser(idHash: string): Promise<SessionWithUser | undefined> {
-      const row = await db
-        .selectFrom('sessions')
-        .innerJoin('users', 'users.id', 'sessions.user_id')
-        .select([
-          'sessions.id_hash',
-          'sessions.user_id',
-          'sessions.created_at',
-          'sessions.last_seen_at',
-          'sessions.expires_at',
-          'sessions.user_agent',
-          'users.username',
-          'users.email',
-          'users.photos_version',
-        ])
-        .where('sessions.id_hash', '=', idHash)
-        .executeTakeFirst();
+      const row = await sessionWithUser.first(idHash);
       if (!row) return undefined;
       const { username, email, photos_version, ...session } = row;
       return { session, user: { id: session.user_id, username, email, photosVersion: Number(photos_version) } };

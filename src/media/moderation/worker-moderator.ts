@@ -24,7 +24,10 @@ const WORKER_FILE = path.join(path.dirname(SELF), SELF.endsWith('.ts') ? 'modera
 function modelThread(): ModelThread {
   if (thread) return thread;
   // Not the parent's execArgv: a --import of the telemetry bootstrap (or --cpu-prof) is for the main thread.
-  const worker = new Worker(WORKER_FILE, { execArgv: [] });
+  // The model's weights and activations live in WebAssembly memory, outside these limits; the
+  // thread's JavaScript (tfjs and the messages) needs little, and a cap keeps its heap from growing
+  // as freely as a 4 GB default allows (a smaller heap is collected sooner).
+  const worker = new Worker(WORKER_FILE, { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
   // An idle model thread never keeps the process alive.
   worker.unref();
   const current: ModelThread = { worker, pending: new Map() };
