@@ -1,4 +1,5 @@
-import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
+import { createRequire } from 'node:module';
+import type OpenAI from 'openai';
 import { CaptionModelError, type CaptionDraft, type CaptionModel } from './caption-model.js';
 import { captionMessages } from './caption-prompt.js';
 import { parseCaptionReply } from './parse-caption-reply.js';
@@ -10,6 +11,19 @@ export interface OpenAiCaptionModelOptions {
   /** undefined: a local server that needs no key. */
   readonly apiKey: string | undefined;
   readonly timeoutMs: number;
+}
+
+type OpenAiModule = typeof import('openai');
+let openaiModule: OpenAiModule | undefined;
+
+/**
+ * The official client, loaded when the first caption model is made (never, with captions off:
+ * ~90 ms less start-up), and through require(): the path the OpenTelemetry OpenAI instrumentation
+ * patches without an ESM loader hook (see telemetry/start-sdk.ts).
+ */
+function openai(): OpenAiModule {
+  openaiModule ??= createRequire(import.meta.url)('openai') as OpenAiModule;
+  return openaiModule;
 }
 
 const MAX_REPLY_TOKENS = 300;
@@ -26,7 +40,7 @@ export class OpenAiCaptionModel implements CaptionModel {
 
   constructor(options: OpenAiCaptionModelOptions) {
     this.name = options.model;
-    this.client = new OpenAI({
+    this.client = new (openai().OpenAI)({
       // Local servers need no key, but the client insists on one (it is sent, and ignored).
       apiKey: options.apiKey ?? 'no-key',
       baseURL: options.baseUrl,
@@ -60,6 +74,7 @@ export class OpenAiCaptionModel implements CaptionModel {
  * the server's text, which is not ours to put in logs and traces; status and error code suffice.
  */
 export function toCaptionModelError(error: unknown): CaptionModelError {
+  const { APIConnectionError, APIConnectionTimeoutError, APIError } = openai();
   if (error instanceof APIConnectionTimeoutError) return new CaptionModelError('the model did not answer in time', true);
   if (error instanceof APIConnectionError) return new CaptionModelError('the model could not be reached', true);
   if (error instanceof APIError) {

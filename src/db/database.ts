@@ -1,8 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
 import SqliteDatabase from 'libsql';
-import pg from 'pg';
 import type { DatabaseConfig } from '../config/config.js';
 import { withSqliteTracing } from '../telemetry/sqlite-tracing.js';
 import { migrations } from './migrations/index.js';
@@ -13,6 +13,16 @@ export type Db = Kysely<Database>;
 
 const PG_INT8_OID = 20;
 
+type Pg = typeof import('pg');
+
+/**
+ * node-postgres, loaded only for a PostgreSQL URL, and through require(): that is the path the
+ * OpenTelemetry pg instrumentation patches without an ESM loader hook (see telemetry/start-sdk.ts).
+ */
+function loadPg(): Pg {
+  return createRequire(import.meta.url)('pg') as Pg;
+}
+
 /** Opens the configured database (SQLite file or PostgreSQL pool). */
 export function createDatabase(config: DatabaseConfig): Db {
   return new Kysely<Database>({ dialect: createDialect(config) });
@@ -20,6 +30,7 @@ export function createDatabase(config: DatabaseConfig): Db {
 
 function createDialect(config: DatabaseConfig): Dialect {
   if (config.dialect === 'postgres') {
+    const pg = loadPg();
     const pool = new pg.Pool({
       connectionString: config.url,
       max: 10,

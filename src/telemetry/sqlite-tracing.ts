@@ -25,27 +25,21 @@ export function withSqliteTracing(dialect: Dialect): Dialect {
 class TracedConnection implements DatabaseConnection {
   constructor(readonly inner: DatabaseConnection) {}
 
-  executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
+  async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     // Like the pg instrumentation's requireParentSpan: the worker's idle polling would otherwise
     // make a trace of its own every half second.
     if (!trace.getActiveSpan()) return this.inner.executeQuery<R>(compiledQuery);
-    const { operation, table } = describeQuery(compiledQuery.sql);
-    const attributes = {
-      'db.system.name': 'sqlite',
-      'db.operation.name': operation,
-      'db.query.text': compiledQuery.sql.slice(0, MAX_QUERY_TEXT),
-      ...(table ? { 'db.collection.name': table } : {}),
-    };
-    return photovaultTracer().startActiveSpan(table ? `${operation} ${table}` : operation, { kind: SpanKind.CLIENT, attributes }, async (span) => {
-      try {
-        return await this.inner.executeQuery<R>(compiledQuery);
-      } catch (error) {
-        recordSpanError(span, error);
-        throw error;
-      } finally {
-        span.end();
-      }
-    });
+    const { name, attributes } = spanShapeFor(compiledQuery.sql);
+    // Not made the active span: nothing runs inside a query, so no context needs to carry it.
+    const span = photovaultTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes });
+    try {
+      return await this.inner.executeQuery<R>(compiledQuery);
+    } catch (error) {
+      recordSpanError(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
   }
 
   streamQuery<R>(compiledQuery: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
@@ -93,6 +87,38 @@ class TracedDriver implements Driver {
   destroy(): Promise<void> {
     return this.inner.destroy();
   }
+}
+
+interface SpanShape {
+  readonly name: string;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+// The app's SQL texts are its own few hundred parameterised shapes: each one's span name and
+// attributes are worked out once (bounded, oldest first out, like the statement cache).
+const MAX_SHAPES = 512;
+const shapes = new Map<string, SpanShape>();
+
+function spanShapeFor(sqlText: string): SpanShape {
+  let shape = shapes.get(sqlText);
+  if (shape === undefined) {
+    const { operation, table } = describeQuery(sqlText);
+    shape = {
+      name: table ? `${operation} ${table}` : operation,
+      attributes: Object.freeze({
+        'db.system.name': 'sqlite',
+        'db.operation.name': operation,
+        'db.query.text': sqlText.slice(0, MAX_QUERY_TEXT),
+        ...(table ? { 'db.collection.name': table } : {}),
+      }),
+    };
+    if (shapes.size >= MAX_SHAPES) {
+      const oldest = shapes.keys().next();
+      if (!oldest.done) shapes.delete(oldest.value);
+    }
+    shapes.set(sqlText, shape);
+  }
+  return shape;
 }
 
 /** The statement's verb and first table, from Kysely's compiled SQL (identifiers are double-quoted). */
