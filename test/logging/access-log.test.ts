@@ -3,6 +3,7 @@ import Fastify from 'fastify';
 import type { DestinationStream } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { appLogController, registerAccessLog } from '../../src/logging/access-log.js';
+import { generateShareToken } from '../../src/shares/share-token.js';
 
 async function appWithAccessLog(level = 'info') {
   const lines: string[] = [];
@@ -39,7 +40,7 @@ describe('the access log', () => {
 
   it('never holds a share token, query values or headers, even when they carry JSON-breaking characters', async () => {
     const { app, lines } = await appWithAccessLog();
-    const token = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde';
+    const token = generateShareToken();
     await app.inject({ url: `/s/${token}/?name=Alice"%0A}{"level":60`, headers: { cookie: 'pv_session=secret', authorization: 'Bearer pv_secret' } });
     await app.close();
     const text = lines.join('\n');
