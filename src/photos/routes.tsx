@@ -16,6 +16,7 @@ import { PhotoRejectedError } from './pipeline/rejection.js';
 import { serveMedia } from './serve-media.js';
 import { acceptUpload } from './upload/accept-upload.js';
 import { cleanPhotoText } from './photo-text.js';
+import { ownedPhoto } from './owned-photo.js';
 
 export interface PhotoRoutesDeps {
   readonly service: PhotoService;
@@ -114,15 +115,6 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
     request.log.info({ event: 'photo_deleted', photo_id: id }, 'photo deleted');
     return reply.redirect('/photos/', 303);
   });
-}
-
-/** The photo named in the URL if the signed-in user owns it; otherwise 404 (never 403: no probing). */
-async function ownedPhoto(request: FastifyRequest, service: PhotoService): Promise<PhotoRecord> {
-  const user = requireUser(request);
-  const id = parsePhotoId((request.params as Record<string, unknown>)['id']);
-  const photo = await service.getOwned(user, id);
-  if (!photo) throw new AppError('not_found');
-  return photo;
 }
 
 export function toView(photo: PhotoRecord): PhotoView {

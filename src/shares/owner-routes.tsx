@@ -1,12 +1,12 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { requireUser } from '../accounts/routes.js';
 import { AppError } from '../errors/catalog.js';
 import { parsePhotoId } from '../photos/photo-id.js';
-import type { PhotoRecord } from '../photos/photo-repository.js';
 import type { PhotoService } from '../photos/photo-service.js';
 import { readForm } from '../web/forms.js';
 import { sendPhotoPageWithShares } from './share-section.js';
 import type { ShareService } from './share-service.js';
+import { ownedPhoto } from '../photos/owned-photo.js';
 
 export interface ShareRoutesDeps {
   readonly photos: PhotoService;
@@ -38,11 +38,3 @@ export async function ownerShareRoutes(app: FastifyInstance, deps: ShareRoutesDe
   });
 }
 
-/** The photo named in the URL if the signed-in user owns it; otherwise 404 (never 403: no probing). */
-async function ownedPhoto(request: FastifyRequest, photos: PhotoService): Promise<PhotoRecord> {
-  const user = requireUser(request);
-  const id = parsePhotoId((request.params as Record<string, unknown>)['id']);
-  const photo = await photos.getOwned(user, id);
-  if (!photo) throw new AppError('not_found');
-  return photo;
-}

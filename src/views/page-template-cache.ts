@@ -69,11 +69,11 @@ function toPieces(html: string): Piece[] {
     const at = html.indexOf(MARKER, from);
     if (at === -1) break;
     pieces.push(html.slice(from, at));
-    const rest = html.slice(at + MARKER.length);
-    if (rest.startsWith('csrf')) {
+    const slot = at + MARKER.length;
+    if (html.startsWith('csrf', slot)) {
       pieces.push(CSRF);
       from = at + CSRF_SLOT.length;
-    } else if (rest.startsWith('rid')) {
+    } else if (html.startsWith('rid', slot)) {
       pieces.push(REQUEST_ID);
       from = at + REQUEST_ID_SLOT.length;
     } else {

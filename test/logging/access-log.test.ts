@@ -2,7 +2,8 @@ import { Writable } from 'node:stream';
 import Fastify from 'fastify';
 import type { DestinationStream } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { appLogController, registerAccessLog } from '../../src/logging/access-log.js';
+import { registerAccessLog } from '../../src/logging/access-log.js';
+import { appLogController } from '../../src/logging/logger.js';
 import { generateShareToken } from '../../src/shares/share-token.js';
 
 async function appWithAccessLog(level = 'info') {

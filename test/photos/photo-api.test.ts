@@ -1,6 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken } from '../api/api-client.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { TestClient } from '../support/client.js';
 import { DIALECTS } from '../support/databases.js';
@@ -41,9 +42,7 @@ describe.each(DIALECTS)('photos JSON API (%s)', (dialect) => {
     t = await createTestApp(dialect, { MODERATION_ENABLED: 'false' });
     alice = new TestClient(t.app);
     await alice.signupAndLogin('alice_api');
-    const csrf = (await alice.get('/api/v1/csrf-token')).json() as { token: string };
-    const created = await alice.request({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'tests' }, headers: { 'x-csrf-token': csrf.token } });
-    bearer = (created.json() as { token: string }).token;
+    bearer = (await createToken(alice, 'tests')).token;
     document = (await t.app.inject({ url: '/openapi.json' })).json();
   });
   afterAll(() => t.close());
@@ -100,8 +99,7 @@ describe.each(DIALECTS)('photos JSON API (%s)', (dialect) => {
     await t.app.jobWorker.drain();
     const bob = new TestClient(t.app);
     await bob.signupAndLogin('bob_api');
-    const csrf = ((await bob.get('/api/v1/csrf-token')).json() as { token: string }).token;
-    const bobToken = ((await bob.request({ method: 'POST', url: '/api/v1/tokens', payload: { name: 'b' }, headers: { 'x-csrf-token': csrf } })).json() as { token: string }).token;
+    const bobToken = (await createToken(bob, 'b')).token;
     for (const [method, url] of [['GET', `/api/v1/photos/${id}`], ['GET', `/api/v1/photos/${id}/status`], ['GET', `/api/v1/photos/${id}/media/original`], ['DELETE', `/api/v1/photos/${id}`]] as const) {
       const response = await api(method, url, { token: bobToken });
       expect(response.statusCode, `${method} ${url}`).toBe(404);

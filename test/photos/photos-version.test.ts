@@ -71,4 +71,21 @@ describe.each(DIALECTS)('photos version (%s)', (dialect) => {
     expect(patched.json()).toMatchObject({ title: 'edited' });
     expect((await t.app.inject({ method: 'GET', url: `/api/v1/photos/${id}`, headers })).json()).toMatchObject({ title: 'edited' });
   });
+
+  it('never gives another user a record cached for the owner, even with the same photos version', async () => {
+    const id = await uploadProcessed(t, alice, await smallJpeg(), 'alice only');
+    const eve = new TestClient(t.app);
+    await eve.signupAndLogin('eve_ver');
+    // Make eve's photos version equal alice's, so only the owner part of the cache key differs.
+    await t.db.updateTable('users').set({ photos_version: await versionOf('alice_ver') }).where('username', '=', 'eve_ver').execute();
+    expect((await alice.get(`/photos/${id}/`)).statusCode).toBe(200);
+    expect((await alice.get(`/photos/${id}/media/thumb.webp`)).statusCode).toBe(200);
+    expect((await alice.get(`/photos/${id}/status/`)).statusCode).toBe(200);
+    for (const url of [`/photos/${id}/`, `/photos/${id}/status/`, `/photos/${id}/media/thumb.webp`, `/photos/${id}/media/original`]) {
+      expect((await eve.get(url)).statusCode, url).toBe(404);
+    }
+    const { token } = await createToken(eve, 'eve');
+    expect((await t.app.inject({ url: `/api/v1/photos/${id}`, headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(404);
+    expect((await eve.get('/photos/')).body).not.toContain('alice only');
+  });
 });
