@@ -1,4 +1,4 @@
-import { metrics, type Counter, type Histogram, type Meter, type ObservableGauge, type ObservableResult } from '@opentelemetry/api';
+import { metrics, type Attributes, type Counter, type Histogram, type Meter, type ObservableGauge, type ObservableResult } from '@opentelemetry/api';
 import { METRIC_DEFINITIONS as M } from './metric-definitions.js';
 
 export type UploadOutcome =
@@ -17,6 +17,8 @@ export type CaptionOutcome = 'stored' | 'skipped' | 'refused' | 'transient_error
 
 // Seconds, from a 5 ms moderation call to a minute-long scan of a large file.
 const SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+// http.server.request.duration's buckets, as the HTTP semantic conventions advise (seconds).
+const HTTP_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 
 const REJECTION_OUTCOMES: Readonly<Record<string, UploadOutcome>> = {
   empty: 'rejected_empty',
@@ -37,6 +39,7 @@ interface Instruments {
   scanDuration: Histogram;
   moderationDuration: Histogram;
   queueDepth: ObservableGauge;
+  httpServerDuration: Histogram;
 }
 
 let instruments: Instruments | undefined;
@@ -64,6 +67,12 @@ function createInstruments(meter: Meter): Instruments {
     scanDuration: histogram(M.scanDuration),
     moderationDuration: histogram(M.moderationDuration),
     queueDepth: meter.createObservableGauge(M.queueDepth.name, { unit: M.queueDepth.unit, description: M.queueDepth.description }),
+    // Named and shaped by the HTTP semantic conventions, not one of photovault's own metrics.
+    httpServerDuration: meter.createHistogram('http.server.request.duration', {
+      unit: 's',
+      description: 'Duration of HTTP server requests.',
+      advice: { explicitBucketBoundaries: HTTP_SECONDS_BUCKETS },
+    }),
   };
 }
 
@@ -89,6 +98,11 @@ export function recordCsrfRejection(reason: string): void {
 /** `route` is the matched route template, never the raw path (bounded cardinality, no tokens). */
 export function recordThrottled(route: string | undefined): void {
   use().throttled.add(1, { 'http.route': route ?? 'unmatched' });
+}
+
+/** One answered request (see telemetry/http-telemetry.ts for its attributes). */
+export function recordHttpServerDuration(seconds: number, attributes: Attributes): void {
+  use().httpServerDuration.record(seconds, attributes);
 }
 
 export function recordCaption(outcome: CaptionOutcome): void {

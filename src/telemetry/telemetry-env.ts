@@ -31,6 +31,22 @@ export function anySignal(selection: SignalSelection): boolean {
   return selection.traces || selection.metrics || selection.logs;
 }
 
+/**
+ * Whether the instrumentation with this short name (http, undici, pg, pino, openai, runtime-node) is
+ * on: OTEL_NODE_ENABLED_INSTRUMENTATIONS lists the only ones on, OTEL_NODE_DISABLED_INSTRUMENTATIONS
+ * the ones off, with the same comma-separated short names as the auto-instrumentations bundle.
+ */
+export function isInstrumentationSelected(name: string, env: Readonly<Record<string, string | undefined>>): boolean {
+  const enabled = nameList(env['OTEL_NODE_ENABLED_INSTRUMENTATIONS']);
+  const disabled = nameList(env['OTEL_NODE_DISABLED_INSTRUMENTATIONS']);
+  return (enabled === null || enabled.has(name)) && !disabled?.has(name);
+}
+
+function nameList(value: string | undefined): Set<string> | null {
+  if (value === undefined || value.trim() === '') return null;
+  return new Set(value.split(',').map((name) => name.trim()).filter(Boolean));
+}
+
 function isTrue(value: string | undefined): boolean {
   return value?.trim().toLowerCase() === 'true';
 }

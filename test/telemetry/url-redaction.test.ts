@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createInstrumentations, redactedUrlAttributes } from '../../src/telemetry/instrumentations.js';
+import { redactedUrlAttributes } from '../../src/telemetry/http-telemetry.js';
+import { createInstrumentations } from '../../src/telemetry/instrumentations.js';
 
 describe('URL attributes of HTTP server spans', () => {
   it('masks share-link tokens in the path', () => {
