@@ -25,8 +25,8 @@ export function sendPage(reply: FastifyReply, page: JSX.Element, status = 200): 
   return sendHtml(reply, renderDocument(page), status);
 }
 
-/** Sends a page already rendered to HTML (e.g. from a PageTemplateCache). */
-export function sendHtml(reply: FastifyReply, html: string, status = 200): FastifyReply {
+/** Sends a page already rendered to HTML (a string, or UTF-8 bytes from a PageTemplateCache). */
+export function sendHtml(reply: FastifyReply, html: string | Buffer, status = 200): FastifyReply {
   return reply.code(status).type('text/html; charset=utf-8').send(html);
 }
 
