@@ -52,7 +52,7 @@ import { withModerationMetrics, withScanMetrics } from './telemetry/measured-med
 import { observeQueueDepth, recordAuthFailure, recordCsrfRejection } from './telemetry/metrics.js';
 import { accountSecurityEvents } from './telemetry/security-events.js';
 import { currentTraceParent } from './telemetry/trace-parent.js';
-import { parseUrlEncoded, registerQueryStringCheck } from './web/forms.js';
+import { parseQueryString, parseUrlEncoded, registerQueryStringCheck } from './web/forms.js';
 import { healthRoutes } from './web/health-routes.js';
 import { landingRoutes } from './web/landing-routes.js';
 import { staticFiles } from './web/static-files.js';
@@ -85,7 +85,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     logController: appLogController(),
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: FORM_BODY_LIMIT,
-    routerOptions: { maxParamLength: 200 },
+    // The query string is parsed once, by the strict parser (registerQueryStringCheck answers 400).
+    routerOptions: { maxParamLength: 200, querystringParser: parseQueryString },
     return503OnClosing: true,
     // Malformed URLs (bad percent-encoding, bad UTF-8) are answered by the same error mapper.
     frameworkErrors: (error, request, reply) => {

@@ -41,13 +41,33 @@ function malformed(what: string): AppError {
   return new AppError('bad_request', { detail: `The ${what} is not valid UTF-8 or has a malformed %-escape.` });
 }
 
-/** Refuses, with 400, any request whose query string is not well-formed (see parseUrlEncoded). */
+const MALFORMED_QUERY = Symbol('malformed query string');
+
+/**
+ * The router's query-string parser: parseUrlEncoded's strict rules, parsed once per request. The
+ * router calls it while matching, where an exception would not reach the error handler, so a
+ * malformed query string becomes an object carrying the error, which registerQueryStringCheck
+ * then answers with 400 before any handler reads the query.
+ */
+export function parseQueryString(text: string): Record<string, string | string[]> {
+  if (text === '') return Object.create(null) as Record<string, string | string[]>;
+  try {
+    return parseUrlEncoded(text, 'address');
+  } catch (error) {
+    const malformed = Object.create(null) as Record<string | symbol, unknown>;
+    malformed[MALFORMED_QUERY] = error;
+    return malformed as Record<string, string | string[]>;
+  }
+}
+
+/** Refuses, with 400, any request whose query string is not well-formed (see parseQueryString). */
 export function registerQueryStringCheck(app: FastifyInstance): void {
   app.addHook(
     'onRequest',
     requestHook((request) => {
-      const start = request.url.indexOf('?');
-      if (start >= 0) parseUrlEncoded(request.url.slice(start + 1), 'address');
+      const query = request.query as Record<string | symbol, unknown> | undefined;
+      const problem = query?.[MALFORMED_QUERY];
+      if (problem !== undefined) throw problem;
     }),
   );
 }
