@@ -109,10 +109,18 @@ function registerServerSpans(app: FastifyInstance): void {
   });
 }
 
+// A client chooses its path, query and User-Agent (up to Node's 16 KB of headers): every span
+// would carry and export them whole. Past this many characters they are cut, with a marker.
+const MAX_ATTRIBUTE_CHARS = 1024;
+
+function capped(value: string): string {
+  return value.length <= MAX_ATTRIBUTE_CHARS ? value : `${value.slice(0, MAX_ATTRIBUTE_CHARS)}…[truncated]`;
+}
+
 /** URL attributes without secrets (see redactUrl): the path with a share token masked, the query's keys only. */
 export function redactedUrlAttributes(request: { readonly url: string }): Attributes {
   const { path, query } = redactUrl(request.url);
-  return query === undefined ? { 'url.path': path } : { 'url.path': path, 'url.query': query };
+  return query === undefined ? { 'url.path': capped(path) } : { 'url.path': capped(path), 'url.query': capped(query) };
 }
 
 function startAttributes(request: FastifyRequest, method: string, route: string | undefined): Attributes {
@@ -130,6 +138,6 @@ function startAttributes(request: FastifyRequest, method: string, route: string 
   const port = request.port;
   if (port) attributes['server.port'] = port;
   const userAgent = request.headers['user-agent'];
-  if (userAgent !== undefined) attributes['user_agent.original'] = userAgent;
+  if (userAgent !== undefined) attributes['user_agent.original'] = capped(userAgent);
   return attributes;
 }

@@ -78,6 +78,16 @@ describe('HTTP server spans', () => {
     for (const secret of [token, 'Alice', 'secret', ...alice.cookies.values()]) expect(everything).not.toContain(secret);
   });
 
+  it('cut a client’s oversized path, query and User-Agent instead of exporting them whole', async () => {
+    const long = 'a'.repeat(5000);
+    const span = await only(() => alice.get(`/${'ab/'.repeat(1500)}?${long}=1`, { 'user-agent': long }));
+    for (const key of ['url.path', 'url.query', 'user_agent.original']) {
+      const value = String(span.attributes[key]);
+      expect(value.length, key).toBeLessThan(1100);
+      expect(value.endsWith('…[truncated]'), key).toBe(true);
+    }
+  });
+
   it('continue the caller’s W3C trace context', async () => {
     const traceId = randomBytes(16).toString('hex');
     const parentId = randomBytes(8).toString('hex');
