@@ -67,7 +67,8 @@ export function registerQueryStringCheck(app: FastifyInstance): void {
     requestHook((request) => {
       const query = request.query as Record<string | symbol, unknown> | undefined;
       const problem = query?.[MALFORMED_QUERY];
-      if (problem !== undefined) throw problem;
+      if (problem instanceof Error) throw problem;
+      if (problem !== undefined) throw new AppError('bad_request');
     }),
   );
 }
