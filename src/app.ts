@@ -91,6 +91,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     // Malformed URLs (bad percent-encoding, bad UTF-8) are answered by the same error mapper.
     frameworkErrors: (error, request, reply) => {
       request.log.info({ errCode: error.code }, 'malformed request');
+      request.server.traceRefusedRequest(request, reply);
       // No hook runs for these: the security and never-cache headers are set here instead.
       applyFallbackSecurityHeaders(request, reply);
       applyNeverCache(reply);

@@ -1,4 +1,4 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { redactUrl } from '../logging/redact-url.js';
 import { isTelemetryActive } from './lifecycle.js';
@@ -7,6 +7,10 @@ import { isInstrumentationSelected } from './telemetry-env.js';
 import { requestHook } from '../web/hooks.js';
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    /** Traces a request answered by `frameworkErrors` (refused before routing); a no-op without telemetry. */
+    traceRefusedRequest(request: FastifyRequest, reply: FastifyReply): void;
+  }
   interface FastifyRequest {
     /** The request's server span; null when the request is not traced. */
     serverSpan: ServerSpan | null;
@@ -45,7 +49,9 @@ const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'P
  */
 export function registerHttpTelemetry(app: FastifyInstance, env: Readonly<Record<string, string | undefined>> = process.env): void {
   app.decorateRequest('serverSpan', null);
-  if (isTelemetryActive() && isInstrumentationSelected('http', env)) registerServerSpans(app);
+  const tracing = isTelemetryActive() && isInstrumentationSelected('http', env);
+  if (tracing) registerServerSpans(app);
+  app.decorate('traceRefusedRequest', tracing ? traceRefusedRequest : () => {});
   app.addHook(
     'onResponse',
     requestHook((request, reply) => {
@@ -54,45 +60,64 @@ export function registerHttpTelemetry(app: FastifyInstance, env: Readonly<Record
   );
 }
 
-function registerServerSpans(app: FastifyInstance): void {
-  const tracer = trace.getTracer('photovault-http');
+function tracer() {
+  return trace.getTracer('photovault-http');
+}
 
+function startServerSpan(request: FastifyRequest, route: string | undefined): Context {
+  const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+  const method = methodOf(request);
+  const span = tracer().startSpan(route ? `${method} ${route}` : method, { kind: SpanKind.SERVER, attributes: startAttributes(request, method, route) }, parent);
+  request.serverSpan = { span, ended: false };
+  return trace.setSpan(parent, span);
+}
+
+function endServerSpan(request: FastifyRequest, status: number, seconds: number): void {
+  const server = request.serverSpan;
+  if (server === null || server.ended) return;
+  server.ended = true;
+  const attributes: Attributes = {
+    'http.request.method': methodOf(request),
+    'url.scheme': request.protocol,
+    'http.response.status_code': status,
+    'network.protocol.version': request.raw.httpVersion,
+  };
+  const route = request.routeOptions.url;
+  if (route) attributes['http.route'] = route;
+  // A server span is an error only when the server failed (5xx), not when the client did (4xx).
+  if (status >= 500) {
+    attributes['error.type'] = String(status);
+    server.span.setStatus({ code: SpanStatusCode.ERROR });
+    server.span.setAttribute('error.type', String(status));
+  }
+  server.span.setAttribute('http.response.status_code', status);
+  server.span.end();
+  recordHttpServerDuration(seconds, attributes);
+}
+
+function methodOf(request: FastifyRequest): string {
+  return KNOWN_METHODS.has(request.method) ? request.method : '_OTHER';
+}
+
+/**
+ * A request Fastify refused before routing (a malformed URL, answered by `frameworkErrors`) runs no
+ * hook, so it gets its span and duration here; attack traffic of that kind stays visible.
+ */
+function traceRefusedRequest(request: FastifyRequest, reply: FastifyReply): void {
+  const started = performance.now();
+  startServerSpan(request, undefined);
+  reply.raw.once('close', () => endServerSpan(request, reply.raw.statusCode, (performance.now() - started) / 1000));
+}
+
+function registerServerSpans(app: FastifyInstance): void {
   app.addHook('onRequest', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const route = request.routeOptions.url;
-    if (UNTRACED_PATHS.has(route ?? '')) {
-      done();
-      return;
-    }
-    const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-    const method = KNOWN_METHODS.has(request.method) ? request.method : '_OTHER';
-    const span = tracer.startSpan(route ? `${method} ${route}` : method, { kind: SpanKind.SERVER, attributes: startAttributes(request, method, route) }, parent);
-    request.serverSpan = { span, ended: false };
-    context.with(trace.setSpan(parent, span), done);
+    if (UNTRACED_PATHS.has(route ?? '')) done();
+    else context.with(startServerSpan(request, route), done);
   });
 
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    const server = request.serverSpan;
-    if (server !== null && !server.ended) {
-      server.ended = true;
-      const status = reply.statusCode;
-      const attributes: Attributes = {
-        'http.request.method': KNOWN_METHODS.has(request.method) ? request.method : '_OTHER',
-        'url.scheme': request.protocol,
-        'http.response.status_code': status,
-        'network.protocol.version': request.raw.httpVersion,
-      };
-      const route = request.routeOptions.url;
-      if (route) attributes['http.route'] = route;
-      // A server span is an error only when the server failed (5xx), not when the client did (4xx).
-      if (status >= 500) {
-        attributes['error.type'] = String(status);
-        server.span.setStatus({ code: SpanStatusCode.ERROR });
-        server.span.setAttribute('error.type', String(status));
-      }
-      server.span.setAttribute('http.response.status_code', status);
-      server.span.end();
-      recordHttpServerDuration(reply.elapsedTime / 1000, attributes);
-    }
+    endServerSpan(request, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
 

@@ -154,6 +154,18 @@ describe('HTTP server spans', () => {
     expect(missing.status.code).toBe(SpanStatusCode.UNSET);
   });
 
+  it('trace requests refused before routing (a malformed URL), which no hook sees', async () => {
+    for (const url of ['/%', '/photos/%E0%A4%A/']) {
+      const span = await only(async () => expect((await alice.get(url)).statusCode).toBe(400));
+      expect(span.name).toBe('GET');
+      expect(span.attributes['http.response.status_code']).toBe(400);
+      expect(span.attributes['http.route']).toBeUndefined();
+      expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    }
+    const refused = durationPoints(await telemetry.collectMetrics()).filter((point) => point.attributes['http.response.status_code'] === 400 && point.attributes['http.route'] === undefined);
+    expect(refused.reduce((sum, point) => sum + (point.value as { count: number }).count, 0)).toBeGreaterThanOrEqual(2);
+  });
+
   it('leave health probes untraced', async () => {
     telemetry.spans.reset();
     expect((await alice.get('/healthz')).statusCode).toBe(200);
