@@ -31,16 +31,15 @@ export function registerAccessLog(app: FastifyInstance, destination: Destination
   });
 }
 
+const json = JSON.stringify;
+
+// The line's fields written out directly: every value that comes from the request goes through
+// JSON.stringify (escaping quotes, control characters and line breaks, so no request can forge a
+// second line); ids are the app's own UUIDs and the SDK's hex ids. About half the cost of
+// stringifying a nested object per request.
 function accessFields(request: FastifyRequest, reply: FastifyReply): string {
   const spanContext = trace.getActiveSpan()?.spanContext();
-  const line = {
-    request_id: request.id,
-    ...(spanContext ? { trace_id: spanContext.traceId, span_id: spanContext.spanId } : {}),
-    req: { method: request.method, url: redactedLogUrl(request.url), host: request.host, remoteAddress: request.ip },
-    res: { statusCode: reply.statusCode },
-    responseTime: Math.round(reply.elapsedTime * 1000) / 1000,
-  };
-  const json = JSON.stringify(line);
-  // The object's braces come off: the fields go between the line's own.
-  return json.slice(1, -1);
+  const ids = spanContext ? `,"trace_id":${json(spanContext.traceId)},"span_id":${json(spanContext.spanId)}` : '';
+  const req = `{"method":${json(request.method)},"url":${json(redactedLogUrl(request.url))},"host":${json(request.host)},"remoteAddress":${json(request.ip)}}`;
+  return `"request_id":${json(request.id)}${ids},"req":${req},"res":{"statusCode":${reply.statusCode}},"responseTime":${Math.round(reply.elapsedTime * 1000) / 1000}`;
 }

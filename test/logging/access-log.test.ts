@@ -53,6 +53,16 @@ describe('the access log', () => {
     expect(lines.filter((line) => line.includes('"level":60'))).toEqual([]);
   });
 
+  it('keeps a hostile Host header inside its string', async () => {
+    const { app, lines } = await appWithAccessLog();
+    await app.inject({ url: '/', headers: { host: 'evil"},"level":60,"x":{"\\' } });
+    await app.close();
+    const access = lines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line['msg'] === 'request completed');
+    expect(access).toHaveLength(1);
+    expect(access[0]?.['level']).toBe(30);
+    expect((access[0]?.['req'] as Record<string, unknown>)['host']).toBe('evil"},"level":60,"x":{"\\');
+  });
+
   it('is silent when the log level is above info', async () => {
     const { app, lines } = await appWithAccessLog('warn');
     await app.inject({ url: '/' });
