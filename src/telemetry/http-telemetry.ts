@@ -1,4 +1,4 @@
-import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import { redactUrl } from '../logging/redact-url.js';
 import { isTelemetryActive } from './lifecycle.js';
@@ -60,8 +60,12 @@ export function registerHttpTelemetry(app: FastifyInstance, env: Readonly<Record
   );
 }
 
-function tracer() {
-  return trace.getTracer('photovault-http');
+let httpTracer: Tracer | undefined;
+
+// Looked up on first use, when the SDK's provider is in place (tests register their own).
+function tracer(): Tracer {
+  httpTracer ??= trace.getTracer('photovault-http');
+  return httpTracer;
 }
 
 function startServerSpan(request: FastifyRequest, route: string | undefined): Context {
@@ -72,10 +76,10 @@ function startServerSpan(request: FastifyRequest, route: string | undefined): Co
   return trace.setSpan(parent, span);
 }
 
+/** Ends the span as answered with `status`, and records the request's duration. */
 function endServerSpan(request: FastifyRequest, status: number, seconds: number): void {
-  const server = request.serverSpan;
-  if (server === null || server.ended) return;
-  server.ended = true;
+  const server = takeOpenSpan(request);
+  if (server === undefined) return;
   const attributes: Attributes = {
     'http.request.method': methodOf(request),
     'url.scheme': request.protocol,
@@ -93,6 +97,14 @@ function endServerSpan(request: FastifyRequest, status: number, seconds: number)
   server.span.setAttribute('http.response.status_code', status);
   server.span.end();
   recordHttpServerDuration(seconds, attributes);
+}
+
+/** The request's span if it is still open, marked as ended from now on (each span ends once). */
+function takeOpenSpan(request: FastifyRequest): ServerSpan | undefined {
+  const server = request.serverSpan;
+  if (server === null || server.ended) return undefined;
+  server.ended = true;
+  return server;
 }
 
 function methodOf(request: FastifyRequest): string {
@@ -123,9 +135,8 @@ function registerServerSpans(app: FastifyInstance): void {
 
   // The client went away before the answer was complete: the span ends as failed, no duration is recorded.
   app.addHook('onRequestAbort', (request: FastifyRequest, done: HookHandlerDoneFunction) => {
-    const server = request.serverSpan;
-    if (server !== null && !server.ended) {
-      server.ended = true;
+    const server = takeOpenSpan(request);
+    if (server !== undefined) {
       server.span.setAttribute('error.type', 'aborted');
       server.span.setStatus({ code: SpanStatusCode.ERROR, message: 'the client closed the connection before the answer was sent' });
       server.span.end();

@@ -15,7 +15,8 @@ const CSRF = 0;
 const REQUEST_ID = 1;
 
 interface TextSlot {
-  readonly text: string;
+  /** The slot's name, as given to the page's TextSlotMarker. */
+  readonly name: string;
 }
 
 type Piece = Buffer | typeof CSRF | typeof REQUEST_ID | TextSlot;
@@ -86,8 +87,8 @@ function fill(pieces: readonly Piece[], context: ViewContext, texts: SlotTexts):
     else if (piece === CSRF) part = Buffer.from(escapeHtml(context.csrfToken));
     else if (piece === REQUEST_ID) part = Buffer.from(escapeHtml(context.requestId));
     else {
-      const text = Object.hasOwn(texts, piece.text) ? texts[piece.text] : undefined;
-      if (text === undefined) throw new Error(`page template: no text for the slot "${piece.text}"`);
+      const text = Object.hasOwn(texts, piece.name) ? texts[piece.name] : undefined;
+      if (text === undefined) throw new Error(`page template: no text for the slot "${piece.name}"`);
       part = Buffer.from(escapeHtml(text));
     }
     parts.push(part);
@@ -113,9 +114,9 @@ function toPieces(html: string): Piece[] {
     } else if (html.startsWith(TEXT_SLOT, slot)) {
       const nameStart = slot + TEXT_SLOT.length;
       const nameEnd = html.indexOf('_', nameStart);
-      const text = nameEnd === -1 ? '' : html.slice(nameStart, nameEnd);
-      if (!TEXT_SLOT_NAME.test(text)) throw new Error('page template: malformed text slot');
-      pieces.push({ text });
+      const name = nameEnd === -1 ? '' : html.slice(nameStart, nameEnd);
+      if (!TEXT_SLOT_NAME.test(name)) throw new Error('page template: malformed text slot');
+      pieces.push({ name });
       from = nameEnd + 1;
     } else {
       throw new Error('page template: unknown slot');

@@ -20,6 +20,10 @@ beforeAll(async () => {
       app.get('/test/boom/', { config: { public: true } }, async () => {
         throw new Error('a bug in a handler');
       });
+      app.get('/test/slow/', { config: { public: true } }, async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return 'late';
+      });
     },
   });
   alice = new TestClient(t.app);
@@ -29,6 +33,13 @@ afterAll(async () => {
   await t.close();
   await telemetry.stop();
 });
+
+let listeningOrigin: Promise<string> | undefined;
+/** The app on a real socket (once per file), for what inject cannot show. */
+function listening(): Promise<string> {
+  listeningOrigin ??= t.app.listen({ host: '127.0.0.1', port: 0 });
+  return listeningOrigin;
+}
 
 function serverSpans(): tracing.ReadableSpan[] {
   return telemetry.spans.getFinishedSpans().filter((span) => span.kind === SpanKind.SERVER);
@@ -105,7 +116,7 @@ describe('HTTP server spans', () => {
   it('parent the queries made after a form body was read from the socket (Fastify keeps the context across parsing)', async () => {
     // Over a real socket: the body's data events come from the connection, outside the request's
     // context (inject would push the body synchronously and hide the problem).
-    const origin = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const origin = await listening();
     const bob = new TestClient(t.app);
     const csrf = await bob.csrfFrom('/accounts/login/');
     const body = new URLSearchParams({ _csrf: csrf, username: 'alice_http_spans', password: 'not the password at all', next: '' }).toString();
@@ -164,6 +175,24 @@ describe('HTTP server spans', () => {
     }
     const refused = durationPoints(await telemetry.collectMetrics()).filter((point) => point.attributes['http.response.status_code'] === 400 && point.attributes['http.route'] === undefined);
     expect(refused.reduce((sum, point) => sum + (point.value as { count: number }).count, 0)).toBeGreaterThanOrEqual(2);
+  });
+
+  it('end the span as failed when the client goes away before the answer', async () => {
+    const origin = await listening();
+    telemetry.spans.reset();
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(Number(new URL(origin).port), '127.0.0.1', () => {
+        socket.write(`GET /test/slow/ HTTP/1.1\r\nhost: ${new URL(origin).host}\r\n\r\n`);
+        setTimeout(() => socket.destroy(), 50);
+      });
+      socket.on('close', () => resolve());
+      socket.on('error', reject);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const spans = serverSpans().filter((span) => span.name === 'GET /test/slow/');
+    expect(spans).toHaveLength(1);
+    expect(spans[0]?.attributes['error.type']).toBe('aborted');
+    expect(spans[0]?.status.code).toBe(SpanStatusCode.ERROR);
   });
 
   it('leave health probes untraced', async () => {
