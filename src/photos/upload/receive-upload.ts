@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
@@ -77,15 +77,10 @@ async function writePart(part: MultipartFile, target: string, maxBytes: number) 
   part.file.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
   });
-  await pipeline(part.file, createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+  // flush: the stream fsyncs its descriptor before closing it, so the file is durable before the
+  // database row that points at it is written (without reopening it: two thread-pool trips fewer).
+  await pipeline(part.file, createWriteStream(target, { flags: 'wx', mode: 0o600, flush: true }));
   if (part.file.truncated) throw tooLarge(maxBytes);
-  // Durable before the database row that points at it is written.
-  const handle = await open(target, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
   return { bytes, originalName: sanitizeFileName(part.filename) };
 }
 
