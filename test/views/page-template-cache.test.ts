@@ -93,6 +93,17 @@ describe('PageTemplateCache', () => {
       const slotLike = /pv[0-9a-f]{32}t_name_/.exec(first);
       expect(slotLike).toBeNull();
       expect(render('<h1>pv0123t_name_</h1>')).toContain('&lt;h1&gt;pv0123t_name_&lt;/h1&gt;');
+      // Even this process's own stand-ins, if someone learnt them, are only text once filled in:
+      // the filled page is never searched for slots again.
+      let marker = '';
+      cache.render('learn', context, (pageContext, text) => greeting(pageContext, (marker = text('name'))), { name: 'x' });
+      const stem = marker.slice(0, -'t_name_'.length);
+      for (const forged of [`${stem}csrf`, `${stem}rid`, marker]) {
+        const html = render(forged);
+        expect(html).toContain(`Hello, ${forged}!`);
+        expect(html).not.toContain('Hello, t!');
+        expect(html).not.toContain('Hello, r!');
+      }
     });
 
     it('refuse a missing text and a malformed slot name', () => {

@@ -1,4 +1,5 @@
 import { compileLookup } from '../../db/compiled-query.js';
+import { AUTHENTICATED_USER_COLUMNS, splitAuthenticatedUser } from '../authenticated-user-row.js';
 import type { Db } from '../../db/database.js';
 import type { ApiTokensTable } from '../../db/schema.js';
 import type { AuthenticatedUser } from '../../security/route-options.js';
@@ -25,9 +26,7 @@ export function createApiTokenRepository(db: Db) {
         'api_tokens.prefix',
         'api_tokens.created_at',
         'api_tokens.last_used_at',
-        'users.username',
-        'users.email',
-        'users.photos_version',
+        ...AUTHENTICATED_USER_COLUMNS,
       ])
       .where('api_tokens.token_hash', '=', slot(0)),
   );
@@ -39,8 +38,8 @@ export function createApiTokenRepository(db: Db) {
     async findByHashWithUser(tokenHash: string): Promise<ApiTokenWithUser | undefined> {
       const row = await tokenWithUser.first(tokenHash);
       if (!row) return undefined;
-      const { username, email, photos_version, ...token } = row;
-      return { token, user: { id: token.user_id, username, email, photosVersion: Number(photos_version) } };
+      const { credential, user } = splitAuthenticatedUser(row);
+      return { token: credential, user };
     },
     /** The user's tokens, newest first (index api_tokens_user_created). */
     async listForUser(userId: string, limit: number, offset: number): Promise<ApiTokenRow[]> {

@@ -1,4 +1,5 @@
 import { compileLookup } from '../../db/compiled-query.js';
+import { AUTHENTICATED_USER_COLUMNS, splitAuthenticatedUser } from '../authenticated-user-row.js';
 import type { Db } from '../../db/database.js';
 import type { SessionsTable } from '../../db/schema.js';
 import type { AuthenticatedUser } from '../../security/route-options.js';
@@ -21,9 +22,7 @@ export function createSessionRepository(db: Db) {
         'sessions.last_seen_at',
         'sessions.expires_at',
         'sessions.user_agent',
-        'users.username',
-        'users.email',
-        'users.photos_version',
+        ...AUTHENTICATED_USER_COLUMNS,
       ])
       .where('sessions.id_hash', '=', slot(0)),
   );
@@ -35,8 +34,8 @@ export function createSessionRepository(db: Db) {
     async findWithUser(idHash: string): Promise<SessionWithUser | undefined> {
       const row = await sessionWithUser.first(idHash);
       if (!row) return undefined;
-      const { username, email, photos_version, ...session } = row;
-      return { session, user: { id: session.user_id, username, email, photosVersion: Number(photos_version) } };
+      const { credential, user } = splitAuthenticatedUser(row);
+      return { session: credential, user };
     },
     async touch(idHash: string, lastSeenAt: number): Promise<void> {
       await db.updateTable('sessions').set({ last_seen_at: lastSeenAt }).where('id_hash', '=', idHash).execute();
