@@ -1,9 +1,13 @@
 import type { Readable } from 'node:stream';
 
 export interface MediaCacheOptions {
-  /** Total bytes kept (default 32 MiB). */
+  /** Total bytes kept (default 8 MiB: several hundred thumbnails). */
   readonly maxBytes?: number;
-  /** Larger files are never kept (default 1 MiB: thumbnails and display images, not originals). */
+  /**
+   * Larger files are never kept (default 128 KiB: thumbnails, which a gallery asks for dozens at a
+   * time, and not display images or originals, which are 0.2-2 MB each and asked for one at a time:
+   * caching those cost ~25 MB of resident memory for no measurable gain).
+   */
   readonly maxEntryBytes?: number;
 }
 
@@ -26,8 +30,8 @@ export class MediaCache {
   readonly maxEntryBytes: number;
 
   constructor(options: MediaCacheOptions = {}) {
-    this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
-    this.maxEntryBytes = Math.min(options.maxEntryBytes ?? 1024 * 1024, this.maxBytes);
+    this.maxBytes = options.maxBytes ?? 8 * 1024 * 1024;
+    this.maxEntryBytes = Math.min(options.maxEntryBytes ?? 128 * 1024, this.maxBytes);
   }
 
   get(key: string, contentHash: string): Buffer | undefined {

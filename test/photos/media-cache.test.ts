@@ -21,6 +21,17 @@ describe('MediaCache', () => {
     expect(cache.size).toBe(0);
   });
 
+  it('by default keeps thumbnail-sized files only, within a few MiB', () => {
+    const cache = new MediaCache();
+    cache.set('p/thumb.webp', 'h', Buffer.alloc(40 * 1024));
+    // A display image (0.2-2 MB) is read from storage each time instead of held in memory.
+    cache.set('p/display.webp', 'h', Buffer.alloc(300 * 1024));
+    expect(cache.get('p/thumb.webp', 'h')).toBeDefined();
+    expect(cache.get('p/display.webp', 'h')).toBeUndefined();
+    for (let i = 0; i < 400; i++) cache.set(`q${i}/thumb.webp`, 'h', Buffer.alloc(100 * 1024));
+    expect(cache.size).toBeLessThanOrEqual(8 * 1024 * 1024);
+  });
+
   it('evicts the least recently used entries beyond its size', () => {
     const cache = new MediaCache({ maxBytes: 30, maxEntryBytes: 10 });
     cache.set('a', 'h', Buffer.alloc(10));
