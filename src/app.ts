@@ -124,7 +124,7 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db) {
     clamavMaxStreamBytes: config.scanner.maxStreamBytes,
     timeoutMs: config.scanner.timeoutMs,
   }));
-  const moderator = config.moderation.enabled ? withModerationMetrics(new WorkerThreadModerator({ threshold: config.moderation.threshold })) : null;
+  const moderator = config.moderation.enabled ? withModerationMetrics(new WorkerThreadModerator({ threshold: config.moderation.threshold }, { idleStopMs: config.moderation.idleStopSeconds * 1000 })) : null;
   const photos = createPhotoRepository(db);
   const jobs = createJobRepository(db);
   const captions = createCaptionAgent({ config: config.caption, db, jobs, storage, log: app.log, notifyWorker: () => worker.notify() });

@@ -50,6 +50,8 @@ export interface ScannerConfig {
 export interface ModerationConfig {
   readonly enabled: boolean;
   readonly threshold: number;
+  /** Seconds without a classification after which the model's thread exits and frees its memory (0: never). */
+  readonly idleStopSeconds: number;
 }
 
 export interface WorkerConfig {
@@ -141,6 +143,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       moderation: {
         enabled: read.boolean('MODERATION_ENABLED', true),
         threshold: read.number('MODERATION_THRESHOLD', 0.7, { min: 0.01, max: 1 }),
+        idleStopSeconds: read.integer('MODERATION_IDLE_STOP_SECONDS', 60, { min: 0, max: 86_400 }),
       },
       worker: {
         inProcess: read.boolean('WORKER_IN_PROCESS', true),

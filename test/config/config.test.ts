@@ -45,6 +45,11 @@ describe('loadConfig defaults', () => {
     expect(config.session.absoluteTimeoutSeconds).toBeGreaterThanOrEqual(config.session.idleTimeoutSeconds);
   });
 
+  it('stops an idle moderation thread after a minute; 0 keeps it', () => {
+    expect(config.moderation.idleStopSeconds).toBe(60);
+    expect(loadConfig({ MODERATION_IDLE_STOP_SECONDS: '0' }).moderation.idleStopSeconds).toBe(0);
+  });
+
   it('never-caches the private prefixes by default', () => {
     expect(config.neverCachePrefixes).toEqual(expect.arrayContaining(['/accounts/', '/photos/', '/api/']));
   });
@@ -121,6 +126,10 @@ describe('loadConfig refuses bad values, naming the variable', () => {
     ['LOGIN_ACCOUNT_MAX_FAILURES', '0'],
     ['NODE_ENV', 'staging'],
     ['LOG_LEVEL', 'verbose'],
+    ['MODERATION_IDLE_STOP_SECONDS', '-1'],
+    ['MODERATION_IDLE_STOP_SECONDS', '1.5'],
+    ['MODERATION_IDLE_STOP_SECONDS', '86401'],
+    ['MODERATION_IDLE_STOP_SECONDS', 'never'],
   ])('%s=%j', (variable, value) => {
     const error = configError({ [variable]: value });
     expect(error.variable).toBe(variable);

@@ -10,6 +10,8 @@ type Reply = { readonly id: number; readonly result: ModerationResult; readonly 
 interface ModelThread {
   readonly worker: Worker;
   readonly pending: Map<number, { resolve: (result: ModerationResult) => void; reject: (error: Error) => void }>;
+  /** Set while the thread has nothing to do: when it fires, the thread exits. */
+  idleTimer: NodeJS.Timeout | undefined;
 }
 
 let thread: ModelThread | undefined;
@@ -20,7 +22,7 @@ let nextId = 1;
 const SELF = fileURLToPath(import.meta.url);
 const WORKER_FILE = path.join(path.dirname(SELF), SELF.endsWith('.ts') ? 'moderation-worker.source.cjs' : 'moderation-worker.js');
 
-/** The process-wide model thread, started on first use and again after it died. */
+/** The process-wide model thread, started on first use and again after it died or was stopped. */
 function modelThread(): ModelThread {
   if (thread) return thread;
   // Not the parent's execArgv: a --import of the telemetry bootstrap (or --cpu-prof) is for the main thread.
@@ -30,8 +32,9 @@ function modelThread(): ModelThread {
   const worker = new Worker(WORKER_FILE, { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
   // An idle model thread never keeps the process alive.
   worker.unref();
-  const current: ModelThread = { worker, pending: new Map() };
+  const current: ModelThread = { worker, pending: new Map(), idleTimer: undefined };
   const failAll = (error: Error) => {
+    clearTimeout(current.idleTimer);
     if (thread === current) thread = undefined;
     for (const { reject } of current.pending.values()) reject(error);
     current.pending.clear();
@@ -51,21 +54,61 @@ function modelThread(): ModelThread {
 }
 
 /**
+ * Once nothing is pending, the thread exits after `idleStopMs`: its V8 heap and the model's
+ * WebAssembly memory (~110 MB together, measured in npm run bench) go back to the system, and the
+ * next classification starts a new thread (~1-2 s to load the model, spent in the background job,
+ * never in a request). A classification arriving first cancels the stop.
+ */
+function stopWhenIdle(current: ModelThread, idleStopMs: number): void {
+  clearTimeout(current.idleTimer);
+  current.idleTimer = undefined;
+  if (idleStopMs <= 0 || current.pending.size > 0) return;
+  current.idleTimer = setTimeout(() => {
+    current.idleTimer = undefined;
+    if (thread !== current || current.pending.size > 0) return;
+    // Forgotten first, so a classification from here on starts a fresh thread.
+    thread = undefined;
+    void current.worker.terminate();
+  }, idleStopMs);
+  current.idleTimer.unref();
+}
+
+/** Whether the model's thread is running now (for tests and diagnostics). */
+export function moderationThreadRunning(): boolean {
+  return thread !== undefined;
+}
+
+export interface ModelThreadOptions {
+  /** Stop the thread after this long without work (default 60 s; 0 keeps it for the process's life). */
+  readonly idleStopMs?: number;
+}
+
+/**
  * The NSFW model on a thread of its own: one classification is ~60-80 ms of WebAssembly that, on
  * the main thread, would stall every request behind it (uploads' answers above all). One thread
  * per process serves every WorkerThreadModerator, like the model that NsfwModerator loads once
  * per process; the CPU it uses is the same, only no longer on the event loop.
  */
 export class WorkerThreadModerator implements ImageModerator {
-  constructor(private readonly options: NsfwModeratorOptions = {}) {
+  private readonly idleStopMs: number;
+
+  constructor(
+    private readonly options: NsfwModeratorOptions = {},
+    threadOptions: ModelThreadOptions = {},
+  ) {
     const threshold = options.threshold ?? 0.7;
     if (!(threshold > 0 && threshold <= 1)) throw new RangeError('threshold must be in (0, 1]');
+    this.idleStopMs = threadOptions.idleStopMs ?? 60_000;
+    if (!(Number.isFinite(this.idleStopMs) && this.idleStopMs >= 0)) throw new RangeError('idleStopMs must be a finite number ≥ 0');
   }
 
   classify(image: Buffer): Promise<ModerationResult> {
-    const { worker, pending } = modelThread();
+    const current = modelThread();
+    const { worker, pending } = current;
+    clearTimeout(current.idleTimer);
+    current.idleTimer = undefined;
     const id = nextId++;
-    return new Promise<ModerationResult>((resolve, reject) => {
+    const settled = new Promise<ModerationResult>((resolve, reject) => {
       pending.set(id, { resolve, reject });
       // Keeps the process alive while an answer is owed.
       worker.ref();
@@ -74,5 +117,11 @@ export class WorkerThreadModerator implements ImageModerator {
       const request: ClassifyRequest = { id, image: copy, options: this.options };
       worker.postMessage(request, [copy.buffer]);
     });
+    const idleStopMs = this.idleStopMs;
+    const afterwards = () => {
+      if (thread === current) stopWhenIdle(current, idleStopMs);
+    };
+    settled.then(afterwards, afterwards);
+    return settled;
   }
 }
