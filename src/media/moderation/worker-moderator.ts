@@ -60,8 +60,7 @@ function modelThread(): ModelThread {
  * never in a request). A classification arriving first cancels the stop.
  */
 function stopWhenIdle(current: ModelThread, idleStopMs: number): void {
-  clearTimeout(current.idleTimer);
-  current.idleTimer = undefined;
+  cancelIdleStop(current);
   if (idleStopMs <= 0 || current.pending.size > 0) return;
   current.idleTimer = setTimeout(() => {
     current.idleTimer = undefined;
@@ -73,13 +72,21 @@ function stopWhenIdle(current: ModelThread, idleStopMs: number): void {
   current.idleTimer.unref();
 }
 
+function cancelIdleStop(current: ModelThread): void {
+  clearTimeout(current.idleTimer);
+  current.idleTimer = undefined;
+}
+
 /** Whether the model's thread is running now (for tests and diagnostics). */
 export function moderationThreadRunning(): boolean {
   return thread !== undefined;
 }
 
 export interface ModelThreadOptions {
-  /** Stop the thread after this long without work (default 60 s; 0 keeps it for the process's life). */
+  /**
+   * Stop the thread after this long without work (default 60 s; 0 keeps it for the process's life).
+   * The thread is shared: the setting of the moderator whose classification finished last applies.
+   */
   readonly idleStopMs?: number;
 }
 
@@ -105,8 +112,7 @@ export class WorkerThreadModerator implements ImageModerator {
   classify(image: Buffer): Promise<ModerationResult> {
     const current = modelThread();
     const { worker, pending } = current;
-    clearTimeout(current.idleTimer);
-    current.idleTimer = undefined;
+    cancelIdleStop(current);
     const id = nextId++;
     const settled = new Promise<ModerationResult>((resolve, reject) => {
       pending.set(id, { resolve, reject });
@@ -121,6 +127,7 @@ export class WorkerThreadModerator implements ImageModerator {
     const afterwards = () => {
       if (thread === current) stopWhenIdle(current, idleStopMs);
     };
+    // then(a, a) rather than finally(a): the promise finally() returns would reject again, unhandled.
     settled.then(afterwards, afterwards);
     return settled;
   }
