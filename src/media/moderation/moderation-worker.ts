@@ -1,12 +1,12 @@
 /**
  * The moderation model's thread (see worker-moderator.ts): it classifies the images it is sent with
- * NsfwModerator and answers each message with the result or an error message.
+ * NsfwModerator and answers each with the result or an error message.
  */
-import { parentPort } from 'node:worker_threads';
+import { answerThreadRequests } from '../../threads/on-demand-thread.js';
 import { NsfwModerator, type NsfwModeratorOptions } from './nsfw-moderator.js';
+import type { ModerationResult } from './moderator.js';
 
 export interface ClassifyRequest {
-  readonly id: number;
   readonly image: Uint8Array;
   readonly options: NsfwModeratorOptions;
 }
@@ -23,12 +23,6 @@ function moderatorFor(options: NsfwModeratorOptions): NsfwModerator {
   return moderator;
 }
 
-parentPort?.on('message', (request: ClassifyRequest) => {
-  const image = Buffer.from(request.image.buffer, request.image.byteOffset, request.image.byteLength);
-  moderatorFor(request.options)
-    .classify(image)
-    .then(
-      (result) => parentPort?.postMessage({ id: request.id, result }),
-      (error: unknown) => parentPort?.postMessage({ id: request.id, error: error instanceof Error ? error.message : String(error) }),
-    );
-});
+answerThreadRequests<ClassifyRequest, ModerationResult>((request) =>
+  moderatorFor(request.options).classify(Buffer.from(request.image.buffer, request.image.byteOffset, request.image.byteLength)),
+);
