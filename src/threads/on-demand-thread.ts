@@ -48,7 +48,14 @@ export class OnDemandThread<Request, Result> {
       current.pending.set(id, { resolve, reject });
       // Keeps the process alive while an answer is owed.
       current.worker.ref();
-      current.worker.postMessage({ id, request }, transfer);
+      try {
+        current.worker.postMessage({ id, request }, transfer);
+      } catch (error) {
+        // A request that cannot be cloned (DataCloneError) is owed nothing: forget it at once.
+        current.pending.delete(id);
+        if (current.pending.size === 0) current.worker.unref();
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
     });
     const afterwards = () => this.stopWhenIdle(current, idleStopMs);
     // then(a, a) rather than finally(a): the promise finally() returns would reject again, unhandled.

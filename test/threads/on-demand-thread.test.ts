@@ -79,6 +79,14 @@ describe('OnDemandThread', () => {
     expect(thread.isRunning).toBe(true);
   });
 
+  it('refuses a request that cannot be sent, owing nothing, so the thread still stops when idle', async () => {
+    const thread = newThread();
+    const hostile = { kind: 'echo', value: 'x', smuggled: () => 'functions do not cross threads' } as unknown as EchoRequest;
+    await expect(thread.call(hostile, 100)).rejects.toThrow(/could not be cloned/);
+    expect((await thread.call({ kind: 'echo', value: 'ok' }, 100)).echo).toBe('ok');
+    expect(await waitUntilStopped(thread)).toBe(true);
+  });
+
   it('names the built script beside compiled code and the tsx loader beside sources', () => {
     expect(threadScript('file:///app/dist/media/x.js', 'model-thread')).toBe(path.join('/app/dist/media', 'model-thread.js'));
     expect(threadScript('file:///app/src/media/x.ts', 'model-thread')).toBe(path.join('/app/src/media', 'model-thread.source.cjs'));
