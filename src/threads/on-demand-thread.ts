@@ -131,12 +131,25 @@ export function threadScript(moduleUrl: string, name: string): string {
   return path.join(path.dirname(self), self.endsWith('.ts') ? `${name}.source.cjs` : `${name}.js`);
 }
 
-/** In a thread script: answers each request with `handle`'s result, or with its error's message. */
+/**
+ * In a thread script: answers each request with `handle`'s result, or with its error's message. A
+ * handler that throws before returning its promise, or a result that cannot be sent back, is an
+ * error answer too: either would otherwise escape as an uncaught error and end the thread.
+ */
 export function answerThreadRequests<Request, Result>(handle: (request: Request) => Promise<Result>): void {
-  parentPort?.on('message', ({ id, request }: { id: number; request: Request }) => {
-    handle(request).then(
-      (result) => parentPort?.postMessage({ id, result }),
-      (error: unknown) => parentPort?.postMessage({ id, error: error instanceof Error ? error.message : String(error) }),
+  const port = parentPort;
+  if (!port) return;
+  const answerError = (id: number, error: unknown) => port.postMessage({ id, error: error instanceof Error ? error.message : String(error) });
+  port.on('message', ({ id, request }: { id: number; request: Request }) => {
+    new Promise<Result>((resolve) => resolve(handle(request))).then(
+      (result) => {
+        try {
+          port.postMessage({ id, result });
+        } catch (error) {
+          answerError(id, error);
+        }
+      },
+      (error: unknown) => answerError(id, error),
     );
   });
 }

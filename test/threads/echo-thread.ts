@@ -4,14 +4,19 @@ import { threadId } from 'node:worker_threads';
 import { answerThreadRequests } from '../../src/threads/on-demand-thread.js';
 
 export interface EchoRequest {
-  readonly kind: 'echo' | 'fail' | 'exit';
+  readonly kind: 'echo' | 'fail' | 'exit' | 'throw' | 'uncloneable';
   readonly value: string;
   readonly delayMs?: number;
 }
 
-answerThreadRequests<EchoRequest, { echo: string; threadId: number }>(async (request) => {
-  if (request.delayMs) await sleep(request.delayMs);
-  if (request.kind === 'exit') process.exit(3);
-  if (request.kind === 'fail') throw new Error(`refused: ${request.value}`);
-  return { echo: request.value, threadId };
+// Not an async function: 'throw' throws before any promise exists, as a careless handler might.
+answerThreadRequests<EchoRequest, { echo: string; threadId: number }>((request) => {
+  if (request.kind === 'throw') throw new Error(`thrown at once: ${request.value}`);
+  if (request.kind === 'uncloneable') return Promise.resolve({ echo: request.value, threadId, smuggled: () => 'no' });
+  return (async () => {
+    if (request.delayMs) await sleep(request.delayMs);
+    if (request.kind === 'exit') process.exit(3);
+    if (request.kind === 'fail') throw new Error(`refused: ${request.value}`);
+    return { echo: request.value, threadId };
+  })();
 });

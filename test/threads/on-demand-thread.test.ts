@@ -41,6 +41,16 @@ describe('OnDemandThread', () => {
     expect((await thread.call({ kind: 'echo', value: 'after' }, 0)).echo).toBe('after');
   });
 
+  it('answers a handler that throws at once, or a result that cannot be sent back, as errors, on the same thread', async () => {
+    const thread = newThread();
+    const before = await thread.call({ kind: 'echo', value: 'before' }, 0);
+    await expect(thread.call({ kind: 'throw', value: 'boom' }, 0)).rejects.toThrow('thrown at once: boom');
+    await expect(thread.call({ kind: 'uncloneable', value: 'x' }, 0)).rejects.toThrow(/could not be cloned/);
+    const after = await thread.call({ kind: 'echo', value: 'after' }, 0);
+    // The thread survived both: the same one answers.
+    expect(after.threadId).toBe(before.threadId);
+  });
+
   it('fails what a dying thread owed, and the next request starts a new thread', async () => {
     const thread = newThread();
     const first = await thread.call({ kind: 'echo', value: 'one' }, 0);
