@@ -12,6 +12,7 @@
  * BENCH_SKIP_BUILD=1     use the existing dist/
  * BENCH_TELEMETRY=off    no OTLP endpoint (to measure what telemetry costs; the targets are with it on)
  * BENCH_APP_ENV="A=1 B=2" extra environment for the app, for experiments (e.g. OTEL_TRACES_SAMPLER)
+ * BENCH_NODE_ARGS="--x"  extra node/V8 flags for the app, after the start script's own (experiments)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
@@ -573,5 +574,7 @@ function startCommand(): { readonly env: Record<string, string>; readonly args: 
     env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
   }
   if (words.shift() !== 'node') throw new Error('bench: the start script must run node');
-  return { env, args: words };
+  const extra = (process.env['BENCH_NODE_ARGS'] ?? '').split(/\s+/).filter((word) => word !== '');
+  // After the script's own flags (so they override them), before the entry file.
+  return { env, args: [...words.slice(0, -1), ...extra, ...words.slice(-1)] };
 }

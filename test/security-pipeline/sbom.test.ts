@@ -59,6 +59,9 @@ describe('licence policy', () => {
   });
 });
 
+// Each stage run spawns cyclonedx-npm, which runs npm ls; it took up to 30 s in the machine's slowest phase.
+const CYCLONEDX_RUN_TIMEOUT_MS = 120_000;
+
 describe('SBOM stage', () => {
   it('writes a CycloneDX SBOM with licences and fails on a GPL dependency', async () => {
     await plantProject({ 'permissive-lib': 'MIT', 'copyleft-lib': 'GPL-3.0-only' });
@@ -68,12 +71,12 @@ describe('SBOM stage', () => {
     expect(outcome.counts).toEqual({ components: 2 });
     expect(outcome.report).toMatch(/DENIED\s+copyleft-lib@1\.0\.0\s+GPL-3\.0-only/);
     expect(outcome.report).not.toMatch(/permissive-lib@1\.0\.0\s/);
-  }, 30_000);
+  }, CYCLONEDX_RUN_TIMEOUT_MS);
 
   it('passes when every licence is allowed', async () => {
     await rm(path.join(root, 'node_modules'), { recursive: true, force: true });
     await plantProject({ 'permissive-lib': 'MIT', 'apache-lib': 'Apache-2.0' });
     const outcome = await runSbom({ rootDir: root, outputFile: path.join(root, 'sbom.cdx.json'), policyFile: POLICY_FILE });
     expect(outcome.ok).toBe(true);
-  }, 30_000);
+  }, CYCLONEDX_RUN_TIMEOUT_MS);
 });
