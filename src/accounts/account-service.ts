@@ -63,7 +63,7 @@ export function createAccountService(deps: AccountServiceDeps) {
       add('email', emailErrors(email));
       if (input.password1 !== input.password2) add('password2', ['The two password fields didn’t match.']);
       if (input.password1.length === 0) add('password1', ['Enter a password.']);
-      else add('password1', validatePassword(password, { username, email }));
+      else add('password1', await validatePassword(password, { username, email }));
       if (Object.keys(errors).length > 0) return { ok: false, errors };
 
       const at = now();

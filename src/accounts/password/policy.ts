@@ -2,7 +2,7 @@ import { validateNotCommonPassword } from './common-password-validator.js';
 import { validatePasswordLength } from './length-validator.js';
 import { validateNotEntirelyNumeric } from './numeric-validator.js';
 import { validateUserAttributeSimilarity } from './similarity-validator.js';
-import { validatePasswordStrength } from './strength-validator.js';
+import { checkPasswordStrength } from './strength-check.js';
 
 export interface PasswordUserAttributes {
   username: string;
@@ -18,15 +18,16 @@ export function normalizePassword(raw: string): string {
 
 // Returns every failing rule's message (empty array = acceptable). `password` must already be
 // normalised with normalizePassword(). Order follows Django's default AUTH_PASSWORD_VALIDATORS.
-export function validatePassword(password: string, user: PasswordUserAttributes): string[] {
+export async function validatePassword(password: string, user: PasswordUserAttributes): Promise<string[]> {
   const failures = [
     validateUserAttributeSimilarity(password, user),
     validatePasswordLength(password),
     validateNotCommonPassword(password),
     validateNotEntirelyNumeric(password),
   ].filter((failure): failure is string => failure !== null);
-  // zxcvbn is the expensive check: run it only when the cheap ones already accept the password.
+  // zxcvbn is the expensive check (on its own thread): run it only when the cheap ones already
+  // accept the password.
   if (failures.length > 0) return failures;
-  const weak = validatePasswordStrength(password, user);
+  const weak = await checkPasswordStrength(password, user);
   return weak === null ? [] : [weak];
 }

@@ -27,91 +27,91 @@ describe('normalizePassword', () => {
 });
 
 describe('validatePassword', () => {
-  it('accepts a strong passphrase', () => {
-    expect(validatePassword('velvet otter quantum marmalade', testClient)).toEqual([]);
+  it('accepts a strong passphrase', async () => {
+    expect(await validatePassword('velvet otter quantum marmalade', testClient)).toEqual([]);
   });
 
-  it('accepts a strong passphrase with leading and trailing spaces', () => {
-    expect(validatePassword('  velvet otter quantum marmalade  ', testClient)).toEqual([]);
+  it('accepts a strong passphrase with leading and trailing spaces', async () => {
+    expect(await validatePassword('  velvet otter quantum marmalade  ', testClient)).toEqual([]);
   });
 
-  it('accepts a long non-Latin passphrase with emoji', () => {
-    expect(validatePassword(normalizePassword('ВеселыйКотЕстРыбу🐟Вечером'), testClient)).toEqual([]);
+  it('accepts a long non-Latin passphrase with emoji', async () => {
+    expect(await validatePassword(normalizePassword('ВеселыйКотЕстРыбу🐟Вечером'), testClient)).toEqual([]);
   });
 
-  it('accepts exactly 1024 characters and rejects 1025', () => {
+  it('accepts exactly 1024 characters and rejects 1025', async () => {
     const unit = 'velvet otter quantum marmalade ';
     const password1024 = unit.repeat(34).slice(0, 1024);
-    expect(validatePassword(password1024, testClient)).toEqual([]);
-    expect(validatePassword(`${password1024}x`, testClient)).toEqual([tooLong]);
+    expect(await validatePassword(password1024, testClient)).toEqual([]);
+    expect(await validatePassword(`${password1024}x`, testClient)).toEqual([tooLong]);
   });
 
-  it('rejects 11 characters and no longer complains about length at 12', () => {
-    expect(validatePassword('Zq8#vL2!mW4', testClient)).toEqual([tooShort]);
-    expect(validatePassword('Zq8#vL2!mW4$', testClient)).toEqual([]);
+  it('rejects 11 characters and no longer complains about length at 12', async () => {
+    expect(await validatePassword('Zq8#vL2!mW4', testClient)).toEqual([tooShort]);
+    expect(await validatePassword('Zq8#vL2!mW4$', testClient)).toEqual([]);
   });
 
-  it('counts emoji as one character each', () => {
-    expect(validatePassword('🐟🦦🍊🪐🎻🧲🌋🦉🧿🪁🥨', testClient)).toContain(tooShort);
-    expect(validatePassword('🐟🦦🍊🪐🎻🧲🌋🦉🧿🪁🥨🛶', testClient)).not.toContain(tooShort);
+  it('counts emoji as one character each', async () => {
+    expect(await validatePassword('🐟🦦🍊🪐🎻🧲🌋🦉🧿🪁🥨', testClient)).toContain(tooShort);
+    expect(await validatePassword('🐟🦦🍊🪐🎻🧲🌋🦉🧿🪁🥨🛶', testClient)).not.toContain(tooShort);
   });
 
-  it('reports the similarity to the username (Django test case)', () => {
-    expect(validatePassword('testclient', testClient)).toEqual([
+  it('reports the similarity to the username (Django test case)', async () => {
+    expect(await validatePassword('testclient', testClient)).toEqual([
       'The password is too similar to the username.',
       tooShort,
     ]);
   });
 
-  it('reports the similarity to the email address (Django test case)', () => {
-    expect(validatePassword('example.com', testClient)).toContain('The password is too similar to the email address.');
+  it('reports the similarity to the email address (Django test case)', async () => {
+    expect(await validatePassword('example.com', testClient)).toContain('The password is too similar to the email address.');
   });
 
-  it('rejects common passwords whatever their case and surrounding spaces', () => {
+  it('rejects common passwords whatever their case and surrounding spaces', async () => {
     for (const candidate of ['password1234', 'PASSWORD1234', '  Password1234  ']) {
-      expect(validatePassword(candidate, testClient)).toContain(tooCommon);
+      expect(await validatePassword(candidate, testClient)).toContain(tooCommon);
     }
   });
 
-  it('rejects whitespace-only passwords', () => {
-    expect(validatePassword(' '.repeat(11), testClient)).toEqual([tooShort]);
-    const failures = validatePassword(' '.repeat(12), testClient);
+  it('rejects whitespace-only passwords', async () => {
+    expect(await validatePassword(' '.repeat(11), testClient)).toEqual([tooShort]);
+    const failures = await validatePassword(' '.repeat(12), testClient);
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(tooEasy);
   });
 
-  it('rejects numeric-only passwords, including full-width digits after NFKC', () => {
-    expect(validatePassword('938465027163', testClient)).toContain(entirelyNumeric);
-    expect(validatePassword(normalizePassword('９３８４６５０２７１６３'), testClient)).toContain(entirelyNumeric);
+  it('rejects numeric-only passwords, including full-width digits after NFKC', async () => {
+    expect(await validatePassword('938465027163', testClient)).toContain(entirelyNumeric);
+    expect(await validatePassword(normalizePassword('９３８４６５０２７１６３'), testClient)).toContain(entirelyNumeric);
   });
 
-  it('counts combining characters after normalisation', () => {
+  it('counts combining characters after normalisation', async () => {
     const decomposed = 'Ze\u0301bre\u0301s!Qx'; // 12 code points, 10 once composed
-    expect(validatePassword(normalizePassword(decomposed), testClient)).toContain(tooShort);
+    expect(await validatePassword(normalizePassword(decomposed), testClient)).toContain(tooShort);
   });
 
-  it('reports several failures together, in order', () => {
-    const failures = validatePassword('123456789012', { username: '123456789012', email: 'someone@example.com' });
+  it('reports several failures together, in order', async () => {
+    const failures = await validatePassword('123456789012', { username: '123456789012', email: 'someone@example.com' });
     expect(failures).toEqual(['The password is too similar to the username.', tooCommon, entirelyNumeric]);
   });
 
-  it('runs the strength check only when the cheap validators accept the password', () => {
-    const failures = validatePassword('aaaaaaaaaaaaaaaa', testClient);
+  it('runs the strength check only when the cheap validators accept the password', async () => {
+    const failures = await validatePassword('aaaaaaaaaaaaaaaa', testClient);
     expect(failures).toHaveLength(1);
     expect(failures[0]).toMatch(tooEasy);
   });
 
-  it('skips the strength check when the length is out of bounds', () => {
-    expect(validatePassword('12345', { username: '12345', email: '' })).toEqual([
+  it('skips the strength check when the length is out of bounds', async () => {
+    expect(await validatePassword('12345', { username: '12345', email: '' })).toEqual([
       'The password is too similar to the username.',
       tooShort,
       tooCommon,
       entirelyNumeric,
     ]);
-    expect(validatePassword('a'.repeat(5000), testClient)).toEqual([tooLong]);
+    expect(await validatePassword('a'.repeat(5000), testClient)).toEqual([tooLong]);
   });
 
-  it('handles the empty password', () => {
-    expect(validatePassword('', testClient)).toEqual([tooShort]);
+  it('handles the empty password', async () => {
+    expect(await validatePassword('', testClient)).toEqual([tooShort]);
   });
 });
