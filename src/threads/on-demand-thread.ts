@@ -20,10 +20,11 @@ export interface OnDemandThreadOptions {
 
 /**
  * A worker thread started on first use, answering requests by id, and stopped after a quiet spell:
- * for work that is heavy in CPU or memory but comes in bursts with quiet between (the NSFW model).
- * On its own thread the work never stalls the event loop; stopped when idle, its V8 heap, its
- * modules and any WebAssembly memory go back to the system, and the next request starts a new
- * thread. A thread that dies fails what it owed; the next request starts another.
+ * for work that is heavy in CPU or memory but comes in bursts with quiet between (the NSFW model,
+ * zxcvbn's password checks). On its own thread the work never stalls the event loop; stopped when
+ * idle, its V8 heap, its modules and any WebAssembly memory go back to the system, and the next
+ * request starts a new thread. A thread that dies fails what it owed; the next request starts
+ * another.
  */
 export class OnDemandThread<Request, Result> {
   private running: Running<Result> | undefined;

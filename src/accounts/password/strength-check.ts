@@ -2,8 +2,12 @@ import { OnDemandThread, threadScript } from '../../threads/on-demand-thread.js'
 import type { PasswordUserAttributes } from './policy.js';
 import type { StrengthRequest } from './strength-worker.js';
 
-/** The thread stops after this long without a check (a burst of signups shares one start). */
-export const STRENGTH_THREAD_IDLE_STOP_MS = 60_000;
+/**
+ * The thread stops after this long without a check. Passwords are set only at signup, a few times
+ * in a server's life, and the thread holds ~56 MB (measured) while it runs; a burst of checks (a
+ * flood of signups included) keeps it running, and a cold check costs its signup ~0.5 s.
+ */
+export const STRENGTH_THREAD_IDLE_STOP_MS = 10_000;
 
 /**
  * zxcvbn on a thread of its own, started on the first check and stopped when idle. On the event
@@ -12,7 +16,7 @@ export const STRENGTH_THREAD_IDLE_STOP_MS = 60_000;
  * limit could freeze the site; here they only queue for this thread. Its dictionaries (236,000
  * ranked words, ~30 MB, which were the largest thing in the app's heap and made every full garbage
  * collection of it slower) live only while the thread does: a photo server rarely sets passwords.
- * A cold check (thread start, dictionaries loaded and ranked) takes ~0.5 s, a warm one 20-400 ms.
+ * A cold check (thread start, dictionaries loaded and ranked) takes ~0.5 s, a warm one 20-500 ms.
  */
 const strengthThread = new OnDemandThread<StrengthRequest, string | null>({
   script: threadScript(import.meta.url, 'strength-worker'),

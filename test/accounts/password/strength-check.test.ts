@@ -1,6 +1,12 @@
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
-import { checkPasswordStrength, stopStrengthThread, strengthThreadRunning } from '../../../src/accounts/password/strength-check.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  checkPasswordStrength,
+  STRENGTH_THREAD_IDLE_STOP_MS,
+  stopStrengthThread,
+  strengthThreadRunning,
+} from '../../../src/accounts/password/strength-check.js';
 
 const user = { username: 'marmaladeotter', email: 'jane.doe@example.com' };
 const jane = { username: 'jane', email: 'jane@example.com' };
@@ -61,4 +67,16 @@ describe('zxcvbn on its own thread', () => {
     await expect(owed).rejects.toThrow();
     expect(await checkPasswordStrength('velvet otter quantum marmalade', jane)).toBeNull();
   });
+
+  it('stops once idle for the whole period, and the next check starts it again', async () => {
+    await checkPasswordStrength('velvet otter quantum marmalade', jane);
+    await sleep(STRENGTH_THREAD_IDLE_STOP_MS / 2);
+    // A check halfway postpones the stop by a whole period.
+    await checkPasswordStrength('aaaaaaaaaaaa', user);
+    await sleep(STRENGTH_THREAD_IDLE_STOP_MS / 2 + 500);
+    expect(strengthThreadRunning()).toBe(true);
+    await sleep(STRENGTH_THREAD_IDLE_STOP_MS / 2 + 500);
+    expect(strengthThreadRunning()).toBe(false);
+    expect(await checkPasswordStrength('velvet otter quantum marmalade', jane)).toBeNull();
+  }, 3 * STRENGTH_THREAD_IDLE_STOP_MS);
 });
