@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import { afterAll, describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   checkPasswordStrength,
   STRENGTH_THREAD_IDLE_STOP_MS,
