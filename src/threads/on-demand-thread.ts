@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parentPort, Worker, type ResourceLimits, type Transferable } from 'node:worker_threads';
@@ -74,10 +75,13 @@ export class OnDemandThread<Request, Result> {
 
   private start(): Running<Result> {
     if (this.running) return this.running;
+    const { script, resourceLimits } = this.options;
+    const fromSources = script.endsWith('.ts');
     // Not the parent's execArgv: a --import of the telemetry bootstrap (or --cpu-prof) is for the main thread.
-    const worker = new Worker(this.options.script, {
+    const worker = new Worker(fromSources ? tsxLoader(script) : script, {
       execArgv: [],
-      ...(this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {}),
+      eval: fromSources,
+      ...(resourceLimits ? { resourceLimits } : {}),
     });
     // An idle thread never keeps the process alive.
     worker.unref();
@@ -123,21 +127,30 @@ function cancelIdleStop(current: { idleTimer: NodeJS.Timeout | undefined }): voi
 }
 
 /**
- * The thread script beside a module: `<name>.js` in dist/, and from the TypeScript sources (tests)
- * `<name>.source.cjs`, a small CommonJS file that loads `<name>.ts` through tsx (worker threads on
- * Node 20 get no ESM loader hooks).
+ * The thread script beside a module: `<name>.js` in dist/, `<name>.ts` when running from the
+ * TypeScript sources (tests, tsx), which the thread then loads through tsx (see tsxLoader).
  */
 export function threadScript(moduleUrl: string, name: string): string {
   const self = fileURLToPath(moduleUrl);
-  return path.join(path.dirname(self), self.endsWith('.ts') ? `${name}.source.cjs` : `${name}.js`);
+  return path.join(path.dirname(self), `${name}${path.extname(self) === '.ts' ? '.ts' : '.js'}`);
 }
 
 /**
- * In a thread script: answers each request with `handle`'s result, or with its error's message. A
- * handler that throws before returning its promise, or a result that cannot be sent back, is an
+ * The thread's code for a TypeScript script: worker threads on Node 20 get no ESM loader hooks, so
+ * the script loads through tsx's require hook. Only tests and tsx runs take this path; built code
+ * runs dist/'s .js directly.
+ */
+function tsxLoader(script: string): string {
+  const tsx = createRequire(import.meta.url).resolve('tsx/cjs');
+  return `require(${JSON.stringify(tsx)}); require(${JSON.stringify(script)});`;
+}
+
+/**
+ * In a thread script: answers each request with `handle`'s result (or what its promise resolves
+ * to), or with its error's message. A handler that throws before returning its promise, or a result that cannot be sent back, is an
  * error answer too: either would otherwise escape as an uncaught error and end the thread.
  */
-export function answerThreadRequests<Request, Result>(handle: (request: Request) => Promise<Result>): void {
+export function answerThreadRequests<Request, Result>(handle: (request: Request) => Result | Promise<Result>): void {
   const port = parentPort;
   if (!port) return;
   const answerError = (id: number, error: unknown) => port.postMessage({ id, error: error instanceof Error ? error.message : String(error) });

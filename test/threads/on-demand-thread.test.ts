@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OnDemandThread, threadScript } from '../../src/threads/on-demand-thread.js';
 import type { EchoRequest } from './echo-thread.js';
 
-const SCRIPT = path.join(import.meta.dirname, 'echo-thread.source.cjs');
+const SCRIPT = path.join(import.meta.dirname, 'echo-thread.ts');
 const threads: OnDemandThread<EchoRequest, { echo: string; threadId: number }>[] = [];
 
 function newThread() {
@@ -49,6 +49,8 @@ describe('OnDemandThread', () => {
     const after = await thread.call({ kind: 'echo', value: 'after' }, 0);
     // The thread survived both: the same one answers.
     expect(after.threadId).toBe(before.threadId);
+    // A handler's plain (not promised) value is an answer like any other.
+    expect(await thread.call({ kind: 'plain', value: 'x' }, 0)).toEqual({ echo: 'plain x', threadId: before.threadId });
   });
 
   it('fails what a dying thread owed, and the next request starts a new thread', async () => {
@@ -97,8 +99,8 @@ describe('OnDemandThread', () => {
     expect(await waitUntilStopped(thread)).toBe(true);
   });
 
-  it('names the built script beside compiled code and the tsx loader beside sources', () => {
+  it('names the built script beside compiled code and the TypeScript script beside sources', () => {
     expect(threadScript('file:///app/dist/media/x.js', 'model-thread')).toBe(path.join('/app/dist/media', 'model-thread.js'));
-    expect(threadScript('file:///app/src/media/x.ts', 'model-thread')).toBe(path.join('/app/src/media', 'model-thread.source.cjs'));
+    expect(threadScript('file:///app/src/media/x.ts', 'model-thread')).toBe(path.join('/app/src/media', 'model-thread.ts'));
   });
 });

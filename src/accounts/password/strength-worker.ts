@@ -11,4 +11,4 @@ export interface StrengthRequest {
   readonly user: PasswordUserAttributes;
 }
 
-answerThreadRequests<StrengthRequest, string | null>((request) => Promise.resolve(validatePasswordStrength(request.password, request.user)));
+answerThreadRequests<StrengthRequest, string | null>((request) => validatePasswordStrength(request.password, request.user));

@@ -1,5 +1,0 @@
-// Runs moderation-worker.ts from the TypeScript sources (tests, `tsx` runs): worker threads on
-// Node 20 get no ESM loader hooks, so the worker loads through tsx's require hook instead.
-// Built code never uses this file: dist/ has moderation-worker.js.
-require('tsx/cjs');
-require('./moderation-worker.ts');
