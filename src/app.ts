@@ -23,6 +23,7 @@ import { resolveSecretKey } from './config/secret-key.js';
 import { trustProxyOption } from './config/trust-proxy.js';
 import { createDatabase, migrateToLatest, pingDatabase, type Db } from './db/database.js';
 import { registerErrorHandling, sendError } from './errors/error-handler.js';
+import { createHousekeepingJob, HOUSEKEEPING_JOB, scheduleHousekeeping, type HousekeepingTask } from './jobs/housekeeping.js';
 import { createJobRepository } from './jobs/job-repository.js';
 import { createJobWorker, type JobWorker } from './jobs/job-worker.js';
 import { WorkerThreadModerator } from './media/moderation/worker-moderator.js';
@@ -49,7 +50,7 @@ import { shareApiRoutes } from './shares/api/share-api-routes.js';
 import { shareRoutes } from './shares/routes.js';
 import { registerHttpTelemetry } from './telemetry/http-telemetry.js';
 import { withModerationMetrics, withScanMetrics } from './telemetry/measured-media.js';
-import { observeQueueDepth, recordAuthFailure, recordCsrfRejection } from './telemetry/metrics.js';
+import { observeJobQueues, recordAuthFailure, recordCsrfRejection } from './telemetry/metrics.js';
 import { accountSecurityEvents } from './telemetry/security-events.js';
 import { currentTraceParent } from './telemetry/trace-parent.js';
 import { parseQueryString, parseUrlEncoded, registerQueryStringCheck } from './web/forms.js';
@@ -111,8 +112,10 @@ declare module 'fastify' {
   }
 }
 
+const DAY_MS = 24 * 60 * 60_000;
+
 /** Storage, scanner, moderation model, the photo service and the job worker that processes uploads. */
-async function createMedia(app: FastifyInstance, config: AppConfig, db: Db) {
+async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, chores: readonly HousekeepingTask[]) {
   // libvips' operation cache would keep staged uploads open after they are deleted.
   sharp.cache(false);
   const storage = await LocalStorage.open(path.join(config.dataDir, 'media'));
@@ -137,16 +140,32 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db) {
       stagingDir,
       maxPixels: config.upload.maxPixels,
       maxBytes: config.upload.maxBytes,
+      scannerRetryMs: config.scanner.retrySeconds * 1000,
       log: app.log,
       onFinished: (photoId, status) => captions.onPhotoFinished(photoId, status),
     }),
     [CAPTION_PHOTO_JOB]: captions.handler,
+    [HOUSEKEEPING_JOB]: createHousekeepingJob(
+      [
+        ...chores,
+        { name: 'orphaned files', run: () => sweepOrphans(photos, storage, stagingDir, app.log) },
+        {
+          name: 'job retention',
+          run: () => jobs.deleteFinished(Date.now() - config.worker.retentionDays * DAY_MS, Date.now() - config.worker.failedRetentionDays * DAY_MS),
+        },
+      ],
+      app.log,
+    ),
   };
-  const worker = createJobWorker(jobs, handlers, app.log, { concurrency: config.worker.concurrency });
+  // Each kind is its own queue: a stalled caption model never holds back an upload.
+  const worker = createJobWorker(jobs, handlers, app.log, {
+    concurrency: { [PROCESS_PHOTO_JOB]: config.worker.concurrency, [CAPTION_PHOTO_JOB]: config.worker.captionConcurrency, [HOUSEKEEPING_JOB]: 1 },
+    heartbeatTimeoutMs: config.worker.heartbeatTimeoutSeconds * 1000,
+  });
   app.decorate('jobWorker', worker);
   const service = createPhotoService({ photos, storage, stagingDir, notifyWorker: () => worker.notify() });
-  const stopQueueGauge = observeQueueDepth(Object.keys(handlers), () => jobs.countPendingByKind());
-  return { storage, stagingDir, scanner, photos, service, worker, stopQueueGauge };
+  const stopQueueGauge = observeJobQueues(Object.keys(handlers), () => jobs.countByKind(Date.now()));
+  return { storage, stagingDir, scanner, photos, jobs, service, worker, stopQueueGauge };
 }
 
 async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secretKey: string): Promise<void> {
@@ -187,7 +206,10 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   registerNeverCache(app, config.neverCachePrefixes);
   registerErrorHandling(app);
 
-  const media = await createMedia(app, config, db);
+  const media = await createMedia(app, config, db, [
+    { name: 'expired sessions', run: () => sessions.purgeExpired() },
+    { name: 'stale throttles', run: () => throttle.purgeStale() },
+  ]);
 
   await app.register(staticFiles);
   await app.register(healthRoutes, [
@@ -214,18 +236,15 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     ],
   });
 
-  const startedAt = Date.now();
-  const sweep = () => sweepOrphans(media.photos, media.storage, media.stagingDir, app.log, { processStartedAt: startedAt });
-  await sweep();
-  const maintenance = setInterval(() => {
-    void Promise.all([sessions.purgeExpired(), throttle.purgeStale(), sweep()]).catch((error: unknown) => app.log.error({ err: error }, 'maintenance failed'));
-  }, MAINTENANCE_INTERVAL_MS);
-  maintenance.unref();
+  // What a crash left behind goes at once; later rounds run as housekeeping jobs.
+  await sweepOrphans(media.photos, media.storage, media.stagingDir, app.log, { processStartedAt: Date.now() });
+  let stopHousekeeping = () => {};
   app.addHook('onReady', async () => {
     if (config.worker.inProcess) await media.worker.start();
+    stopHousekeeping = scheduleHousekeeping(media.jobs, { intervalMs: MAINTENANCE_INTERVAL_MS, notify: () => media.worker.notify(), log: app.log });
   });
   app.addHook('onClose', async () => {
-    clearInterval(maintenance);
+    stopHousekeeping();
     await media.worker.stop();
     media.stopQueueGauge();
     await db.destroy();

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CaptionConfig } from '../config/config.js';
 import type { Db } from '../db/database.js';
-import type { JobRepository } from '../jobs/job-repository.js';
+import { newJob, type JobRepository } from '../jobs/job-repository.js';
 import type { JobHandler } from '../jobs/job-worker.js';
 import type { MediaStorage } from '../media/storage/storage.js';
 import { jobPayload } from '../telemetry/job-tracing.js';
@@ -47,21 +46,19 @@ export function createCaptionAgent(deps: CaptionAgentDeps): CaptionAgent {
       if (!model || status !== 'ready') return;
       const at = now();
       try {
-        await deps.jobs.insert({
-          id: randomBytes(16).toString('hex'),
-          kind: CAPTION_PHOTO_JOB,
-          photo_id: photoId,
-          // The caption span joins the upload's trace through the pipeline job's span.
-          payload: jobPayload(currentTraceParent()),
-          status: 'queued',
-          attempts: 0,
-          max_attempts: CAPTION_MAX_ATTEMPTS,
-          run_at: at,
-          locked_until: 0,
-          last_error: '',
-          created_at: at,
-          updated_at: at,
-        });
+        // One caption job per photo: a pipeline job that runs again after a crash queues no second.
+        const queued = await deps.jobs.insertOnce(
+          newJob({
+            id: captionJobId(photoId),
+            kind: CAPTION_PHOTO_JOB,
+            photoId,
+            // The caption span joins the upload's trace through the pipeline job's span.
+            payload: jobPayload(currentTraceParent()),
+            maxAttempts: CAPTION_MAX_ATTEMPTS,
+            at,
+          }),
+        );
+        if (!queued) return;
         deps.notifyWorker();
       } catch (error) {
         // The photo is published already; a missing caption is not worth failing its pipeline for.
@@ -69,6 +66,11 @@ export function createCaptionAgent(deps: CaptionAgentDeps): CaptionAgent {
       }
     },
   };
+}
+
+/** The caption job's id is the photo's, prefixed: queuing it twice is a no-op. */
+export function captionJobId(photoId: string): string {
+  return `caption-${photoId}`;
 }
 
 function createConfiguredModel(config: CaptionConfig): CaptionModel | null {

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { JobRecord } from '../jobs/job-repository.js';
-import { RetryLaterError, type JobHandler } from '../jobs/job-worker.js';
+import { PermanentJobError, RetryLaterError, type JobHandler } from '../jobs/job-worker.js';
 import { MediaNotFoundError, type MediaStorage } from '../media/storage/storage.js';
 import { mediaKey } from '../photos/media-variants.js';
 import { recordCaption } from '../telemetry/metrics.js';
@@ -24,13 +24,16 @@ export interface CaptionPhotoDeps {
 const MAX_IMAGE_BYTES = 16 * 1024 * 1024;
 const MIN_RETRY_AFTER_MS = 1_000;
 const MAX_RETRY_AFTER_MS = 10 * 60_000;
+// Waiting for the model costs no attempts; after this long without an answer the job gives up.
+const MAX_WAIT_FOR_MODEL_MS = 3 * 24 * 60 * 60_000;
 
 /**
  * The caption agent as a durable job, queued when a photo becomes ready. It sends the display-size
  * JPEG to the model inside a `photo.caption` span and stores the sanitised answer in the fields the
  * owner left empty. The photo is already published when this runs, so nothing here can hold it
- * back: timeouts, 429 and 5xx are retried by the job queue with backoff (honouring Retry-After),
- * other failures are logged and dropped, and giving up leaves the photo as it is.
+ * back. While the model is away (timeouts, refused connections, 429, 5xx) the job waits for it
+ * without spending attempts (honouring Retry-After, else a wait that grows with the job's age) for
+ * up to three days; other failures are logged and dropped, and giving up leaves the photo as it is.
  */
 export function createCaptionPhotoJob(deps: CaptionPhotoDeps): JobHandler {
   const now = deps.now ?? Date.now;
@@ -69,16 +72,17 @@ export function createCaptionPhotoJob(deps: CaptionPhotoDeps): JobHandler {
           return;
         }
         recordCaption('transient_error');
-        if (error.retryAfterMs !== undefined && job.attempts < job.max_attempts) {
-          throw new RetryLaterError(error.message, Math.min(Math.max(error.retryAfterMs, MIN_RETRY_AFTER_MS), MAX_RETRY_AFTER_MS));
+        if (now() - Number(job.created_at) > MAX_WAIT_FOR_MODEL_MS) {
+          throw new PermanentJobError(`caption model unavailable for three days: ${error.message}`, { cause: error });
         }
-        throw error;
+        const delayMs = error.retryAfterMs === undefined ? undefined : Math.min(Math.max(error.retryAfterMs, MIN_RETRY_AFTER_MS), MAX_RETRY_AFTER_MS);
+        throw new RetryLaterError(`caption model unavailable: ${error.message}`, delayMs);
       }
     },
 
     async onGiveUp(job: JobRecord, error: unknown): Promise<void> {
       recordCaption('gave_up');
-      const reason = error instanceof CaptionModelError ? error.message : 'unexpected error';
+      const reason = error instanceof CaptionModelError || error instanceof PermanentJobError ? error.message : 'unexpected error';
       deps.log.warn({ event: 'caption_failed', photo_id: job.photo_id, attempts: job.attempts, reason }, 'caption agent gave up; the photo keeps its empty fields');
     },
   };

@@ -45,6 +45,8 @@ export interface ScannerConfig {
   /** clamd's StreamMaxLength: larger files are refused before sending (Debian's default is 25M). */
   readonly maxStreamBytes: number | undefined;
   readonly timeoutMs: number;
+  /** How long a photo waits before its next try while the scanner is unreachable. */
+  readonly retrySeconds: number;
 }
 
 export interface ModerationConfig {
@@ -57,7 +59,15 @@ export interface ModerationConfig {
 export interface WorkerConfig {
   /** Run the job worker inside the web process (default) or only in `src/worker.ts` processes. */
   readonly inProcess: boolean;
+  /** Photo-processing jobs at once (per process). */
   readonly concurrency: number;
+  /** Caption-agent jobs at once (per process): their own queue, so a slow model never delays uploads. */
+  readonly captionConcurrency: number;
+  /** A worker that has not renewed its jobs' leases for this long is taken for dead; its jobs run elsewhere. */
+  readonly heartbeatTimeoutSeconds: number;
+  /** Finished jobs are deleted after this many days, failed ones after `failedRetentionDays`. */
+  readonly retentionDays: number;
+  readonly failedRetentionDays: number;
 }
 
 /** The caption agent's OpenAI-compatible chat model (OpenAI, Ollama, vLLM, llama.cpp's server). */
@@ -139,6 +149,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         clamavSocket: read.optionalString('CLAMAV_SOCKET'),
         maxStreamBytes: read.optionalInteger('CLAMAV_MAX_STREAM_BYTES', { min: 1024, max: 4 * 1024 * 1024 * 1024 }),
         timeoutMs: read.integer('CLAMAV_TIMEOUT_MS', 30_000, { min: 100, max: 600_000 }),
+        retrySeconds: read.integer('CLAMAV_RETRY_SECONDS', 30, { min: 1, max: 3600 }),
       },
       moderation: {
         enabled: read.boolean('MODERATION_ENABLED', true),
@@ -148,6 +159,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       worker: {
         inProcess: read.boolean('WORKER_IN_PROCESS', true),
         concurrency: read.integer('WORKER_CONCURRENCY', Math.max(1, Math.min(4, availableParallelism())), { min: 1, max: 64 }),
+        captionConcurrency: read.integer('CAPTION_CONCURRENCY', 1, { min: 1, max: 64 }),
+        heartbeatTimeoutSeconds: read.integer('JOB_HEARTBEAT_TIMEOUT_SECONDS', 30, { min: 3, max: 3600 }),
+        retentionDays: read.number('JOB_RETENTION_DAYS', 3, { min: 0.01, max: 3650 }),
+        failedRetentionDays: read.number('JOB_FAILED_RETENTION_DAYS', 30, { min: 0.01, max: 3650 }),
       },
       caption: parseCaption(read),
     };

@@ -72,8 +72,10 @@ export interface JobsTable {
   attempts: number;
   max_attempts: number;
   run_at: number;
-  /** While running: when the lease ends and another worker may take the job over. */
+  /** While running: when the lease ends and another worker may take the job over (renewed by a heartbeat). */
   locked_until: number;
+  /** While running: the worker holding it, `host/pid/random` (migration 0007). */
+  locked_by: Generated<string>;
   last_error: string;
   created_at: number;
   updated_at: number;

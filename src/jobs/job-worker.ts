@@ -2,33 +2,58 @@ import type { FastifyBaseLogger } from 'fastify';
 import { outsideAnyTrace, runJobInTrace } from '../telemetry/job-tracing.js';
 import { recordErrorOnActiveSpan } from '../telemetry/tracer.js';
 import type { JobRecord, JobRepository } from './job-repository.js';
+import { isDeadLocalWorker, newWorkerId, setWorkerLive } from './worker-identity.js';
 
-/** Thrown by a handler to be run again later without counting as a failure (e.g. scanner down). */
+/**
+ * Thrown by a handler whose dependency is away (the malware scanner, the caption model): the job
+ * goes back to the queue without counting as an attempt, however long the outage lasts. Without a
+ * delay, the wait grows with the job's age (see postponementMs).
+ */
 export class RetryLaterError extends Error {
   constructor(
     message: string,
-    readonly delayMs: number,
+    readonly delayMs?: number,
   ) {
     super(message);
     this.name = 'RetryLaterError';
   }
 }
 
+/** Thrown by a handler when running the job again cannot help: it fails for good at once. */
+export class PermanentJobError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PermanentJobError';
+  }
+}
+
 export interface JobHandler {
+  /** Runs one job. Delivery is at least once: after a crash a job runs again, so this must be idempotent. */
   run(job: JobRecord): Promise<void>;
   /** Called once when the job has used up its attempts. */
   onGiveUp?(job: JobRecord, error: unknown): Promise<void>;
 }
 
 export interface JobWorkerOptions {
-  readonly concurrency: number;
+  /**
+   * How many jobs of each kind run at once. Each kind is its own queue: a slow caption model
+   * never holds back photo processing. Kinds missing here run one at a time.
+   */
+  readonly concurrency: Readonly<Record<string, number>>;
   readonly pollIntervalMs?: number;
-  readonly leaseMs?: number;
+  /** A running job whose worker has not renewed its lease for this long is taken over by another. */
+  readonly heartbeatTimeoutMs?: number;
+  /** How long stop() waits for running jobs before handing them back to the queue. */
+  readonly stopGraceMs?: number;
   readonly now?: () => number;
+  readonly workerId?: string;
 }
 
 const BASE_BACKOFF_MS = 2_000;
 const MAX_BACKOFF_MS = 5 * 60_000;
+const MIN_POSTPONE_MS = 5_000;
+const MAX_POSTPONE_MS = 15 * 60_000;
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 30_000;
 
 /** Exponential backoff with jitter: 2 s, 4 s, 8 s … capped at 5 minutes. */
 export function backoffMs(attempt: number): number {
@@ -36,17 +61,34 @@ export function backoffMs(attempt: number): number {
   return Math.round(base * (0.75 + Math.random() * 0.5));
 }
 
+/** A postponed job without a delay of its own waits a quarter of its age: 5 s at first, 15 minutes at most. */
+export function postponementMs(job: Pick<JobRecord, 'created_at'>, now: number): number {
+  return Math.min(MAX_POSTPONE_MS, Math.max(MIN_POSTPONE_MS, Math.round((now - Number(job.created_at)) / 4)));
+}
+
 /**
- * Runs durable jobs from the database with bounded concurrency. Runs in the web process by
- * default, or alone in `src/worker.ts` processes; several workers can share one database.
+ * Runs durable jobs from the database, each kind with its own concurrency. Runs in the web process
+ * by default, or alone in `src/worker.ts` processes; several workers can share one database.
+ *
+ * Crash safety: a claimed job carries this worker's id and a lease that a heartbeat renews every
+ * third of `heartbeatTimeoutMs`. Any live worker hands back the jobs whose lease ran out (their
+ * worker died); at start a worker also hands back at once the jobs of dead processes of its own
+ * machine, so a restarted single process waits for nothing. A job whose process died during every
+ * one of its attempts (a photo that kills the process) fails for good instead of looping.
  */
 export function createJobWorker(repository: JobRepository, handlers: Record<string, JobHandler>, log: FastifyBaseLogger, options: JobWorkerOptions) {
   const now = options.now ?? Date.now;
   const pollIntervalMs = options.pollIntervalMs ?? 500;
-  const leaseMs = options.leaseMs ?? 5 * 60_000;
+  const heartbeatTimeoutMs = options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
+  const stopGraceMs = options.stopGraceMs ?? 8_000;
+  const workerId = options.workerId ?? newWorkerId();
+  const kinds = Object.keys(handlers);
+  const limitOf = (kind: string) => Math.max(1, options.concurrency[kind] ?? 1);
+  const runningByKind = new Map<string, number>(kinds.map((kind) => [kind, 0]));
   let running = 0;
   let stopped = true;
-  let timer: NodeJS.Timeout | undefined;
+  let pollTimer: NodeJS.Timeout | undefined;
+  let heartbeatTimer: NodeJS.Timeout | undefined;
   const inFlight = new Set<Promise<void>>();
   const idleWaiters: (() => void)[] = [];
 
@@ -56,36 +98,50 @@ export function createJobWorker(repository: JobRepository, handlers: Record<stri
 
   async function executeInSpan(job: JobRecord): Promise<void> {
     const handler = handlers[job.kind];
+    const fields = { job_id: job.id, kind: job.kind, attempt: job.attempts };
+    if (job.attempts > job.max_attempts) {
+      // Every earlier attempt ended with its process gone (SIGKILL, out of memory, a native crash).
+      const error = new Error(`the worker stopped during each of its ${job.max_attempts} attempts`);
+      log.error(fields, `job failed for good: ${error.message}`);
+      if (await repository.fail(job.id, workerId, error.message, now())) await handler?.onGiveUp?.(job, error);
+      return;
+    }
     try {
       if (!handler) throw new Error(`no handler for job kind ${job.kind}`);
       await handler.run(job);
-      await repository.complete(job.id, now());
+      if (!(await repository.complete(job.id, workerId, now()))) log.warn(fields, 'job finished after another worker took it over');
     } catch (error) {
       recordErrorOnActiveSpan(error);
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof RetryLaterError) {
-        log.warn({ job_id: job.id, kind: job.kind, delay_ms: error.delayMs }, `job postponed: ${message}`);
-        await repository.retryAt(job.id, now() + error.delayMs, message, now());
-      } else if (job.attempts < job.max_attempts) {
-        log.warn({ job_id: job.id, kind: job.kind, attempt: job.attempts, err: error }, 'job failed, will retry');
-        await repository.retryAt(job.id, now() + backoffMs(job.attempts), message, now());
+        const delayMs = error.delayMs ?? postponementMs(job, now());
+        log.warn({ ...fields, delay_ms: delayMs }, `job postponed: ${message}`);
+        await repository.postpone(job.id, workerId, now() + delayMs, message, now());
+      } else if (job.attempts < job.max_attempts && !(error instanceof PermanentJobError)) {
+        log.warn({ ...fields, err: error }, 'job failed, will retry');
+        await repository.retryAt(job.id, workerId, now() + backoffMs(job.attempts), message, now());
       } else {
-        log.error({ job_id: job.id, kind: job.kind, attempt: job.attempts, err: error }, 'job failed for good');
-        await repository.fail(job.id, message, now());
-        await handler?.onGiveUp?.(job, error);
+        log.error({ ...fields, err: error }, 'job failed for good');
+        if (await repository.fail(job.id, workerId, message, now())) await handler?.onGiveUp?.(job, error);
       }
     }
   }
 
+  const kindsWithRoom = () => kinds.filter((kind) => (runningByKind.get(kind) ?? 0) < limitOf(kind));
+
   async function fill(): Promise<void> {
-    while (!stopped && running < options.concurrency) {
-      const job = await repository.claimNext(now(), leaseMs);
+    while (!stopped) {
+      const open = kindsWithRoom();
+      if (open.length === 0) break;
+      const job = await repository.claimNext(open, workerId, now(), heartbeatTimeoutMs);
       if (!job) break;
       running++;
+      runningByKind.set(job.kind, (runningByKind.get(job.kind) ?? 0) + 1);
       const task = execute(job)
         .catch((error: unknown) => log.error({ err: error, job_id: job.id }, 'job bookkeeping failed'))
         .finally(() => {
           running--;
+          runningByKind.set(job.kind, (runningByKind.get(job.kind) ?? 1) - 1);
           inFlight.delete(task);
           if (running === 0) for (const resolve of idleWaiters.splice(0)) resolve();
           if (!stopped) void poke();
@@ -104,34 +160,92 @@ export function createJobWorker(repository: JobRepository, handlers: Record<stri
     return filling;
   }
 
-  function schedule(): void {
+  function schedulePoll(): void {
     if (stopped) return;
-    timer = setTimeout(() => {
-      void poke().finally(schedule);
+    pollTimer = setTimeout(() => {
+      void poke().finally(schedulePoll);
     }, pollIntervalMs);
-    timer.unref();
+    pollTimer.unref();
+  }
+
+  /** Renews this worker's leases and takes over the jobs of workers that stopped renewing theirs. */
+  async function heartbeat(): Promise<void> {
+    const at = now();
+    await repository.renewLeases(workerId, at + heartbeatTimeoutMs);
+    const taken = await repository.requeueExpiredLeases(at);
+    if (taken > 0) {
+      log.warn({ event: 'jobs_taken_over', jobs: taken }, 'took over the jobs of a worker that stopped answering');
+      void poke();
+    }
+  }
+
+  function scheduleHeartbeat(): void {
+    if (stopped) return;
+    heartbeatTimer = setTimeout(() => {
+      void outsideAnyTrace(heartbeat)
+        .catch((error: unknown) => log.error({ err: error }, 'job heartbeat failed'))
+        .finally(scheduleHeartbeat);
+    }, Math.max(50, Math.floor(heartbeatTimeoutMs / 3)));
+    heartbeatTimer.unref();
+  }
+
+  /** At start: jobs of processes of this machine that are gone go back to the queue at once. */
+  async function reclaimDeadLocalWorkers(): Promise<void> {
+    let reclaimed = 0;
+    for (const holder of await repository.runningHolders()) {
+      if (isDeadLocalWorker(holder, workerId)) reclaimed += await repository.requeueHeldBy(holder, now());
+    }
+    reclaimed += await repository.requeueExpiredLeases(now());
+    if (reclaimed > 0) log.warn({ event: 'jobs_reclaimed', jobs: reclaimed }, 'requeued the jobs of a process that stopped');
+  }
+
+  async function waitForRunning(timeoutMs: number): Promise<boolean> {
+    if (inFlight.size === 0) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const done = await Promise.race([Promise.all([...inFlight]).then(() => true as const), timedOut]);
+    clearTimeout(timer);
+    return done;
   }
 
   return {
+    /** This worker's id in `jobs.locked_by`. */
+    id: workerId,
     async start(): Promise<void> {
       if (!stopped) return;
       stopped = false;
-      await repository.requeueExpiredLeases(now());
+      setWorkerLive(workerId, true);
+      await reclaimDeadLocalWorkers();
       void poke();
-      schedule();
+      schedulePoll();
+      scheduleHeartbeat();
     },
     /** Wakes the worker at once (after an enqueue in this process). */
     notify(): void {
       if (!stopped) void poke();
     },
-    /** Stops taking jobs and waits for the running ones. */
+    /**
+     * Stops taking jobs and waits for the running ones; those still running after the grace period
+     * go back to the queue at once, for the next worker (or this machine's next start).
+     */
     async stop(): Promise<void> {
+      if (stopped) return;
       stopped = true;
-      if (timer) clearTimeout(timer);
+      setWorkerLive(workerId, false);
+      if (pollTimer) clearTimeout(pollTimer);
+      if (heartbeatTimer) clearTimeout(heartbeatTimer);
       await filling;
-      await Promise.all([...inFlight]);
+      if (!(await waitForRunning(stopGraceMs))) {
+        const handedBack = await repository.requeueHeldBy(workerId, now()).catch(() => 0);
+        log.warn({ event: 'jobs_handed_back', jobs: handedBack }, 'stopping with jobs still running; they go back to the queue');
+      }
     },
-    /** Resolves when nothing is running and nothing due is queued (tests and benchmarks). */
+    /**
+     * Resolves when this worker runs nothing and no job of its kinds is due (tests and benchmarks).
+     * Jobs held by other workers, live or dead, are not waited for.
+     */
     async drain(): Promise<void> {
       for (;;) {
         await poke();
@@ -139,7 +253,7 @@ export function createJobWorker(repository: JobRepository, handlers: Record<stri
           await new Promise<void>((resolve) => idleWaiters.push(resolve));
           continue;
         }
-        if (!(await repository.hasDue(now()))) return;
+        if (stopped || !(await repository.hasDue(kinds, now()))) return;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     },
@@ -148,6 +262,8 @@ export function createJobWorker(repository: JobRepository, handlers: Record<stri
       await repository.makeAllDue(now());
       void poke();
     },
+    /** Runs the lease renewal and take-over once, now (tests). */
+    heartbeat,
     get running() {
       return running;
     },

@@ -1,7 +1,8 @@
 import { compileLookup } from '../db/compiled-query.js';
 import type { Db } from '../db/database.js';
 import type { Selectable } from 'kysely';
-import type { JobsTable, PhotosTable, PhotoStatus } from '../db/schema.js';
+import type { PhotosTable, PhotoStatus } from '../db/schema.js';
+import type { NewJob } from '../jobs/job-repository.js';
 
 export type PhotoRecord = Selectable<PhotosTable>;
 
@@ -30,7 +31,7 @@ export function createPhotoRepository(db: Db) {
 
   return {
     /** Inserts the photo and its processing job in one transaction: both or neither. */
-    async insertWithJob(photo: PhotoRecord, job: JobsTable): Promise<void> {
+    async insertWithJob(photo: PhotoRecord, job: NewJob): Promise<void> {
       await db.transaction().execute(async (trx) => {
         await trx.insertInto('photos').values(photo).execute();
         await trx.insertInto('jobs').values(job).execute();

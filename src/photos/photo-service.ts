@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import type { JobsTable } from '../db/schema.js';
 import type { Readable } from 'node:stream';
 import { MediaNotFoundError, type MediaStorage } from '../media/storage/storage.js';
+import { newJob } from '../jobs/job-repository.js';
 import { jobPayload } from '../telemetry/job-tracing.js';
 import { MediaCache, readFully } from './media-cache.js';
 import { MEDIA_VARIANTS, mediaKey, type MediaVariant } from './media-variants.js';
@@ -74,21 +74,15 @@ export function createPhotoService(deps: PhotoServiceDeps) {
         created_at: at,
         updated_at: at,
       };
-      const job: JobsTable = {
+      const job = newJob({
         id: newPhotoId(),
         kind: PROCESS_PHOTO_JOB,
-        photo_id: id,
+        photoId: id,
         // Like a message header: the job's span continues the upload request's trace.
         payload: jobPayload(traceParent),
-        status: 'queued',
-        attempts: 0,
-        max_attempts: JOB_MAX_ATTEMPTS,
-        run_at: at,
-        locked_until: 0,
-        last_error: '',
-        created_at: at,
-        updated_at: at,
-      };
+        maxAttempts: JOB_MAX_ATTEMPTS,
+        at,
+      });
       try {
         await deps.photos.insertWithJob(photo, job);
       } catch (error) {

@@ -21,5 +21,7 @@ export const METRIC_DEFINITIONS = {
   scanDuration: { name: 'photovault.scan.duration', unit: 's', kind: 'histogram', description: 'Malware scan latency per file.' },
   moderationDuration: { name: 'photovault.moderation.duration', unit: 's', kind: 'histogram', description: 'Moderation model latency per photo.' },
   queueDepth: { name: 'photovault.job.queue.depth', unit: '{job}', kind: 'gauge', description: 'Background jobs queued or running, per kind.' },
+  jobsFailed: { name: 'photovault.job.failed', unit: '{job}', kind: 'gauge', description: 'Jobs that failed for good and are still kept (JOB_FAILED_RETENTION_DAYS), per kind.' },
+  jobAge: { name: 'photovault.job.queue.age', unit: 's', kind: 'gauge', description: 'How long the oldest due job of each kind has been waiting.' },
   captions: { name: 'photovault.captions', unit: '{caption}', kind: 'counter', description: 'Caption agent results by outcome.' },
 } as const satisfies Record<string, MetricDefinition>;

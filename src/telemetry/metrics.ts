@@ -1,4 +1,4 @@
-import { metrics, type Attributes, type Counter, type Histogram, type Meter, type ObservableGauge, type ObservableResult } from '@opentelemetry/api';
+import { metrics, type Attributes, type Counter, type Histogram, type Meter, type ObservableGauge, type BatchObservableResult } from '@opentelemetry/api';
 import { METRIC_DEFINITIONS as M } from './metric-definitions.js';
 
 export type UploadOutcome =
@@ -39,6 +39,9 @@ interface Instruments {
   scanDuration: Histogram;
   moderationDuration: Histogram;
   queueDepth: ObservableGauge;
+  jobsFailed: ObservableGauge;
+  jobAge: ObservableGauge;
+  meter: Meter;
   httpServerDuration: Histogram;
 }
 
@@ -55,6 +58,7 @@ function use(): Instruments {
 
 function createInstruments(meter: Meter): Instruments {
   const counter = (d: (typeof M)[keyof typeof M]) => meter.createCounter(d.name, { unit: d.unit, description: d.description });
+  const gauge = (d: (typeof M)[keyof typeof M]) => meter.createObservableGauge(d.name, { unit: d.unit, description: d.description });
   const histogram = (d: (typeof M)[keyof typeof M]) =>
     meter.createHistogram(d.name, { unit: d.unit, description: d.description, advice: { explicitBucketBoundaries: SECONDS_BUCKETS } });
   return {
@@ -66,7 +70,10 @@ function createInstruments(meter: Meter): Instruments {
     stepDuration: histogram(M.stepDuration),
     scanDuration: histogram(M.scanDuration),
     moderationDuration: histogram(M.moderationDuration),
-    queueDepth: meter.createObservableGauge(M.queueDepth.name, { unit: M.queueDepth.unit, description: M.queueDepth.description }),
+    queueDepth: gauge(M.queueDepth),
+    jobsFailed: gauge(M.jobsFailed),
+    jobAge: gauge(M.jobAge),
+    meter,
     // Named and shaped by the HTTP semantic conventions, not one of photovault's own metrics.
     httpServerDuration: meter.createHistogram('http.server.request.duration', {
       unit: 's',
@@ -121,24 +128,39 @@ export function recordModerationDuration(outcome: string, seconds: number): void
   use().moderationDuration.record(seconds, { outcome });
 }
 
+/** What the job gauges read at each collection (see JobRepository.countByKind). */
+export interface JobGaugeReadings {
+  readonly pending: ReadonlyMap<string, number>;
+  readonly failed: ReadonlyMap<string, number>;
+  readonly oldestDueAgeMs: ReadonlyMap<string, number>;
+}
+
 /**
- * Reports the job queue depth per kind whenever metrics are collected. Kinds with no jobs report 0,
- * so a drained queue shows as 0 rather than as a missing series. Returns the unsubscribe function,
- * to be called before the database closes.
+ * Reports, per kind, the jobs queued or running, the jobs failed for good, and the age of the oldest
+ * due job whenever metrics are collected, from one read. Kinds with no jobs report 0, so a drained
+ * queue shows as 0 rather than as a missing series. Returns the unsubscribe function, to be called
+ * before the database closes.
  */
-export function observeQueueDepth(kinds: readonly string[], read: () => Promise<ReadonlyMap<string, number>>): () => void {
-  const gauge = use().queueDepth;
-  const callback = async (result: ObservableResult) => {
-    let counts: ReadonlyMap<string, number>;
+export function observeJobQueues(kinds: readonly string[], read: () => Promise<JobGaugeReadings>): () => void {
+  const { meter, queueDepth, jobsFailed, jobAge } = use();
+  const callback = async (result: BatchObservableResult) => {
+    let readings: JobGaugeReadings;
     try {
-      counts = await read();
+      readings = await read();
     } catch {
       return; // The database is closing or unreachable: skip this collection rather than report 0.
     }
-    for (const kind of new Set([...kinds, ...counts.keys()])) result.observe(counts.get(kind) ?? 0, { 'job.kind': kind });
+    const all = new Set([...kinds, ...readings.pending.keys(), ...readings.failed.keys()]);
+    for (const kind of all) {
+      const attributes = { 'job.kind': kind };
+      result.observe(queueDepth, readings.pending.get(kind) ?? 0, attributes);
+      result.observe(jobsFailed, readings.failed.get(kind) ?? 0, attributes);
+      result.observe(jobAge, (readings.oldestDueAgeMs.get(kind) ?? 0) / 1000, attributes);
+    }
   };
-  gauge.addCallback(callback);
-  return () => gauge.removeCallback(callback);
+  const observables = [queueDepth, jobsFailed, jobAge];
+  meter.addBatchObservableCallback(callback, observables);
+  return () => meter.removeBatchObservableCallback(callback, observables);
 }
 
 function slug(text: string): string {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { captionJobId } from '../../src/agent/caption-agent.js';
 import { CAPTION_MAX } from '../../src/agent/caption-text.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { TestClient } from '../support/client.js';
@@ -94,27 +95,41 @@ describe.each(DIALECTS)('caption agent (%s)', (dialect) => {
     expect(await photoRow(id)).toMatchObject({ alt_text: 'Mine', caption: 'Also mine' });
   });
 
-  it('retries a 5xx, a 429 and a timeout with backoff, never holding the photo back', async () => {
+  it('waits out a 5xx, a 429 and a timeout without spending attempts, never holding the photo back', async () => {
     model.enqueue({ kind: 'status', status: 500 }, { kind: 'status', status: 429, headers: { 'retry-after': '1' } }, { kind: 'hang', ms: 3000 });
     const id = await uploadProcessed(t, alice);
     // The photo is published while the agent is still failing.
     expect((await alice.get(`/photos/${id}/status/`)).json()).toMatchObject({ status: 'ready', final: true });
     const afterFirst = await captionJob(id);
-    expect(afterFirst).toMatchObject({ status: 'queued', attempts: 1, last_error: 'the model answered HTTP 500' });
+    expect(afterFirst).toMatchObject({ status: 'queued', attempts: 0, last_error: 'caption model unavailable: the model answered HTTP 500' });
     expect(afterFirst!.run_at).toBeGreaterThan(Date.now());
     await runJobsUntil(jobFinished(id));
     expect(model.requests).toHaveLength(4);
-    expect(await captionJob(id)).toMatchObject({ status: 'done', attempts: 4 });
+    expect(await captionJob(id)).toMatchObject({ status: 'done', attempts: 1 });
     expect(await photoRow(id)).toMatchObject({ status: 'ready', alt_text: 'A blue rectangle on a plain background.' });
   });
 
-  it('gives up after the last attempt and leaves the photo ready and undescribed', async () => {
+  it('waits for a model that is down for many rounds, and gives up only after three days', async () => {
     model.fallback = { kind: 'status', status: 503 };
-    const id = await uploadProcessed(t, alice);
-    await runJobsUntil(jobFinished(id));
-    expect(await captionJob(id)).toMatchObject({ status: 'failed', attempts: 5 });
-    expect(model.requests).toHaveLength(5);
-    expect(await photoRow(id)).toEqual({ status: 'ready', alt_text: '', caption: '' });
+    try {
+      const id = await uploadProcessed(t, alice);
+      for (let round = 0; round < 8; round++) {
+        await t.app.jobWorker.drain();
+        await t.app.jobWorker.runDueNow();
+      }
+      await t.app.jobWorker.drain();
+      // Eight rounds (more than the five attempts a job has) and still waiting, no attempt spent.
+      expect(await captionJob(id)).toMatchObject({ status: 'queued', attempts: 0 });
+      expect(model.requests.length).toBeGreaterThanOrEqual(8);
+      // Three days later (the job's age is what counts), the next refusal ends it.
+      await t.db.updateTable('jobs').set({ created_at: Date.now() - 3 * 24 * 60 * 60_000 - 60_000 }).where('id', '=', captionJobId(id)).execute();
+      await runJobsUntil(jobFinished(id));
+      expect(await captionJob(id)).toMatchObject({ status: 'failed', attempts: 1 });
+      expect((await captionJob(id))!.last_error).toMatch(/^caption model unavailable for three days/);
+      expect(await photoRow(id)).toEqual({ status: 'ready', alt_text: '', caption: '' });
+    } finally {
+      model.fallback = DEFAULT_REPLY;
+    }
   });
 
   it('does not retry a request the model refuses', async () => {

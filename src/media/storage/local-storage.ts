@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, lstat, mkdir, open, readdir, realpath, rename, rm, type FileHandle } from 'node:fs/promises';
+import { access, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
+import { failpoint } from '../../faults/failpoints.js';
 import path from 'node:path';
 import { MediaNotFoundError, type MediaStorage, type StoredMedia } from './storage.js';
 import { assertValidStorageKey, InvalidStorageKeyError, isValidKeyPrefix, isValidStorageKey } from './storage-key.js';
@@ -34,6 +35,7 @@ export class LocalStorage implements MediaStorage {
       await handle.writeFile(data);
       await handle.sync();
       await handle.close();
+      await failpoint('storage.put.before-rename');
       await rename(temporary, file);
     } catch (error) {
       await handle.close().catch(() => undefined);
@@ -85,6 +87,28 @@ export class LocalStorage implements MediaStorage {
         if (entry.isFile() && isValidStorageKey(key)) yield key;
       }
     }
+  }
+
+  async removeIncomplete(before: number): Promise<number> {
+    let removed = 0;
+    for (const directory of await readdir(this.root, { withFileTypes: true })) {
+      if (!directory.isDirectory() || !isValidKeyPrefix(directory.name)) continue;
+      const dir = path.join(this.root, directory.name);
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      let left = entries.length;
+      for (const entry of entries) {
+        if (!entry.name.startsWith(TEMP_PREFIX)) continue;
+        const stats = await lstat(path.join(dir, entry.name)).catch(() => undefined);
+        if (!stats || stats.mtimeMs >= before) continue;
+        await rm(path.join(dir, entry.name), { force: true });
+        removed++;
+        left--;
+      }
+      // An emptied key directory (its photo was deleted): rmdir refuses if a write just put a file in.
+      const stats = left === 0 ? await lstat(dir).catch(() => undefined) : undefined;
+      if (stats && stats.mtimeMs < before && (await rmdir(dir).then(() => true, () => false))) removed++;
+    }
+    return removed;
   }
 
   async ping(): Promise<void> {

@@ -17,6 +17,11 @@ export interface MediaStorage {
   exists(key: string): Promise<boolean>;
   /** Every stored key, in no particular order. */
   listKeys(): AsyncIterable<string>;
+  /**
+   * Removes what writes interrupted by a crash left before `before` (epoch ms): temporary files,
+   * empty key directories. Returns how many entries went. Live writes are younger than `before`.
+   */
+  removeIncomplete(before: number): Promise<number>;
   /** Resolves when the storage can be read and written; throws otherwise. */
   ping(): Promise<void>;
 }

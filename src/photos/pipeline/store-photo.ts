@@ -1,3 +1,4 @@
+import { failpoint } from '../../faults/failpoints.js';
 import type { MediaStorage } from '../../media/storage/storage.js';
 import type { TransformedImage } from '../../media/images/transform.js';
 import { MEDIA_VARIANTS, mediaKey, type MediaVariant } from '../media-variants.js';
@@ -14,7 +15,10 @@ export async function storePhoto(storage: MediaStorage, photoId: string, image: 
     ['thumb.webp', image.thumbnail.webp.data],
     ['thumb.jpg', image.thumbnail.jpeg.data],
   ];
-  for (const [variant, data] of files) await storage.put(mediaKey(photoId, variant), data);
+  for (const [variant, data] of files) {
+    await storage.put(mediaKey(photoId, variant), data);
+    await failpoint('photo.store.partial');
+  }
 }
 
 /** Removes every file of a photo; missing files are fine. */

@@ -6,6 +6,7 @@ import { ScanFailedError, ScannerUnavailableError, type MalwareScanner } from '.
 import type { MediaStorage } from '../../media/storage/storage.js';
 import type { JobRecord } from '../../jobs/job-repository.js';
 import { RetryLaterError, type JobHandler } from '../../jobs/job-worker.js';
+import { failpoint } from '../../faults/failpoints.js';
 import { recordUploadOutcome, uploadOutcomeForRejection } from '../../telemetry/metrics.js';
 import { traceStep } from '../../telemetry/pipeline-tracing.js';
 import type { PhotoRepository } from '../photo-repository.js';
@@ -29,10 +30,12 @@ export interface ProcessPhotoDeps {
   readonly log: FastifyBaseLogger;
   /** Called when a photo reaches a final state, e.g. to start the caption agent. */
   readonly onFinished?: (photoId: string, status: string) => void | Promise<void>;
+  /** How long a photo waits before its next try while the scanner is unreachable (default 30 s). */
+  readonly scannerRetryMs?: number;
   readonly now?: () => number;
 }
 
-const SCANNER_RETRY_MS = 30_000;
+const FINAL_STATUSES = new Set(['ready', 'held', 'rejected']);
 const PENDING_SCAN_DETAIL = 'Waiting for the malware scanner. The photo stays private until it has been scanned.';
 const FAILED_DETAIL = 'Processing failed. Delete this photo and upload it again.';
 
@@ -44,27 +47,44 @@ export function stagedPathFor(stagingDir: string, photoId: string): string {
 /**
  * The upload pipeline as a durable job: validate → scan → transform → moderate → store.
  * Moderation runs on the transform's thumbnail so the upload is decoded exactly once.
- * A rejection is final; an unreachable scanner holds the photo as pending_scan and retries
- * (fail closed); any other error is retried with backoff and, at the end, marks it failed.
+ * A rejection is final; an unreachable scanner holds the photo as pending_scan and waits for it
+ * without spending attempts, however long it is away (fail closed); any other error is retried with
+ * backoff and, at the end, marks it failed.
+ *
+ * Idempotent, because delivery is at least once (a worker killed at any step runs the job again):
+ * every step before `markProcessed` only reads the staged file and writes the same keys again, and
+ * a re-run that finds the photo already final just finishes what the killed run left (the staged
+ * file's removal, the onFinished hook, which only queues deduplicated work).
  */
 export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
   const now = deps.now ?? Date.now;
+  const scannerRetryMs = deps.scannerRetryMs ?? 30_000;
 
   return {
     async run(job: JobRecord): Promise<void> {
       const photoId = job.photo_id;
       if (!photoId) return;
       const photo = await deps.photos.findById(photoId);
-      if (!photo || photo.status === 'ready' || photo.status === 'held' || photo.status === 'rejected') return;
       const staged = stagedPathFor(deps.stagingDir, photoId);
+      if (!photo) {
+        await rm(staged, { force: true });
+        return;
+      }
+      if (FINAL_STATUSES.has(photo.status)) {
+        await rm(staged, { force: true });
+        await deps.onFinished?.(photoId, photo.status);
+        return;
+      }
       if (!(await exists(staged))) {
         await deps.photos.setStatus(photoId, 'failed', FAILED_DETAIL, now());
         return;
       }
       try {
+        await failpoint('photo.validate');
         const validated = await traceStep('validate', () => validateUpload(staged, { maxPixels: deps.maxPixels, maxBytes: deps.maxBytes }));
         await deps.photos.setStatus(photoId, 'scanning', '', now());
         try {
+          await failpoint('photo.scan');
           await traceStep('scan', () => scanUpload(deps.scanner, staged));
         } catch (error) {
           // clamd answered but cannot scan this file (e.g. over its stream limit): retrying will not
@@ -75,12 +95,15 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
           if (!(error instanceof ScannerUnavailableError)) throw error;
           await deps.photos.setStatus(photoId, 'pending_scan', PENDING_SCAN_DETAIL, now());
           deps.log.warn({ event: 'scan_unavailable', photo_id: photoId }, 'malware scanner unreachable; photo held');
-          throw new RetryLaterError('malware scanner unavailable', SCANNER_RETRY_MS);
+          throw new RetryLaterError('malware scanner unavailable', scannerRetryMs);
         }
         await deps.photos.setStatus(photoId, 'processing', '', now());
+        await failpoint('photo.transform');
         const image = await traceStep('transform', () => transformUpload(staged, { maxPixels: deps.maxPixels }));
+        await failpoint('photo.moderate');
         const verdict = await traceStep('moderate', () => moderatePhoto(deps.moderator, image.thumbnail.jpeg.data));
         if (verdict.held) deps.log.warn({ event: 'moderation_hold', photo_id: photoId }, 'photo held for review');
+        await failpoint('photo.store');
         await traceStep('store', () => storePhoto(deps.storage, photoId, image));
         await deps.photos.markProcessed(
           photoId,
@@ -99,6 +122,7 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
         );
         deps.log.info({ event: 'photo_processed', photo_id: photoId, format: validated.format, held: verdict.held }, 'photo processed');
         recordUploadOutcome(verdict.held ? 'held_moderation' : 'accepted');
+        await failpoint('photo.processed');
         await rm(staged, { force: true });
         await deps.onFinished?.(photoId, verdict.held ? 'held' : 'ready');
       } catch (error) {

@@ -17,8 +17,9 @@ export interface SweepOptions {
 
 /**
  * After a crash, removes what no photo row points at: staged uploads of photos that were never
- * inserted (or were deleted), half-received `.part` files (both once older than a grace period),
- * and media files of photos that no longer exist. Runs at start and then periodically.
+ * inserted (or were deleted), half-received `.part` files, storage's half-written temporary files
+ * (all once older than a grace period), and media files of photos that no longer exist. Runs at
+ * start and then as part of every housekeeping round.
  */
 export async function sweepOrphans(photos: PhotoRepository, storage: MediaStorage, stagingDir: string, log: FastifyBaseLogger, options: SweepOptions = {}): Promise<number> {
   const now = options.now ?? Date.now();
@@ -39,6 +40,8 @@ export async function sweepOrphans(photos: PhotoRepository, storage: MediaStorag
       removed++;
     }
   }
+
+  removed += await storage.removeIncomplete(cutoff);
 
   const keysByPhoto = new Map<string, string[]>();
   for await (const key of storage.listKeys()) {

@@ -1,0 +1,146 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { extractCsrf, STRONG_PASSWORD } from './client.js';
+import { multipartBody, type Part } from './multipart.js';
+
+/** The real server (`src/server.ts` through tsx) as a child process, as an operator runs it. */
+export interface ServerProcess {
+  readonly origin: string;
+  readonly child: ChildProcess;
+  /** Everything the process wrote to stderr so far. */
+  stderr(): string;
+  /** Resolves when a stderr line matches, or rejects after `timeoutMs` or if the process exits. */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** SIGKILL, and wait for the exit. */
+  kill(): Promise<void>;
+}
+
+export interface StartServerOptions {
+  readonly port: number;
+  readonly dataDir: string;
+  readonly env?: Record<string, string>;
+  readonly readyTimeoutMs?: number;
+}
+
+/** Starts the server and waits until /readyz answers 200. */
+export async function startServerProcess(options: StartServerOptions): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: {
+      ...process.env,
+      PORT: String(options.port),
+      HOST: '127.0.0.1',
+      DATA_DIR: options.dataDir,
+      LOG_LEVEL: 'warn',
+      MODERATION_ENABLED: 'false',
+      NODE_ENV: 'test',
+      SIGNUP_RATE_LIMIT: '100000',
+      OTEL_SDK_DISABLED: 'true',
+      ...options.env,
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const waiters = new Set<() => void>();
+  child.stderr?.on('data', (data: Buffer) => {
+    stderr += data.toString('utf8');
+    for (const wake of [...waiters]) wake();
+  });
+  child.once('exit', () => {
+    for (const wake of [...waiters]) wake();
+  });
+  const origin = `http://127.0.0.1:${options.port}`;
+  const server: ServerProcess = {
+    origin,
+    child,
+    stderr: () => stderr,
+    waitForStderr(pattern, timeoutMs = 30_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          const match = stderr.split('\n').find((line) => pattern.test(line));
+          if (match !== undefined) return done(() => resolve(match));
+          if (child.exitCode !== null || child.signalCode !== null) return done(() => reject(new Error(`server exited before ${pattern}:\n${stderr.slice(-2000)}`)));
+        };
+        const timer = setTimeout(() => done(() => reject(new Error(`no ${pattern} on stderr within ${timeoutMs} ms:\n${stderr.slice(-2000)}`))), timeoutMs);
+        const done = (settle: () => void) => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          settle();
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${stderr.slice(-2000)}`);
+    const ok = await fetch(`${origin}/readyz`).then((r) => r.ok, () => false);
+    if (ok) return server;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await server.kill();
+  throw new Error(`server did not become ready:\n${stderr.slice(-2000)}`);
+}
+
+/** A browser-like client of a real server: cookie jar, same-origin Origin header, CSRF tokens. */
+export class HttpClient {
+  readonly cookies = new Map<string, string>();
+
+  constructor(public origin: string) {}
+
+  async request(url: string, init: RequestInit = {}): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (this.cookies.size > 0) headers.set('cookie', [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '));
+    if (init.method && init.method !== 'GET' && !headers.has('origin')) headers.set('origin', this.origin);
+    const response = await fetch(this.origin + url, { ...init, headers, redirect: 'manual' });
+    for (const line of response.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const at = pair.indexOf('=');
+      const name = pair.slice(0, at).trim();
+      const value = pair.slice(at + 1);
+      if (value === '' || /max-age=0/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return response;
+  }
+
+  async csrfFrom(url: string): Promise<string> {
+    const token = extractCsrf(await (await this.request(url)).text());
+    if (!token) throw new Error(`no CSRF token on ${url}`);
+    return token;
+  }
+
+  async submit(pageUrl: string, fields: Record<string, string>, actionUrl = pageUrl): Promise<Response> {
+    const body = new URLSearchParams({ _csrf: await this.csrfFrom(pageUrl), ...fields });
+    return this.request(actionUrl, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  }
+
+  async signupAndLogin(username: string, password = STRONG_PASSWORD): Promise<void> {
+    const signup = await this.submit('/accounts/signup/', { username, email: `${username}@example.com`, password1: password, password2: password });
+    if (signup.status !== 303) throw new Error(`signup failed: ${signup.status}`);
+    const login = await this.submit('/accounts/login/', { username, password, next: '' });
+    if (login.status !== 303) throw new Error(`login failed: ${login.status}`);
+  }
+
+  /** Uploads through the form; resolves with the answer (303 to the photo page when accepted). */
+  async upload(file: Buffer, filename = 'photo.jpg'): Promise<Response> {
+    const parts: Part[] = [
+      { name: '_csrf', value: await this.csrfFrom('/photos/upload/') },
+      { name: 'image', value: file, filename, contentType: 'image/jpeg' },
+    ];
+    const body = multipartBody(parts);
+    return this.request('/photos/upload/', { method: 'POST', body: new Uint8Array(body.payload), headers: { 'content-type': body.contentType } });
+  }
+}
+
+/** The photo id in an accepted upload's Location. */
+export function photoIdOf(response: Response): string {
+  const id = /^\/photos\/([0-9a-f]{32})\/$/.exec(response.headers.get('location') ?? '')?.[1];
+  if (response.status !== 303 || !id) throw new Error(`upload not accepted: ${response.status} ${response.headers.get('location')}`);
+  return id;
+}
