@@ -21,9 +21,13 @@ async function main(): Promise<void> {
   }
   const app = await buildApp(config);
   await app.ready();
+  // The job worker's timers are unref'd (they must not keep a web process from exiting) and an
+  // SQLite database holds no socket: without this, a worker process would exit as soon as it started.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   app.log.info({ concurrency: config.worker.concurrency }, 'worker started');
   const stop = (signal: string) => {
     app.log.info({ signal }, 'worker stopping');
+    clearInterval(keepAlive);
     app
       .close()
       .then(() => shutdownTelemetry().catch((error: unknown) => app.log.warn({ err: error }, 'telemetry flush failed')))

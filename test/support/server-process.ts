@@ -6,7 +6,7 @@ import { multipartBody, type Part } from './multipart.js';
 export interface ServerProcess {
   readonly origin: string;
   readonly child: ChildProcess;
-  /** Everything the process wrote to stderr so far. */
+  /** Everything the process wrote to stderr (and, for a worker, stdout) so far. */
   stderr(): string;
   /** Resolves when a stderr line matches, or rejects after `timeoutMs` or if the process exits. */
   waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<string>;
@@ -23,7 +23,28 @@ export interface StartServerOptions {
 
 /** Starts the server and waits until /readyz answers 200. */
 export async function startServerProcess(options: StartServerOptions): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const server = spawnApp('src/server.ts', options);
+  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
+  while (Date.now() < deadline) {
+    if (server.child.exitCode !== null) throw new Error(`server exited with ${server.child.exitCode}:\n${server.stderr().slice(-2000)}`);
+    const ok = await fetch(`${server.origin}/readyz`).then((r) => r.ok, () => false);
+    if (ok) return server;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await server.kill();
+  throw new Error(`server did not become ready:\n${server.stderr().slice(-2000)}`);
+}
+
+/** Starts `npm run worker`'s entry (src/worker.ts) on the same data and waits until it runs jobs. */
+export async function startWorkerProcess(options: Omit<StartServerOptions, 'port'>): Promise<ServerProcess> {
+  // The worker logs 'worker started' (info, on stdout) once its job worker runs.
+  const worker = spawnApp('src/worker.ts', { ...options, port: 0, env: { LOG_LEVEL: 'info', ...options.env } }, true);
+  await worker.waitForStderr(/"msg":"worker started"/, options.readyTimeoutMs ?? 30_000);
+  return worker;
+}
+
+function spawnApp(entry: string, options: StartServerOptions, stdoutToStderr = false): ServerProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: {
       ...process.env,
       PORT: String(options.port),
@@ -36,14 +57,16 @@ export async function startServerProcess(options: StartServerOptions): Promise<S
       OTEL_SDK_DISABLED: 'true',
       ...options.env,
     },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', stdoutToStderr ? 'pipe' : 'ignore', 'pipe'],
   });
   let stderr = '';
   const waiters = new Set<() => void>();
-  child.stderr?.on('data', (data: Buffer) => {
+  const collect = (data: Buffer) => {
     stderr += data.toString('utf8');
     for (const wake of [...waiters]) wake();
-  });
+  };
+  child.stderr?.on('data', collect);
+  child.stdout?.on('data', collect);
   child.once('exit', () => {
     for (const wake of [...waiters]) wake();
   });
@@ -76,15 +99,7 @@ export async function startServerProcess(options: StartServerOptions): Promise<S
       await exited;
     },
   };
-  const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${stderr.slice(-2000)}`);
-    const ok = await fetch(`${origin}/readyz`).then((r) => r.ok, () => false);
-    if (ok) return server;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await server.kill();
-  throw new Error(`server did not become ready:\n${stderr.slice(-2000)}`);
+  return server;
 }
 
 /** A browser-like client of a real server: cookie jar, same-origin Origin header, CSRF tokens. */
