@@ -7,7 +7,8 @@ import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../errors/catalog.js';
 import { PhotoRejectedError } from '../pipeline/rejection.js';
-import { sanitizeFileName } from './sanitize-file-name.js';
+import { multipartBoundary } from './multipart-boundary.js';
+import { fileNameProblem, sanitizeFileName } from './sanitize-file-name.js';
 
 export interface StagedUpload {
   /** Temporary file holding the received bytes, fsync'd. */
@@ -25,6 +26,9 @@ export interface ReceiveUploadOptions {
 }
 
 const TITLE_MAX = 200;
+// busboy keeps up to 80 KB of each part's headers (2,000 lines) and silently drops the rest; a
+// browser sends about 150 bytes. This bounds what a hostile part header can make us hold.
+const PART_HEADER_LIMITS = { headerSize: 16 * 1024, headerPairs: 16 };
 
 /**
  * Streams the one image of a multipart request to a temporary file, never holding it in memory,
@@ -35,17 +39,15 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
   if (!request.isMultipart()) {
     throw new AppError('unsupported_media_type', { detail: 'Send the photo as multipart/form-data in the field “image”.' });
   }
-  // busboy throws a bare Error for a multipart type without a boundary; refuse it before parsing.
-  if (!/;\s*boundary=("[^"]{1,70}"|[^\s;"]{1,70})/i.test(request.headers['content-type'] ?? '')) {
-    throw new AppError('bad_request', { detail: 'The upload is not a valid multipart/form-data body (no boundary).' });
-  }
+  // busboy throws bare Errors for a missing or over-long boundary; refuse them before parsing.
+  multipartBoundary(request.headers['content-type'] ?? '');
   const fileField = options.fileField ?? 'image';
   await mkdir(options.stagingDir, { recursive: true, mode: 0o700 });
   const target = path.join(options.stagingDir, `${randomBytes(16).toString('hex')}.part`);
   let staged: { bytes: number; originalName: string } | undefined;
   let title = '';
   try {
-    for await (const part of request.parts({ limits: { fileSize: options.maxBytes, files: 1, fields: 4, fieldSize: 4096, parts: 6 } })) {
+    for await (const part of request.parts({ limits: { fileSize: options.maxBytes, files: 1, fields: 4, fieldSize: 4096, parts: 6, ...PART_HEADER_LIMITS } })) {
       if (request.csrfPendingInBody) {
         const token = part.type === 'field' && part.fieldname === '_csrf' ? fieldText(part) : null;
         request.server.verifyBodyCsrfToken(request, token);
@@ -54,9 +56,10 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
         if (part.fieldname === 'title') title = [...fieldText(part).normalize('NFC')].slice(0, TITLE_MAX).join('').trim();
         continue;
       }
-      if (part.fieldname !== fileField || staged) {
+      const refusal = part.fieldname !== fileField || staged ? `Send exactly one file, in the field “${fileField}”.` : fileNameProblem(part.filename);
+      if (refusal) {
         part.file.resume();
-        throw new AppError('bad_request', { detail: `Send exactly one file, in the field “${fileField}”.` });
+        throw new AppError('bad_request', { detail: refusal });
       }
       staged = await writePart(part, target, options.maxBytes);
     }
