@@ -65,6 +65,7 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
     }
   } catch (error) {
     await rm(target, { force: true });
+    if (clientWentAway(request)) throw uploadAborted(request, error);
     throw translateMultipartError(error, options.maxBytes);
   }
   if (!staged) throw new AppError('bad_request', { detail: 'Choose a photo to upload.' });
@@ -85,6 +86,17 @@ async function writePart(part: MultipartFile, target: string, maxBytes: number) 
   await pipeline(part.file, createWriteStream(target, { flags: 'wx', mode: 0o600, flush: true }));
   if (part.file.truncated) throw tooLarge(maxBytes);
   return { bytes, originalName: sanitizeFileName(part.filename) };
+}
+
+/** The connection closed before the whole body arrived (the client cancelled, or the network dropped). */
+function clientWentAway(request: FastifyRequest): boolean {
+  return !request.raw.complete && (request.raw.destroyed || request.raw.socket.destroyed);
+}
+
+// Nobody is left to read the answer, and nothing on our side failed: an info line, no stack.
+function uploadAborted(request: FastifyRequest, error: unknown): AppError {
+  request.log.info({ event: 'upload_aborted', errCode: (error as { code?: string }).code }, 'upload aborted by the client');
+  return new AppError('bad_request', { detail: 'The upload was interrupted before it finished.', cause: error });
 }
 
 function fieldText(part: MultipartValue): string {
