@@ -83,9 +83,17 @@ async function writePart(part: MultipartFile, target: string, maxBytes: number) 
   });
   // flush: the stream fsyncs its descriptor before closing it, so the file is durable before the
   // database row that points at it is written (without reopening it: two thread-pool trips fewer).
-  await pipeline(part.file, createWriteStream(target, { flags: 'wx', mode: 0o600, flush: true }));
+  await pipeline(part.file, createWriteStream(target, { flags: 'wx', mode: 0o600, flush: true })).catch(failedWrite);
   if (part.file.truncated) throw tooLarge(maxBytes);
   return { bytes, originalName: sanitizeFileName(part.filename) };
+}
+
+/** The disk (or quota) under DATA_DIR/uploads is full or failing: ours to fix, not the client's (507, logged at error by the mapper). */
+function failedWrite(error: unknown): never {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EIO') throw new AppError('insufficient_storage', { cause: error, detail: 'The server could not write your upload to its storage, so it was not saved. Try again later; the error has been logged.' });
+  if (code === 'ENOSPC' || code === 'EDQUOT') throw new AppError('insufficient_storage', { cause: error });
+  throw error;
 }
 
 /** The connection closed before the whole body arrived (the client cancelled, or the network dropped). */
