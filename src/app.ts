@@ -86,6 +86,11 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     logController: appLogController(),
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: FORM_BODY_LIMIT,
+    // Slow clients (OWASP: slowloris, slow POST): headers must arrive within headersTimeout and the
+    // whole request within requestTimeout, checked every second (Node checks every 30 s by default).
+    // No connection cap: a cap is exactly what a slowloris fills, locking everyone else out.
+    http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: 1000 },
+    requestTimeout: config.http.requestTimeoutMs,
     // The query string is parsed once, by the strict parser (registerQueryStringCheck answers 400).
     routerOptions: { maxParamLength: 200, querystringParser: parseQueryString },
     return503OnClosing: true,

@@ -38,6 +38,14 @@ export interface UploadConfig {
   readonly maxPixels: number;
 }
 
+/** Slow-client limits of the HTTP server. */
+export interface HttpConfig {
+  /** Time for a request's headers to arrive in full (slowloris defence). */
+  readonly headersTimeoutMs: number;
+  /** Time for a whole request, body included (a 10 MB upload on a slow link must fit). */
+  readonly requestTimeoutMs: number;
+}
+
 export interface ScannerConfig {
   readonly clamavHost: string | undefined;
   readonly clamavPort: number | undefined;
@@ -98,6 +106,7 @@ export interface AppConfig {
   /** Paths under these prefixes always answer with never-cache headers. */
   readonly neverCachePrefixes: readonly string[];
   readonly upload: UploadConfig;
+  readonly http: HttpConfig;
   readonly scanner: ScannerConfig;
   readonly moderation: ModerationConfig;
   readonly worker: WorkerConfig;
@@ -143,6 +152,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         maxBytes: read.integer('UPLOAD_MAX_BYTES', 10 * 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024 }),
         maxPixels: read.integer('UPLOAD_MAX_PIXELS', 40_000_000, { min: 10_000, max: 268_402_689 }),
       },
+      http: parseHttp(read),
       scanner: {
         clamavHost: read.optionalString('CLAMAV_HOST'),
         clamavPort: read.optionalInteger('CLAMAV_PORT', { min: 1, max: 65535 }),
@@ -206,6 +216,14 @@ function parseCaption(read: EnvReader): CaptionConfig {
     throw read.fail('CAPTION_MODEL', 'needs OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL (for a local server such as Ollama)');
   }
   return { model, baseUrl, apiKey, timeoutMs: read.integer('CAPTION_TIMEOUT_MS', 60_000, { min: 100, max: 600_000 }) };
+}
+
+function parseHttp(read: EnvReader): HttpConfig {
+  const headersSeconds = read.integer('HTTP_HEADERS_TIMEOUT_SECONDS', 10, { min: 1, max: 300 });
+  // 300 s: Node's own default, which Fastify turns off (0); 10 MB at 300 kbit/s.
+  const requestSeconds = read.integer('HTTP_REQUEST_TIMEOUT_SECONDS', 300, { min: 1, max: 86_400 });
+  if (requestSeconds < headersSeconds) throw read.fail('HTTP_REQUEST_TIMEOUT_SECONDS', 'must be at least HTTP_HEADERS_TIMEOUT_SECONDS');
+  return { headersTimeoutMs: headersSeconds * 1000, requestTimeoutMs: requestSeconds * 1000 };
 }
 
 function parseTrustProxy(read: EnvReader): AppConfig['trustProxy'] {

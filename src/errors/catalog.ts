@@ -28,6 +28,13 @@ export const ERROR_CATALOG = {
     message: 'Something went wrong on our side. The error has been logged; quote the request id if you report it.',
   },
   service_unavailable: { status: 503, title: 'Unavailable', message: 'The service is not ready. Try again shortly.' },
+  // A full (or failing) disk is neither the client's fault (4xx) nor a bug (500): RFC 4918 11.5's
+  // 507 says the server cannot store what the request needs, which a client may retry later.
+  insufficient_storage: {
+    status: 507,
+    title: 'Insufficient storage',
+    message: 'The server is out of storage space, so your upload was not saved. Try again later; the error has been logged.',
+  },
 } as const satisfies Record<string, { status: number; title: string; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOG;

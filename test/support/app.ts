@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildApp, type BuildAppOptions } from '../../src/app.js';
 import { loadConfig, type AppConfig } from '../../src/config/config.js';
 import { createDatabase, type Db } from '../../src/db/database.js';
 import { createTestDatabase, type Dialect, type TestDatabase } from './databases.js';
@@ -16,6 +16,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Runs after the app is built and before `ready()`, e.g. to register extra test-only routes. */
   readonly beforeReady?: (app: FastifyInstance) => void | Promise<void>;
+  /** Pino options for the app's logger (e.g. a stream the test reads); by default nothing is logged. */
+  readonly logger?: BuildAppOptions['logger'];
 }
 
 /** The real app on a fresh database of `dialect`, configured from env-style overrides. */
@@ -29,7 +31,7 @@ export async function createTestApp(dialect: Dialect, env: Record<string, string
     SIGNUP_RATE_LIMIT: '100000',
     ...env,
   });
-  const app = await buildApp(config, process.env.TEST_LOGS ? {} : { logger: false });
+  const app = await buildApp(config, options.logger !== undefined ? { logger: options.logger } : process.env.TEST_LOGS ? {} : { logger: false });
   await options.beforeReady?.(app);
   await app.ready();
   let db: Db | undefined;

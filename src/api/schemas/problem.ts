@@ -16,7 +16,7 @@ export const ProblemSchema = Type.Object(
   { $id: 'Problem', title: 'Problem', additionalProperties: false },
 );
 
-export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503;
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503 | 507;
 
 const DESCRIPTIONS: Record<ProblemStatus, string> = {
   400: 'The request is malformed or fails validation; `detail` names the fields.',
@@ -29,6 +29,7 @@ const DESCRIPTIONS: Record<ProblemStatus, string> = {
   422: 'The request is well-formed but cannot be processed.',
   429: 'Too many requests; retry after the number of seconds in `Retry-After`.',
   503: 'The service is not ready; retry shortly.',
+  507: 'The server is out of storage space; nothing was saved. Retry later.',
 };
 
 // A reference to the shared schema, so the OpenAPI document lists it once under components.

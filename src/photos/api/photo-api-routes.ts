@@ -64,7 +64,7 @@ export function photoApiRoutes(deps: PhotoApiDeps): ApiPlugin {
           security: WRITE_SECURITY,
           consumes: ['multipart/form-data'],
           body: UploadBody,
-          response: { 202: AcceptedUpload, ...problemResponses(400, 401, 403, 413, 415, 429) },
+          response: { 202: AcceptedUpload, ...problemResponses(400, 401, 403, 413, 415, 429, 507) },
         },
         // The body is streamed by the handler, so only its documentation comes from the schema.
         validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : strictValidatorCompiler(route)),

@@ -7,7 +7,8 @@ import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../errors/catalog.js';
 import { PhotoRejectedError } from '../pipeline/rejection.js';
-import { sanitizeFileName } from './sanitize-file-name.js';
+import { multipartBoundary } from './multipart-boundary.js';
+import { fileNameProblem, sanitizeFileName } from './sanitize-file-name.js';
 
 export interface StagedUpload {
   /** Temporary file holding the received bytes, fsync'd. */
@@ -25,6 +26,9 @@ export interface ReceiveUploadOptions {
 }
 
 const TITLE_MAX = 200;
+// busboy keeps up to 80 KB of each part's headers (2,000 lines) and silently drops the rest; a
+// browser sends about 150 bytes. This bounds what a hostile part header can make us hold.
+const PART_HEADER_LIMITS = { headerSize: 16 * 1024, headerPairs: 16 };
 
 /**
  * Streams the one image of a multipart request to a temporary file, never holding it in memory,
@@ -35,17 +39,15 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
   if (!request.isMultipart()) {
     throw new AppError('unsupported_media_type', { detail: 'Send the photo as multipart/form-data in the field “image”.' });
   }
-  // busboy throws a bare Error for a multipart type without a boundary; refuse it before parsing.
-  if (!/;\s*boundary=("[^"]{1,70}"|[^\s;"]{1,70})/i.test(request.headers['content-type'] ?? '')) {
-    throw new AppError('bad_request', { detail: 'The upload is not a valid multipart/form-data body (no boundary).' });
-  }
+  // busboy throws bare Errors for a missing or over-long boundary; refuse them before parsing.
+  multipartBoundary(request.headers['content-type'] ?? '');
   const fileField = options.fileField ?? 'image';
   await mkdir(options.stagingDir, { recursive: true, mode: 0o700 });
   const target = path.join(options.stagingDir, `${randomBytes(16).toString('hex')}.part`);
   let staged: { bytes: number; originalName: string } | undefined;
   let title = '';
   try {
-    for await (const part of request.parts({ limits: { fileSize: options.maxBytes, files: 1, fields: 4, fieldSize: 4096, parts: 6 } })) {
+    for await (const part of request.parts({ limits: { fileSize: options.maxBytes, files: 1, fields: 4, fieldSize: 4096, parts: 6, ...PART_HEADER_LIMITS } })) {
       if (request.csrfPendingInBody) {
         const token = part.type === 'field' && part.fieldname === '_csrf' ? fieldText(part) : null;
         request.server.verifyBodyCsrfToken(request, token);
@@ -54,14 +56,16 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
         if (part.fieldname === 'title') title = [...fieldText(part).normalize('NFC')].slice(0, TITLE_MAX).join('').trim();
         continue;
       }
-      if (part.fieldname !== fileField || staged) {
+      const refusal = part.fieldname !== fileField || staged ? `Send exactly one file, in the field “${fileField}”.` : fileNameProblem(part.filename);
+      if (refusal) {
         part.file.resume();
-        throw new AppError('bad_request', { detail: `Send exactly one file, in the field “${fileField}”.` });
+        throw new AppError('bad_request', { detail: refusal });
       }
       staged = await writePart(part, target, options.maxBytes);
     }
   } catch (error) {
     await rm(target, { force: true });
+    if (clientWentAway(request)) throw uploadAborted(request, error);
     throw translateMultipartError(error, options.maxBytes);
   }
   if (!staged) throw new AppError('bad_request', { detail: 'Choose a photo to upload.' });
@@ -79,9 +83,28 @@ async function writePart(part: MultipartFile, target: string, maxBytes: number) 
   });
   // flush: the stream fsyncs its descriptor before closing it, so the file is durable before the
   // database row that points at it is written (without reopening it: two thread-pool trips fewer).
-  await pipeline(part.file, createWriteStream(target, { flags: 'wx', mode: 0o600, flush: true }));
+  await pipeline(part.file, createWriteStream(target, { flags: 'wx', mode: 0o600, flush: true })).catch(failedWrite);
   if (part.file.truncated) throw tooLarge(maxBytes);
   return { bytes, originalName: sanitizeFileName(part.filename) };
+}
+
+/** The disk (or quota) under DATA_DIR/uploads is full or failing: ours to fix, not the client's (507, logged at error by the mapper). */
+function failedWrite(error: unknown): never {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EIO') throw new AppError('insufficient_storage', { cause: error, detail: 'The server could not write your upload to its storage, so it was not saved. Try again later; the error has been logged.' });
+  if (code === 'ENOSPC' || code === 'EDQUOT') throw new AppError('insufficient_storage', { cause: error });
+  throw error;
+}
+
+/** The connection closed before the whole body arrived (the client cancelled, or the network dropped). */
+function clientWentAway(request: FastifyRequest): boolean {
+  return !request.raw.complete && (request.raw.destroyed || request.raw.socket.destroyed);
+}
+
+// Nobody is left to read the answer, and nothing on our side failed: an info line, no stack.
+function uploadAborted(request: FastifyRequest, error: unknown): AppError {
+  request.log.info({ event: 'upload_aborted', errCode: (error as { code?: string }).code }, 'upload aborted by the client');
+  return new AppError('bad_request', { detail: 'The upload was interrupted before it finished.', cause: error });
 }
 
 function fieldText(part: MultipartValue): string {
