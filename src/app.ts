@@ -242,7 +242,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   });
 
   // What a crash left behind goes at once; later rounds run as housekeeping jobs.
-  await sweepOrphans(media.photos, media.storage, media.stagingDir, app.log, { processStartedAt: Date.now() });
+  await sweepOrphans(media.photos, media.storage, media.stagingDir, app.log);
   let stopHousekeeping = () => {};
   app.addHook('onReady', async () => {
     if (config.worker.inProcess) await media.worker.start();

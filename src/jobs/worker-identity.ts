@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
+import { isProcessAlive } from '../runtime/process-identity.js';
 
 /** The workers alive in this process (a process may run several, e.g. in tests). */
 const liveInThisProcess = new Set<string>();
@@ -26,12 +27,5 @@ export function isDeadLocalWorker(workerId: string, self: string): boolean {
   const [host, pidText] = workerId.split('/');
   if (host !== os.hostname() || !pidText || !/^\d+$/.test(pidText)) return false;
   const pid = Number(pidText);
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    // EPERM: the process exists but is not ours to signal, so it is alive.
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
+  return pid === process.pid || !isProcessAlive(pid);
 }

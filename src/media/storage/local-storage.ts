@@ -2,11 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
 import { failpoint } from '../../faults/failpoints.js';
+import { isGoneLocalWriter, PROCESS_TAG } from '../../runtime/process-identity.js';
 import path from 'node:path';
 import { MediaNotFoundError, type MediaStorage, type StoredMedia } from './storage.js';
 import { assertValidStorageKey, InvalidStorageKeyError, isValidKeyPrefix, isValidStorageKey } from './storage-key.js';
 
-// Temporary names start with a dot, which no valid key can, so they never collide or get listed.
+// Temporary names start with a dot, which no valid key can, so they never collide or get listed;
+// then the writer's process tag, so a sweep knows a dead writer's file from a live one's.
 const TEMP_PREFIX = '.tmp-';
 
 /** Media files under one root directory (DATA_DIR/media), written atomically and durably. */
@@ -29,7 +31,7 @@ export class LocalStorage implements MediaStorage {
 
     // Write-then-rename: readers see the old file or the new one, never a torn write, and the
     // fsyncs make the new file survive a crash once put() resolves.
-    const temporary = path.join(directory, `${TEMP_PREFIX}${randomBytes(12).toString('hex')}`);
+    const temporary = path.join(directory, `${TEMP_PREFIX}${PROCESS_TAG}.${randomBytes(12).toString('hex')}`);
     const handle = await open(temporary, 'wx', 0o600);
     try {
       await handle.writeFile(data);
@@ -90,6 +92,7 @@ export class LocalStorage implements MediaStorage {
   }
 
   async removeIncomplete(before: number): Promise<number> {
+    // Empty directories only by age: a live put may have just made one and not yet written into it.
     let removed = 0;
     for (const directory of await readdir(this.root, { withFileTypes: true })) {
       if (!directory.isDirectory() || !isValidKeyPrefix(directory.name)) continue;
@@ -99,7 +102,10 @@ export class LocalStorage implements MediaStorage {
       for (const entry of entries) {
         if (!entry.name.startsWith(TEMP_PREFIX)) continue;
         const stats = await lstat(path.join(dir, entry.name)).catch(() => undefined);
-        if (!stats || stats.mtimeMs >= before) continue;
+        if (!stats) continue;
+        // `.tmp-<writer tag>.<random>`; an untagged or malformed name is never judged gone.
+        const writerGone = isGoneLocalWriter(entry.name.slice(TEMP_PREFIX.length).split('.', 1)[0] ?? '', stats.mtimeMs);
+        if (!writerGone && stats.mtimeMs >= before) continue;
         await rm(path.join(dir, entry.name), { force: true });
         removed++;
         left--;

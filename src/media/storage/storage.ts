@@ -18,8 +18,9 @@ export interface MediaStorage {
   /** Every stored key, in no particular order. */
   listKeys(): AsyncIterable<string>;
   /**
-   * Removes what writes interrupted by a crash left before `before` (epoch ms): temporary files,
-   * empty key directories. Returns how many entries went. Live writes are younger than `before`.
+   * Removes what writes interrupted by a crash left: temporary files of writers known to be dead at
+   * once, any older than `before` (epoch ms), and empty key directories older than `before`.
+   * Returns how many entries went. Live writes are younger than `before`.
    */
   removeIncomplete(before: number): Promise<number>;
   /** Resolves when the storage can be read and written; throws otherwise. */

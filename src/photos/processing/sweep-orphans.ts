@@ -2,17 +2,18 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { MediaStorage } from '../../media/storage/storage.js';
+import { isGoneLocalWriter } from '../../runtime/process-identity.js';
 import type { PhotoRepository } from '../photo-repository.js';
 
 const STAGED_PATTERN = /^([0-9a-f]{32})\.upload$/;
+// Half-received uploads: `<writer tag>.<random>.part`; untagged names are judged by age alone.
+const PART_SUFFIX = '.part';
 const DEFAULT_GRACE_MS = 10 * 60_000;
 
 export interface SweepOptions {
   readonly now?: number;
-  /** Staged files younger than this are kept (another process may be writing them). */
+  /** Files younger than this are kept (another process may be writing them) unless their writer is known to be dead. */
   readonly graceMs?: number;
-  /** Files older than this process are orphans whatever their age. */
-  readonly processStartedAt?: number;
 }
 
 /**
@@ -23,9 +24,10 @@ export interface SweepOptions {
  */
 export async function sweepOrphans(photos: PhotoRepository, storage: MediaStorage, stagingDir: string, log: FastifyBaseLogger, options: SweepOptions = {}): Promise<number> {
   const now = options.now ?? Date.now();
-  // Files written before this process started belong to a process that is gone (a crash): they
-  // go at once. Younger ones may be an upload another live process is receiving right now.
-  const cutoff = Math.max(now - (options.graceMs ?? DEFAULT_GRACE_MS), (options.processStartedAt ?? 0) - 1000);
+  // A half-received upload whose writer process is gone (a crash on this machine) goes at once;
+  // anything else only once older than the grace period: another live process, on this machine or
+  // another sharing the directory, may be writing it right now.
+  const cutoff = now - (options.graceMs ?? DEFAULT_GRACE_MS);
   let removed = 0;
   const staged = await readdir(stagingDir).catch(() => [] as string[]);
   const stagedIds = staged.map((name) => STAGED_PATTERN.exec(name)?.[1]).filter((id): id is string => id !== undefined);
@@ -33,9 +35,11 @@ export async function sweepOrphans(photos: PhotoRepository, storage: MediaStorag
   for (const name of staged) {
     const file = path.join(stagingDir, name);
     const id = STAGED_PATTERN.exec(name)?.[1];
-    if (id ? liveStaged.has(id) : !name.endsWith('.part')) continue;
+    const part = name.endsWith(PART_SUFFIX);
+    if (id ? liveStaged.has(id) : !part) continue;
     const { mtimeMs } = await stat(file).catch(() => ({ mtimeMs: now }));
-    if (mtimeMs < cutoff) {
+    const writerGone = part && isGoneLocalWriter(name.split('.', 1)[0] ?? '', mtimeMs);
+    if (writerGone || mtimeMs < cutoff) {
       await rm(file, { force: true });
       removed++;
     }

@@ -7,6 +7,7 @@ import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../errors/catalog.js';
 import { PhotoRejectedError } from '../pipeline/rejection.js';
+import { PROCESS_TAG } from '../../runtime/process-identity.js';
 import { multipartBoundary } from './multipart-boundary.js';
 import { fileNameProblem, sanitizeFileName } from './sanitize-file-name.js';
 
@@ -43,7 +44,8 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
   multipartBoundary(request.headers['content-type'] ?? '');
   const fileField = options.fileField ?? 'image';
   await mkdir(options.stagingDir, { recursive: true, mode: 0o700 });
-  const target = path.join(options.stagingDir, `${randomBytes(16).toString('hex')}.part`);
+  // The writer's tag lets a sweep in another process tell this live upload from a dead one's leftovers.
+  const target = path.join(options.stagingDir, `${PROCESS_TAG}.${randomBytes(16).toString('hex')}.part`);
   let staged: { bytes: number; originalName: string } | undefined;
   let title = '';
   try {
