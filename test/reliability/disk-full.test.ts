@@ -10,7 +10,7 @@ import { createToken, expectProblem } from '../api/api-client.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { TestClient } from '../support/client.js';
 import { multipartBody } from '../support/multipart.js';
-import { smallJpeg } from '../support/photos.js';
+import { photoIdFrom, smallJpeg, uploadForm } from '../support/photos.js';
 
 const run = promisify(execFile);
 const FS_BYTES = 1024 * 1024;
@@ -117,5 +117,50 @@ describe.skipIf(!canMount)('a full disk (real 1 MB tmpfs)', () => {
       expect((await readdir(path.join(root, '0123456789abcdef'))).sort()).toEqual(['small.webp']);
       expect(await storage.exists('0123456789abcdef/large.webp')).toBe(false);
     });
+  });
+});
+
+describe.skipIf(!canMount)('a full media store while photos are processed (real 1 MB tmpfs)', () => {
+  let t: TestApp;
+  let alice: TestClient;
+  let media: string;
+  beforeAll(async () => {
+    t = await createTestApp('sqlite', { MODERATION_ENABLED: 'false' });
+    alice = new TestClient(t.app);
+    await alice.signupAndLogin('alice_full_media');
+    media = path.join(t.database.dataDir, 'media');
+    expect(await mountSmallTmpfs(media)).toBe(true);
+  });
+  afterAll(async () => {
+    await run('umount', [media]).catch(() => undefined);
+    await t.close();
+  });
+
+  it('the photo waits for space without spending attempts, is never half-served, and is finished once there is room', async () => {
+    await fill(media, 8 * 1024);
+    const answer = await uploadForm(alice, await smallJpeg(900, 700, '#c84'));
+    expect(answer.statusCode).toBe(303);
+    const id = photoIdFrom(answer.headers.location);
+    for (let round = 0; round < 6; round++) {
+      await t.app.jobWorker.drain();
+      await t.app.jobWorker.runDueNow();
+    }
+    await t.app.jobWorker.drain();
+    const status = (await alice.get(`/photos/${id}/status/`)).json() as { status: string; detail: string };
+    expect(status.status).toBe('processing');
+    expect((await alice.get(`/photos/${id}/`)).body).toContain('Waiting for storage space on the server');
+    expect((await alice.get(`/photos/${id}/media/thumb.jpg`)).statusCode).toBe(404);
+    expect(await t.db.selectFrom('jobs').select(['status', 'attempts']).where('photo_id', '=', id).executeTakeFirstOrThrow()).toEqual({ status: 'queued', attempts: 0 });
+    // No temporary file survives a failed put.
+    const dir = path.join(media, id);
+    const leftovers = await readdir(dir).catch(() => [] as string[]);
+    expect(leftovers.filter((name) => name.startsWith('.tmp-'))).toEqual([]);
+
+    await rm(path.join(media, 'filler'));
+    await t.app.jobWorker.runDueNow();
+    await t.app.jobWorker.drain();
+    expect(((await alice.get(`/photos/${id}/status/`)).json() as { status: string }).status).toBe('ready');
+    expect((await alice.get(`/photos/${id}/media/thumb.jpg`)).statusCode).toBe(200);
+    expect(await readdir(path.join(t.database.dataDir, 'uploads'))).toEqual([]);
   });
 });

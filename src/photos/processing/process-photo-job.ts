@@ -30,12 +30,14 @@ export interface ProcessPhotoDeps {
   readonly log: FastifyBaseLogger;
   /** Called when a photo reaches a final state, e.g. to start the caption agent. */
   readonly onFinished?: (photoId: string, status: string) => void | Promise<void>;
-  /** How long a photo waits before its next try while the scanner is unreachable (default 30 s). */
+  /** How long a photo waits before its next try while the scanner is unreachable or storage is full (default 30 s). */
   readonly scannerRetryMs?: number;
   readonly now?: () => number;
 }
 
 const FINAL_STATUSES = new Set(['ready', 'held', 'rejected']);
+const STORAGE_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
+const STORAGE_FULL_DETAIL = 'Waiting for storage space on the server. The photo is kept and will be finished when there is room.';
 const PENDING_SCAN_DETAIL = 'Waiting for the malware scanner. The photo stays private until it has been scanned.';
 const FAILED_DETAIL = 'Processing failed. Delete this photo and upload it again.';
 
@@ -104,7 +106,17 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
         const verdict = await traceStep('moderate', () => moderatePhoto(deps.moderator, image.thumbnail.jpeg.data));
         if (verdict.held) deps.log.warn({ event: 'moderation_hold', photo_id: photoId }, 'photo held for review');
         await failpoint('photo.store');
-        await traceStep('store', () => storePhoto(deps.storage, photoId, image));
+        try {
+          await traceStep('store', () => storePhoto(deps.storage, photoId, image));
+        } catch (error) {
+          // A full disk is an outage, not this photo's fault: it waits (no attempt spent) with its
+          // staged original kept; each put is atomic, so the files already written are whole and the
+          // next try writes them again. The operator has to act: one error line per try.
+          if (!STORAGE_FULL_CODES.has((error as NodeJS.ErrnoException).code ?? '')) throw error;
+          await deps.photos.setStatus(photoId, 'processing', STORAGE_FULL_DETAIL, now());
+          deps.log.error({ event: 'storage_full', photo_id: photoId, err: error }, 'media storage is full; photo waits for space');
+          throw new RetryLaterError('media storage full', scannerRetryMs);
+        }
         await deps.photos.markProcessed(
           photoId,
           {
