@@ -21,5 +21,6 @@ export const METRIC_DEFINITIONS = {
   scanDuration: { name: 'photovault.scan.duration', unit: 's', kind: 'histogram', description: 'Malware scan latency per file.' },
   moderationDuration: { name: 'photovault.moderation.duration', unit: 's', kind: 'histogram', description: 'Moderation model latency per photo.' },
   queueDepth: { name: 'photovault.job.queue.depth', unit: '{job}', kind: 'gauge', description: 'Background jobs queued or running, per kind.' },
+  dependencyUp: { name: 'photovault.dependency.up', unit: '{dependency}', kind: 'gauge', description: 'Whether each dependency answers its readiness check (1) or not (0), per dependency.' },
   captions: { name: 'photovault.captions', unit: '{caption}', kind: 'counter', description: 'Caption agent results by outcome.' },
 } as const satisfies Record<string, MetricDefinition>;

@@ -39,6 +39,7 @@ interface Instruments {
   scanDuration: Histogram;
   moderationDuration: Histogram;
   queueDepth: ObservableGauge;
+  dependencyUp: ObservableGauge;
   httpServerDuration: Histogram;
 }
 
@@ -67,6 +68,7 @@ function createInstruments(meter: Meter): Instruments {
     scanDuration: histogram(M.scanDuration),
     moderationDuration: histogram(M.moderationDuration),
     queueDepth: meter.createObservableGauge(M.queueDepth.name, { unit: M.queueDepth.unit, description: M.queueDepth.description }),
+    dependencyUp: meter.createObservableGauge(M.dependencyUp.name, { unit: M.dependencyUp.unit, description: M.dependencyUp.description }),
     // Named and shaped by the HTTP semantic conventions, not one of photovault's own metrics.
     httpServerDuration: meter.createHistogram('http.server.request.duration', {
       unit: 's',
@@ -136,6 +138,19 @@ export function observeQueueDepth(kinds: readonly string[], read: () => Promise<
       return; // The database is closing or unreachable: skip this collection rather than report 0.
     }
     for (const kind of new Set([...kinds, ...counts.keys()])) result.observe(counts.get(kind) ?? 0, { 'job.kind': kind });
+  };
+  gauge.addCallback(callback);
+  return () => gauge.removeCallback(callback);
+}
+
+/**
+ * Reports each dependency as 1 (answers its readiness check) or 0 whenever metrics are collected,
+ * with the attribute `dependency` (database, storage, scanner). Returns the unsubscribe function.
+ */
+export function observeDependencies(read: () => Promise<ReadonlyMap<string, boolean>>): () => void {
+  const gauge = use().dependencyUp;
+  const callback = async (result: ObservableResult) => {
+    for (const [dependency, up] of await read()) result.observe(up ? 1 : 0, { dependency });
   };
   gauge.addCallback(callback);
   return () => gauge.removeCallback(callback);
