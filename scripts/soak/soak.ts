@@ -60,7 +60,10 @@ interface PhotoReport {
 }
 
 async function main(): Promise<void> {
-  if (process.env['SOAK_SKIP_BUILD'] !== '1') {
+  // The commit measured is the one built now, whatever is committed while the soak runs.
+  const git = gitState();
+  const built = process.env['SOAK_SKIP_BUILD'] !== '1';
+  if (built) {
     const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
     if (build.status !== 0) throw new Error('npm run build failed');
   }
@@ -171,7 +174,7 @@ async function main(): Promise<void> {
     }
     const photoReport = await checkPhotos(tally, owner, accepted, uploadsAnswered, refusedAtUpload);
     const memory = summarizeRss(rss, { warmupSeconds: SECONDS * WARMUP_FRACTION, windowSeconds: WINDOW_SECONDS, maxGrowth: MAX_RSS_GROWTH });
-    const report = buildReport({ stamp, loadSeconds, tally, photos: photoReport, memory, rss, telemetry: sink?.stats() });
+    const report = buildReport({ stamp, git, built, loadSeconds, tally, photos: photoReport, memory, rss, telemetry: sink?.stats() });
     const outDir = path.join(ROOT, 'reports', 'soak');
     await mkdir(outDir, { recursive: true });
     const json = `${JSON.stringify(report, null, 2)}\n`;
@@ -238,7 +241,7 @@ interface SoakReport {
   readonly telemetry: unknown;
 }
 
-function buildReport(input: { stamp: string; loadSeconds: number; tally: Tally; photos: PhotoReport; memory: RssSummary; rss: readonly RssSample[]; telemetry: unknown }): SoakReport {
+function buildReport(input: { stamp: string; git: SoakReport['git']; built: boolean; loadSeconds: number; tally: Tally; photos: PhotoReport; memory: RssSummary; rss: readonly RssSample[]; telemetry: unknown }): SoakReport {
   const { tally, photos, memory } = input;
   const errors = tally.byClass['5xx'] + tally.transportErrors;
   const failures = [
@@ -253,8 +256,8 @@ function buildReport(input: { stamp: string; loadSeconds: number; tally: Tally; 
     passed: failures.length === 0,
     failures,
     machine: { node: process.version, cpus: os.availableParallelism(), memoryGb: Math.round(os.totalmem() / 2 ** 30) },
-    git: gitState(),
-    settings: { seconds: SECONDS, warmupSeconds: SECONDS * WARMUP_FRACTION, windowSeconds: WINDOW_SECONDS, maxRssGrowth: MAX_RSS_GROWTH, uploadIntervalMs: UPLOAD_INTERVAL_MS, database: 'sqlite', scanner: 'builtin', telemetry: TELEMETRY ? 'otlp/http to a local counting sink' : 'off' },
+    git: input.git,
+    settings: { build: input.built ? 'npm run build' : 'existing dist/ (SOAK_SKIP_BUILD=1)', seconds: SECONDS, warmupSeconds: SECONDS * WARMUP_FRACTION, windowSeconds: WINDOW_SECONDS, maxRssGrowth: MAX_RSS_GROWTH, uploadIntervalMs: UPLOAD_INTERVAL_MS, database: 'sqlite', scanner: 'builtin', telemetry: TELEMETRY ? 'otlp/http to a local counting sink' : 'off' },
     loadSeconds: round(input.loadSeconds),
     requests: {
       total: tally.total,
