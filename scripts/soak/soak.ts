@@ -25,7 +25,8 @@ import { photoLikeJpeg } from '../bench/images.js';
 import { startOtlpSink } from '../bench/otlp-sink.js';
 import { readRssMb, ROOT, startBuiltApp, type AppProcess } from './app-process.js';
 import { hit, paced, postUpload, Tally, type UploadKind } from './load.js';
-import { summarizeRss, type RssSample, type RssSummary } from './memory.js';
+import { summarizeRss, type RssSample } from './memory.js';
+import { buildReport, formatMarkdown, type PhotoReport } from './report.js';
 
 const SECONDS = positiveInteger('SOAK_SECONDS', 600);
 const TELEMETRY = process.env['SOAK_TELEMETRY'] !== 'off';
@@ -46,17 +47,6 @@ interface Accepted {
   readonly kind: UploadKind;
   status: string;
   detail: string;
-}
-
-interface PhotoReport {
-  readonly uploadsAnswered: number;
-  readonly accepted: number;
-  readonly ready: number;
-  readonly refusedAtUpload: number;
-  readonly rejectedWithReason: number;
-  /** Accepted photos not final, missing, not served, or a real photo that did not become ready. */
-  readonly lost: number;
-  readonly lostSamples: readonly string[];
 }
 
 async function main(): Promise<void> {
@@ -174,7 +164,8 @@ async function main(): Promise<void> {
     }
     const photoReport = await checkPhotos(tally, owner, accepted, uploadsAnswered, refusedAtUpload);
     const memory = summarizeRss(rss, { warmupSeconds: SECONDS * WARMUP_FRACTION, windowSeconds: WINDOW_SECONDS, maxGrowth: MAX_RSS_GROWTH });
-    const report = buildReport({ stamp, git, built, loadSeconds, tally, photos: photoReport, memory, rss, telemetry: sink?.stats() });
+    const settings = { build: built ? 'npm run build' : 'existing dist/ (SOAK_SKIP_BUILD=1)', seconds: SECONDS, warmupSeconds: SECONDS * WARMUP_FRACTION, windowSeconds: WINDOW_SECONDS, maxRssGrowth: MAX_RSS_GROWTH, uploadIntervalMs: UPLOAD_INTERVAL_MS, database: 'sqlite', scanner: 'builtin', telemetry: TELEMETRY ? 'otlp/http to a local counting sink' : 'off' };
+    const report = buildReport({ stamp, git, settings, maxRssGrowth: MAX_RSS_GROWTH, sampleSeconds: SAMPLE_MS / 1000, loadSeconds, tally, photos: photoReport, memory, rss, telemetry: sink?.stats() });
     const outDir = path.join(ROOT, 'reports', 'soak');
     await mkdir(outDir, { recursive: true });
     const json = `${JSON.stringify(report, null, 2)}\n`;
@@ -218,87 +209,6 @@ async function checkPhotos(tally: Tally, owner: BenchClient, accepted: readonly 
     }
   }
   return { uploadsAnswered, accepted: accepted.length, ready, refusedAtUpload, rejectedWithReason, lost: lost.length, lostSamples: lost.slice(0, 20) };
-}
-
-interface SoakReport {
-  readonly timestamp: string;
-  readonly passed: boolean;
-  readonly failures: readonly string[];
-  readonly machine: { readonly node: string; readonly cpus: number; readonly memoryGb: number };
-  readonly git: { readonly commit: string; readonly dirty: boolean };
-  readonly settings: Record<string, string | number>;
-  readonly loadSeconds: number;
-  readonly requests: {
-    readonly total: number;
-    readonly byClass: Record<string, number>;
-    readonly transportErrors: number;
-    readonly unexpected: number;
-    readonly unexpectedSamples: readonly string[];
-    readonly byKind: Record<string, { readonly count: number; readonly p50Ms: number; readonly p99Ms: number; readonly byStatus: Record<string, number> }>;
-  };
-  readonly photos: PhotoReport;
-  readonly rss: RssSummary & { readonly everySeconds: number; readonly series: readonly (readonly [number, number])[] };
-  readonly telemetry: unknown;
-}
-
-function buildReport(input: { stamp: string; git: SoakReport['git']; built: boolean; loadSeconds: number; tally: Tally; photos: PhotoReport; memory: RssSummary; rss: readonly RssSample[]; telemetry: unknown }): SoakReport {
-  const { tally, photos, memory } = input;
-  const errors = tally.byClass['5xx'] + tally.transportErrors;
-  const failures = [
-    ...(errors > 0 ? [`${errors} errors (5xx or transport)`] : []),
-    ...(tally.unexpected - errors > 0 ? [`${tally.unexpected - errors} answers with an unexpected status`] : []),
-    ...(photos.lost > 0 ? [`${photos.lost} photos lost or not ready`] : []),
-    ...(memory.flat ? [] : [`RSS grew ${(memory.growth * 100).toFixed(1)}% (limit ${MAX_RSS_GROWTH * 100}%)`]),
-  ];
-  const round = (n: number) => Math.round(n * 10) / 10;
-  return {
-    timestamp: input.stamp,
-    passed: failures.length === 0,
-    failures,
-    machine: { node: process.version, cpus: os.availableParallelism(), memoryGb: Math.round(os.totalmem() / 2 ** 30) },
-    git: input.git,
-    settings: { build: input.built ? 'npm run build' : 'existing dist/ (SOAK_SKIP_BUILD=1)', seconds: SECONDS, warmupSeconds: SECONDS * WARMUP_FRACTION, windowSeconds: WINDOW_SECONDS, maxRssGrowth: MAX_RSS_GROWTH, uploadIntervalMs: UPLOAD_INTERVAL_MS, database: 'sqlite', scanner: 'builtin', telemetry: TELEMETRY ? 'otlp/http to a local counting sink' : 'off' },
-    loadSeconds: round(input.loadSeconds),
-    requests: {
-      total: tally.total,
-      byClass: tally.byClass,
-      transportErrors: tally.transportErrors,
-      unexpected: tally.unexpected,
-      unexpectedSamples: tally.samples,
-      byKind: Object.fromEntries([...tally.byKind].map(([kind, s]) => [kind, { count: s.count, p50Ms: round(percentile(s.ms, 50)), p99Ms: round(percentile(s.ms, 99)), byStatus: s.byStatus }])),
-    },
-    photos,
-    rss: { ...memory, everySeconds: SAMPLE_MS / 1000, series: input.rss.map((s) => [Math.round(s.t), Math.round(s.mb)] as const) },
-    telemetry: input.telemetry ?? null,
-  };
-}
-
-function formatMarkdown(r: SoakReport): string {
-  const mb = (n: number) => `${Math.round(n)} MB`;
-  const lines = [
-    `**Soak ${r.timestamp}** (commit \`${r.git.commit}\`${r.git.dirty ? ', dirty' : ''}): ${r.passed ? 'passed' : `FAILED — ${r.failures.join('; ')}`}.`,
-    `${Math.round(r.loadSeconds)} s of mixed load, Node ${r.machine.node}, ${r.machine.cpus} CPUs, SQLite, telemetry ${String(r.settings['telemetry'])}.`,
-    '',
-    '| measure | value |',
-    '|---|---:|',
-    `| requests | ${r.requests.total.toLocaleString('en')} (2xx ${r.requests.byClass['2xx']}, 3xx ${r.requests.byClass['3xx']}, 4xx ${r.requests.byClass['4xx']}, 5xx ${r.requests.byClass['5xx']}) |`,
-    `| transport errors / unexpected answers | ${r.requests.transportErrors} / ${r.requests.unexpected} |`,
-    `| uploads answered / accepted | ${r.photos.uploadsAnswered} / ${r.photos.accepted} |`,
-    `| photos ready / bad files refused or rejected with a reason / lost | ${r.photos.ready} / ${r.photos.refusedAtUpload + r.photos.rejectedWithReason} / ${r.photos.lost} |`,
-    `| RSS after warm-up: first / last / min / max | ${mb(r.rss.firstMb)} / ${mb(r.rss.lastMb)} / ${mb(r.rss.minMb)} / ${mb(r.rss.maxMb)} |`,
-    `| RSS average, first / last ${Math.round(r.rss.windowSeconds)} s | ${mb(r.rss.firstWindowAvgMb)} / ${mb(r.rss.lastWindowAvgMb)} (${r.rss.growth >= 0 ? '+' : ''}${(r.rss.growth * 100).toFixed(1)}%; max ${(r.rss.maxOverFirst * 100).toFixed(1)}% over the first) |`,
-    '',
-    '| request | count | p50 ms | p99 ms |',
-    '|---|---:|---:|---:|',
-    ...Object.entries(r.requests.byKind).map(([kind, s]) => `| ${kind} | ${s.count.toLocaleString('en')} | ${s.p50Ms} | ${s.p99Ms} |`),
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
-function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
 function gitState(): { commit: string; dirty: boolean } {
