@@ -217,11 +217,14 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   ]);
 
   await app.register(staticFiles);
-  await app.register(healthRoutes, [
-    { name: 'database', check: () => pingDatabase(db) },
-    { name: 'storage', check: () => media.storage.ping() },
-    { name: 'scanner', check: () => media.scanner.ping() },
-  ]);
+  await app.register(healthRoutes, {
+    checks: [
+      { name: 'database', required: true, check: () => pingDatabase(db) },
+      { name: 'storage', required: true, check: () => media.storage.ping() },
+      // Not required: with the scanner down, uploads wait as pending_scan (fail closed) and pages still serve.
+      { name: 'scanner', required: false, check: () => media.scanner.ping() },
+    ],
+  });
   await app.register(landingRoutes);
   await app.register(accountRoutes, { accounts, sessions, apiTokens, signupsPerWindow: config.throttle.signupsPerWindow });
   await app.register(photoRoutes, {

@@ -34,6 +34,9 @@ function createDialect(config: DatabaseConfig): Dialect {
     const pool = new pg.Pool({
       connectionString: config.url,
       max: 10,
+      // A server that accepts no connection (down, failing over) fails the query after 5 s instead
+      // of holding the request forever; the error mapper answers it 503.
+      connectionTimeoutMillis: 5_000,
       // Epoch-millisecond bigints fit in a double; parse them as numbers for this pool only.
       types: {
         getTypeParser: (oid: number, format?: 'text' | 'binary') =>
@@ -44,6 +47,10 @@ function createDialect(config: DatabaseConfig): Dialect {
     // backend) on the pool; without a listener that 'error' would crash the process. The pool drops
     // the client and opens a new one on the next query, so there is nothing else to do here.
     pool.on('error', () => undefined);
+    // While a client is checked out (between two queries of a transaction) the pool's listener is
+    // detached, and the same 'error' would be unhandled. The failed query reports the error; the
+    // pool discards the broken client when it is released.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return new PostgresDialect({ pool });
   }
   mkdirSync(path.dirname(config.file), { recursive: true, mode: 0o700 });

@@ -4,7 +4,11 @@ import { ErrorPage } from '../views/pages/error-page.js';
 import { recordErrorOnActiveSpan } from '../telemetry/tracer.js';
 import { sendPage, viewContextFor, wantsJson } from '../web/pages.js';
 import { AppError, codeForStatus, ERROR_CATALOG, type ErrorCode } from './catalog.js';
+import { isDatabaseUnavailable } from './database-unavailable.js';
 import { describeValidationErrors } from './validation-detail.js';
+
+// A database restart or failover takes seconds; clients (and proxies) retry after this long.
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 interface Answer {
   readonly code: ErrorCode;
@@ -17,7 +21,8 @@ interface Answer {
 /**
  * The one mapper from errors to responses. AppErrors keep their status and safe message;
  * framework 4xx errors map onto the catalog by status with the catalog's generic message;
- * anything else is a 500 whose details go to the log and the trace only. No stack trace, SQL or
+ * a database that cannot be reached is a 503 with Retry-After (RFC 9110 15.6.4); anything else is
+ * a 500. The details of both go to the log and the trace only. No stack trace, SQL or
  * path ever reaches the client; every answer names the request id.
  */
 export function registerErrorHandling(app: FastifyInstance): void {
@@ -45,6 +50,9 @@ function toAnswer(error: FastifyError | Error): Answer {
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const code = codeForStatus(status);
     return { code, status, detail: ERROR_CATALOG[code].message };
+  }
+  if (isDatabaseUnavailable(error)) {
+    return { code: 'service_unavailable', status: 503, detail: ERROR_CATALOG.service_unavailable.message, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS };
   }
   return { code: 'internal_error', status: 500, detail: ERROR_CATALOG.internal_error.message };
 }

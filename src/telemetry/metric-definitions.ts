@@ -23,5 +23,6 @@ export const METRIC_DEFINITIONS = {
   queueDepth: { name: 'photovault.job.queue.depth', unit: '{job}', kind: 'gauge', description: 'Background jobs queued or running, per kind.' },
   jobsFailed: { name: 'photovault.job.failed', unit: '{job}', kind: 'gauge', description: 'Jobs that failed for good and are still kept (JOB_FAILED_RETENTION_DAYS), per kind.' },
   jobAge: { name: 'photovault.job.queue.age', unit: 's', kind: 'gauge', description: 'How long the oldest due job of each kind has been waiting.' },
+  dependencyUp: { name: 'photovault.dependency.up', unit: '{dependency}', kind: 'gauge', description: 'Whether each dependency answers its readiness check (1) or not (0), per dependency.' },
   captions: { name: 'photovault.captions', unit: '{caption}', kind: 'counter', description: 'Caption agent results by outcome.' },
 } as const satisfies Record<string, MetricDefinition>;

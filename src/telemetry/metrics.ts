@@ -1,4 +1,4 @@
-import { metrics, type Attributes, type Counter, type Histogram, type Meter, type ObservableGauge, type BatchObservableResult } from '@opentelemetry/api';
+import { metrics, type Attributes, type Counter, type Histogram, type Meter, type ObservableGauge, type ObservableResult, type BatchObservableResult } from '@opentelemetry/api';
 import { METRIC_DEFINITIONS as M } from './metric-definitions.js';
 
 export type UploadOutcome =
@@ -41,6 +41,7 @@ interface Instruments {
   queueDepth: ObservableGauge;
   jobsFailed: ObservableGauge;
   jobAge: ObservableGauge;
+  dependencyUp: ObservableGauge;
   meter: Meter;
   httpServerDuration: Histogram;
 }
@@ -73,6 +74,7 @@ function createInstruments(meter: Meter): Instruments {
     queueDepth: gauge(M.queueDepth),
     jobsFailed: gauge(M.jobsFailed),
     jobAge: gauge(M.jobAge),
+    dependencyUp: gauge(M.dependencyUp),
     meter,
     // Named and shaped by the HTTP semantic conventions, not one of photovault's own metrics.
     httpServerDuration: meter.createHistogram('http.server.request.duration', {
@@ -161,6 +163,19 @@ export function observeJobQueues(kinds: readonly string[], read: () => Promise<J
   const observables = [queueDepth, jobsFailed, jobAge];
   meter.addBatchObservableCallback(callback, observables);
   return () => meter.removeBatchObservableCallback(callback, observables);
+}
+
+/**
+ * Reports each dependency as 1 (answers its readiness check) or 0 whenever metrics are collected,
+ * with the attribute `dependency` (database, storage, scanner). Returns the unsubscribe function.
+ */
+export function observeDependencies(read: () => Promise<ReadonlyMap<string, boolean>>): () => void {
+  const gauge = use().dependencyUp;
+  const callback = async (result: ObservableResult) => {
+    for (const [dependency, up] of await read()) result.observe(up ? 1 : 0, { dependency });
+  };
+  gauge.addCallback(callback);
+  return () => gauge.removeCallback(callback);
 }
 
 function slug(text: string): string {

@@ -25,9 +25,10 @@ describe.skipIf(!clamdInstalled && !process.env.CI)('uploads scanned by a real C
   });
 
   it('fails closed: with the scanner down, the photo is held as pending_scan and never served; it is scanned once clamd is back', async () => {
+    // The scanner is informational for readiness: the instance still serves pages while it is down.
     const ready = await t.app.inject({ url: '/readyz' });
-    expect(ready.statusCode).toBe(503);
-    expect(ready.json()).toMatchObject({ checks: { scanner: 'failing' } });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ dependencies: { scanner: 'unavailable' } });
 
     const id = photoIdFrom((await uploadForm(alice, await smallJpeg())).headers.location);
     await t.app.jobWorker.drain();
@@ -36,7 +37,7 @@ describe.skipIf(!clamdInstalled && !process.env.CI)('uploads scanned by a real C
     expect((await alice.get(`/photos/${id}/`)).body).toContain('Waiting for the malware scanner');
 
     clamd = await startClamd({ port });
-    expect((await t.app.inject({ url: '/readyz' })).statusCode).toBe(200);
+    expect((await t.app.inject({ url: '/readyz' })).json()).toMatchObject({ dependencies: { scanner: 'available' } });
     // The retry is scheduled 30 s out; bring it forward instead of waiting.
     await t.app.jobWorker.runDueNow();
     await t.app.jobWorker.drain();
