@@ -20,7 +20,7 @@ export interface PhotoServiceDeps {
   /** Wakes the in-process worker after an enqueue. */
   readonly notifyWorker: () => void;
   readonly now?: () => number;
-  /** Small variants served recently (default: a 32 MiB cache of thumbnails and display images). */
+  /** Small variants served recently (default: an 8 MiB cache of thumbnails up to 128 KiB each). */
   readonly mediaCache?: MediaCache;
 }
 
