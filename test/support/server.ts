@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createTestApp, type TestApp } from './app.js';
+import { createTestApp, type TestApp, type TestAppOptions } from './app.js';
 import type { Dialect } from './databases.js';
 
 export interface ListeningApp extends TestApp {
@@ -8,8 +8,8 @@ export interface ListeningApp extends TestApp {
 }
 
 /** The real app listening on a real socket on a free loopback port. */
-export async function startListeningApp(dialect: Dialect = 'sqlite', env: Record<string, string> = {}): Promise<ListeningApp> {
-  const t = await createTestApp(dialect, env);
+export async function startListeningApp(dialect: Dialect = 'sqlite', env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<ListeningApp> {
+  const t = await createTestApp(dialect, env, options);
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = t.app.server.address() as AddressInfo;
   return { ...t, origin: `http://127.0.0.1:${port}` };
