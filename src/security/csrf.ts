@@ -2,6 +2,7 @@ import CsrfTokens from '@fastify/csrf';
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/catalog.js';
+import { crossOriginReason } from './request-origin.js';
 import { requestHook } from '../web/hooks.js';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS', 'TRACE']);
@@ -36,7 +37,7 @@ export interface CsrfOptions {
 
 /**
  * CSRF protection on every state-changing request (OWASP CSRF cheat sheet):
- * 1. an Origin check (falling back to Referer; over HTTPS one of them is required, as in Django), then
+ * 1. an origin check (Fetch Metadata, then Origin, then Referer: see crossOriginReason), then
  * 2. a synchronizer token from the `_csrf` form field or the `X-CSRF-Token` header, verified against
  *    a secret kept in a signed HttpOnly cookie and bound to the session, so a token from another
  *    session, or from before login, fails.
@@ -134,22 +135,18 @@ function tokenFrom(request: FastifyRequest): string | null {
   return null;
 }
 
-/** Returns why the request's Origin/Referer is not this site, or null when it is acceptable. */
+/** Returns why the request did not come from a page of this origin, or null when it did. */
 export function checkOrigin(request: FastifyRequest): string | null {
-  const expected = `${request.protocol}://${request.host}`.toLowerCase();
-  const origin = request.headers.origin;
-  if (typeof origin === 'string') {
-    return origin.toLowerCase() === expected ? null : 'cross-origin request (Origin)';
-  }
-  const referer = request.headers.referer;
-  if (typeof referer === 'string' && referer !== '') {
-    try {
-      return new URL(referer).origin.toLowerCase() === expected ? null : 'cross-origin request (Referer)';
-    } catch {
-      return 'malformed Referer';
-    }
-  }
-  // Over HTTPS a browser sends one of the two on every cross-site POST. Over plain HTTP,
-  // non-browser clients may send neither; they still need the token.
-  return request.protocol === 'https' ? 'neither Origin nor Referer over HTTPS' : null;
+  return crossOriginReason({
+    expectedOrigin: `${request.protocol}://${request.host}`,
+    origin: oneHeader(request.headers.origin),
+    referer: oneHeader(request.headers.referer),
+    secFetchSite: oneHeader(request.headers['sec-fetch-site']),
+    https: request.protocol === 'https',
+  });
+}
+
+// A repeated header arrives as an array (or comma-joined): never one of the values we accept.
+function oneHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value.join(', ') : value;
 }

@@ -18,12 +18,16 @@ const WRONG_PASSWORD = 'That password is not correct.';
 export async function publicShareRoutes(app: FastifyInstance, deps: ShareRoutesDeps): Promise<void> {
   const config = { public: true, neverCache: true };
 
-  // The token is in the URL: no Referer may carry it to another site (W3C Referrer Policy), and no
-  // search engine may index or archive what a link shows (X-Robots-Tag).
+  // The token is in the URL: no Referer may carry it to another origin, and no search engine may
+  // index or archive what a link shows (X-Robots-Tag). `same-origin`, not `no-referrer` (W3C
+  // Referrer Policy §3): both keep the token from every other origin, but under `no-referrer` a
+  // browser posts this page's own password form with `Origin: null` (Fetch §3.1), which the CSRF
+  // check can only trust beside Fetch Metadata, and browsers send none over plain HTTP to a LAN host.
+  // Pinned here, not left to the app-wide default, so that relaxing the default never reaches a token.
   app.addHook(
     'onRequest',
     requestHook((_request, reply) => {
-      reply.header('referrer-policy', 'no-referrer');
+      reply.header('referrer-policy', 'same-origin');
       reply.header('x-robots-tag', 'noindex, nofollow, noarchive');
     }),
   );

@@ -10,17 +10,15 @@ export interface LayoutProps {
   readonly scripts?: readonly string[];
   /** Seconds after which the page reloads itself (status pages without JavaScript). */
   readonly refreshSeconds?: number;
-  /** The page's Referrer-Policy; share pages use no-referrer so their URL's token never leaves. */
-  readonly referrerPolicy?: 'same-origin' | 'no-referrer';
 }
 
-export function Layout({ title, context, children, scripts = [], refreshSeconds, referrerPolicy = 'same-origin' }: LayoutProps) {
+export function Layout({ title, context, children, scripts = [], refreshSeconds }: LayoutProps) {
   return (
     <html lang="en">
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content={referrerPolicy} />
+        <meta name="referrer" content="same-origin" />
         <title>{`${title} · photovault`}</title>
         <link rel="stylesheet" href="/static/app.css" />
         {refreshSeconds ? <meta http-equiv="refresh" content={String(refreshSeconds)} /> : null}

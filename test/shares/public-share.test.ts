@@ -34,7 +34,7 @@ describe.each(DIALECTS)('share links, public side (%s)', (dialect) => {
     expect(page.body).toContain('alt="Waves &quot;and&quot; sand"');
     expect(page.body).toContain(`src="/s/${token}/media/display.jpg"`);
     expect(page.body).toContain(`srcset="/s/${token}/media/display.webp"`);
-    expect(page.body).toContain('<meta name="referrer" content="no-referrer"/>');
+    expect(page.body).toContain('<meta name="referrer" content="same-origin"/>');
   });
 
   it("reveals nothing else of the owner's: no username, email, other photos, ids or file names", async () => {
@@ -48,10 +48,10 @@ describe.each(DIALECTS)('share links, public side (%s)', (dialect) => {
     const response = await anonymousClient(t).get(`/s/${token}`);
     expect(response.statusCode).toBe(308);
     expect(response.headers.location).toBe(`/s/${token}/`);
-    expect(response.headers['referrer-policy']).toBe('no-referrer');
+    expect(response.headers['referrer-policy']).toBe('same-origin');
   });
 
-  it('serves the display and thumbnail variants as images with nosniff and no-referrer', async () => {
+  it('serves the display and thumbnail variants as images with nosniff and a same-origin referrer policy', async () => {
     const anonymous = anonymousClient(t);
     for (const [variant, type] of [
       ['display.webp', 'image/webp'],

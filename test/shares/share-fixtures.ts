@@ -74,7 +74,7 @@ export const NO_STORE = 'max-age=0, no-cache, no-store, must-revalidate, private
 
 /** The headers every share page and share media answer carries. */
 export function expectShareHeaders(response: LightMyRequestResponse): void {
-  expect(response.headers['referrer-policy']).toBe('no-referrer');
+  expect(response.headers['referrer-policy']).toBe('same-origin');
   expect(response.headers['x-robots-tag']).toMatch(/noindex/);
   expect(response.headers['cache-control']).toBe(NO_STORE);
 }

@@ -71,7 +71,7 @@ describe.each(DIALECTS)('password-protected share links (%s)', (dialect) => {
     const unlocked = await submitPassword(viewer, token, PASSWORD);
     expect(unlocked.statusCode).toBe(303);
     expect(unlocked.headers.location).toBe(`/s/${token}/`);
-    expect(unlocked.headers['referrer-policy']).toBe('no-referrer');
+    expect(unlocked.headers['referrer-policy']).toBe('same-origin');
 
     const line = setCookieLine(unlocked, `pv_share_${id}`);
     expect(line).toBeDefined();

@@ -14,7 +14,7 @@ export interface SharePasswordPageProps {
 export function SharePasswordPage({ context, action, errors }: SharePasswordPageProps) {
   const invalid = errors.length > 0;
   return (
-    <Layout title="Password required" context={context} referrerPolicy="no-referrer">
+    <Layout title="Password required" context={context}>
       <section class="card">
         <h1>This shared photo is protected</h1>
         <p>Enter the password you were given with the link.</p>

@@ -22,7 +22,7 @@ export interface SharedPhotoPageProps {
 export function SharedPhotoPage({ context, photo, mediaBase }: SharedPhotoPageProps) {
   const title = photo.title || 'Shared photo';
   return (
-    <Layout title={title} context={context} scripts={['/static/gallery.js']} referrerPolicy="no-referrer">
+    <Layout title={title} context={context} scripts={['/static/gallery.js']}>
       <h1>{title}</h1>
       <figure class="photo">
         <PhotoPicture id="shared" size="display" alt={photo.altText || photo.title || 'Shared photo'} width={photo.width} height={photo.height} placeholder={photo.placeholder} mediaBase={mediaBase} />

@@ -1,0 +1,263 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { STRONG_PASSWORD } from '../support/client.js';
+import { smallJpeg } from '../support/photos.js';
+import { startListeningApp, type ListeningApp } from '../support/server.js';
+import { chromiumUnavailable, launchChromium } from '../support/chromium.js';
+
+const OWNER = 'form_owner';
+const SHARE_PASSWORD = 'tidepool-heron';
+// A name that is not localhost: over plain HTTP Chromium sends it no Fetch Metadata (a secure-context
+// feature), as on a LAN install; --host-resolver-rules points it at the loopback server.
+const LAN_HOST = 'photos.test';
+// Forms whose action is a variable in the view, with the route it holds.
+const VARIABLE_ACTIONS: Record<string, string> = { 'share-password-page.tsx action': '/s/:/' };
+
+// Every <form> of the app, filled in and submitted through the real UI, in the order a user meets
+// them: the steps share one owner (one browser context) and one uploaded photo, so they run in order.
+describe.skipIf(chromiumUnavailable)('every form, filled in and submitted in Chromium', () => {
+  let server: ListeningApp;
+  let browser: Browser;
+  let owner: BrowserContext;
+  let page: Page;
+  let photoUrl: string;
+  let shareLink: string;
+  // What the server received with each POST, refused ones included (a browser's own view of its
+  // request headers leaves out Fetch Metadata once a route intercepts it).
+  const posts: { url: string; origin?: string; site?: string }[] = [];
+  const lastPost = () => posts.at(-1);
+  const postedRoutes = new Set<string>();
+
+  beforeAll(async () => {
+    server = await startListeningApp('sqlite', {}, {
+      beforeReady: (app) => {
+        // onSend: before the answer leaves, so the record is there by the time the browser shows it.
+        app.addHook('onSend', async (request, _reply, payload) => {
+          if (request.method === 'POST') {
+            postedRoutes.add((request.routeOptions.url ?? '').replace(/:\w+/g, ':'));
+            const site = request.headers['sec-fetch-site'];
+            posts.push({ url: request.url, ...(request.headers.origin === undefined ? {} : { origin: request.headers.origin }), ...(typeof site === 'string' ? { site } : {}) });
+          }
+          return payload;
+        });
+      },
+    });
+    browser = await launchChromium([`--host-resolver-rules=MAP ${LAN_HOST} 127.0.0.1`]);
+    owner = await browser.newContext();
+    page = await owner.newPage();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const heading = (p: Page) => p.textContent('h1');
+
+  async function logIn(p: Page, username = OWNER) {
+    await p.fill('#id_username', username);
+    await p.fill('#id_password', STRONG_PASSWORD);
+    await p.click('button[type=submit]:text("Log in")');
+  }
+
+  /** Serves the pages matching `glob` with `Referrer-Policy: no-referrer`, as the share pages once had. */
+  async function withNoReferrer(context: BrowserContext, glob: string) {
+    await context.route(glob, async (route) => {
+      if (route.request().method() !== 'GET') return route.continue();
+      const response = await route.fetch();
+      const body = (await response.text()).replace('<meta name="referrer" content="same-origin"/>', '<meta name="referrer" content="no-referrer"/>');
+      return route.fulfill({ response, body, headers: { ...response.headers(), 'referrer-policy': 'no-referrer' } });
+    });
+  }
+
+  async function unlockShare(context: BrowserContext, link: string, password = SHARE_PASSWORD) {
+    const view = await context.newPage();
+    await view.goto(link);
+    expect(await heading(view)).toBe('This shared photo is protected');
+    await view.fill('#id_share_password', password);
+    await view.click('button[type=submit]:text("View the photo")');
+    await view.waitForLoadState();
+    return view;
+  }
+
+  it('signup, then login with next, then logout', async () => {
+    await page.goto(`${server.origin}/accounts/signup/`);
+    await page.fill('#id_username', OWNER);
+    await page.fill('#id_email', `${OWNER}@example.com`);
+    await page.fill('#id_password1', STRONG_PASSWORD);
+    await page.fill('#id_password2', STRONG_PASSWORD);
+    await page.click('button[type=submit]:text("Sign up")');
+    await page.waitForURL(/\/accounts\/login\/\?created=1$/);
+    expect(await page.textContent('p.notice')).toContain('Your account has been created');
+
+    await page.goto(`${server.origin}/accounts/`);
+    await page.waitForURL(/\/accounts\/login\/\?next=/);
+    await logIn(page);
+    await page.waitForURL(`${server.origin}/accounts/`);
+    expect(await heading(page)).toBe('Your account');
+
+    await page.click('button:text("Log out")');
+    await page.waitForURL(/\/accounts\/login\/$/);
+    await page.goto(`${server.origin}/photos/`);
+    expect(new URL(page.url()).pathname).toBe('/accounts/login/');
+    await logIn(page);
+    await page.waitForURL(/\/photos\/$/);
+  });
+
+  it('upload, then edit the title, alt text and caption', async () => {
+    await page.goto(`${server.origin}/photos/upload/`);
+    await page.setInputFiles('#id_image', { name: 'harbour.jpg', mimeType: 'image/jpeg', buffer: await smallJpeg(320, 240, '#2a7f62') });
+    await page.fill('#id_title', 'Harbour');
+    await page.click('button[type=submit]:text("Upload")');
+    await page.waitForURL(/\/photos\/[0-9a-f]{32}\/$/, { timeout: 30_000 });
+    photoUrl = page.url();
+    await expect.poll(() => page.getAttribute('#photo-status', 'data-status'), { timeout: 30_000 }).toBe('ready');
+
+    await page.goto(photoUrl);
+    await page.fill('#id_title', 'Harbour at dusk');
+    await page.fill('#id_alt', 'Boats moored under an orange sky');
+    await page.fill('#id_caption', 'Taken from the sea wall');
+    await page.click('button[type=submit]:text("Save")');
+    await page.waitForURL(photoUrl);
+    expect(await heading(page)).toBe('Harbour at dusk');
+    expect(await page.inputValue('#id_alt')).toBe('Boats moored under an orange sky');
+    expect(await page.inputValue('#id_caption')).toBe('Taken from the sea wall');
+  }, 60_000);
+
+  it('share link: create one with a password; a visitor is refused the wrong one and let in with the right one', async () => {
+    await page.fill('#share-links #id_share_password', SHARE_PASSWORD);
+    await page.selectOption('#id_share_expiry', '1');
+    await page.click('button[type=submit]:text("Create share link")');
+    shareLink = await page.inputValue('#id_new_share_link');
+    expect(shareLink).toMatch(new RegExp(`^${server.origin}/s/[A-Za-z0-9_-]{43}/$`));
+    expect(await page.textContent('#share-links tbody tr')).toContain('Active');
+
+    const visitor = await browser.newContext();
+    const wrong = await unlockShare(visitor, shareLink, 'not-the-password');
+    expect(await wrong.textContent('#share-password-errors')).toContain('That password is not correct.');
+    const right = await unlockShare(visitor, shareLink);
+    expect(await heading(right)).toBe('Harbour at dusk');
+    expect(await right.getAttribute('figure.photo img', 'alt')).toBe('Boats moored under an orange sky');
+    await visitor.close();
+  });
+
+  it('the share password over plain HTTP to a LAN host name, where browsers send no Fetch Metadata', async () => {
+    const visitor = await browser.newContext();
+    const lanLink = shareLink.replace('//127.0.0.1:', `//${LAN_HOST}:`);
+    const view = await unlockShare(visitor, lanLink);
+    expect(lastPost()).toEqual({ url: new URL(lanLink).pathname, origin: `http://${LAN_HOST}:${new URL(lanLink).port}` });
+    expect(await heading(view)).toBe('Harbour at dusk');
+    await visitor.close();
+  });
+
+  it('forms on a no-referrer page post Origin: null, and still work (Sec-Fetch-Site: same-origin)', async () => {
+    const visitor = await browser.newContext();
+    await withNoReferrer(visitor, `${server.origin}/s/**`);
+    const view = await unlockShare(visitor, shareLink);
+    expect(lastPost()).toEqual({ url: new URL(shareLink).pathname, origin: 'null', site: 'same-origin' });
+    expect(await heading(view)).toBe('Harbour at dusk');
+    await visitor.close();
+
+    // The header's Log out form, on a share page, signed in (then back in for the next steps).
+    await withNoReferrer(owner, `${server.origin}/s/**`);
+    await page.goto(shareLink);
+    await page.click('button:text("Log out")');
+    await page.waitForURL(/\/accounts\/login\/$/);
+    expect(lastPost()).toEqual({ url: '/accounts/logout/', origin: 'null', site: 'same-origin' });
+    await owner.unroute(`${server.origin}/s/**`);
+    await logIn(page);
+    await page.waitForURL(/\/photos\/$/);
+  });
+
+  it('a sibling origin of the same site cannot post a form, even with a stolen token and Origin: null', async () => {
+    // Another app on the same host (another port, or a sibling subdomain) is same-site: the
+    // SameSite=Lax cookies go along, so only the origin check stands between it and the form.
+    const stolen = await page.inputValue('input[name=_csrf]');
+    const port = Number(new URL(server.origin).port);
+    const sibling = `http://127.0.0.1:${port === 65535 ? port - 1 : port + 1}`;
+    const attack =
+      `<!doctype html><meta name="referrer" content="no-referrer"><form method="post" action="${photoUrl}edit/">` +
+      `<input type="hidden" name="_csrf" value="${stolen}"><input type="hidden" name="title" value="Defaced"><button>Win a prize</button></form>`;
+    await owner.route(`${sibling}/**`, (route) => route.fulfill({ contentType: 'text/html', body: attack }));
+    const p = await owner.newPage();
+    await p.goto(`${sibling}/prize`);
+    await p.click('button');
+    await p.waitForURL((url) => url.origin === server.origin);
+    expect(await heading(p)).toBe('Request refused');
+    expect(lastPost()).toEqual({ url: new URL(`${photoUrl}edit/`).pathname, origin: 'null', site: 'same-site' });
+    await p.close();
+    await owner.unroute(`${sibling}/**`);
+
+    await page.goto(photoUrl);
+    expect(await heading(page)).toBe('Harbour at dusk');
+  });
+
+  it('share link: revoke it; the link then shows nothing', async () => {
+    await page.goto(photoUrl);
+    await page.click('#share-links button:text("Revoke")');
+    await page.waitForURL(`${photoUrl}#share-links`);
+    expect(await page.textContent('#share-links tbody tr .share-state')).toBe('Revoked');
+
+    const visitor = await browser.newContext();
+    const view = await visitor.newPage();
+    const response = await view.goto(shareLink);
+    expect(response?.status()).toBe(404);
+    await visitor.close();
+  });
+
+  it('API token: create one, use it, revoke it', async () => {
+    await page.goto(`${server.origin}/accounts/`);
+    await page.fill('#id_api_token_name', 'backup script');
+    await page.click('button[type=submit]:text("Create token")');
+    const token = await page.inputValue('#id_new_api_token');
+    expect(await page.textContent('.notice[role=status]')).toContain('“backup script”');
+    const me = () => fetch(`${server.origin}/api/v1/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(((await (await me()).json()) as { username: string }).username).toBe(OWNER);
+
+    await page.click('button[aria-label="Revoke token backup script"]');
+    await page.waitForURL(`${server.origin}/accounts/`);
+    expect(await page.textContent('p.empty')).toBe('You have no API tokens.');
+    expect((await me()).status).toBe(401);
+  });
+
+  it('photo delete: the photo leaves the gallery and its page is gone', async () => {
+    await page.goto(photoUrl);
+    await page.click('button:text("Delete this photo")');
+    await page.waitForURL(`${server.origin}/photos/`);
+    expect(await page.textContent('p.empty')).toBe('You have no photos yet.');
+    expect((await page.goto(photoUrl))?.status()).toBe(404);
+  });
+
+  it('log out everywhere: every session of the account ends', async () => {
+    const phone = await browser.newContext();
+    const other = await phone.newPage();
+    await other.goto(`${server.origin}/accounts/login/`);
+    await logIn(other);
+    await other.waitForURL(/\/photos\/$/);
+
+    await page.goto(`${server.origin}/accounts/`);
+    await page.click('button:text("Log out everywhere")');
+    await page.waitForURL(/\/accounts\/login\//);
+    for (const p of [page, other]) {
+      await p.goto(`${server.origin}/photos/`);
+      expect(new URL(p.url()).pathname).toBe('/accounts/login/');
+    }
+    await phone.close();
+  });
+
+  it('left no form of the app out: every <form> in the views was submitted above', async () => {
+    const sources = (await readdir('src', { recursive: true })).filter((file) => file.endsWith('.tsx'));
+    const actions: string[] = [];
+    for (const file of sources) {
+      const text = await readFile(path.join('src', file), 'utf8');
+      const forms = [...text.matchAll(/<form\b[^>]*?\saction=(?:"([^"]*)"|\{`([^`]*)`\}|\{(\w+)\})/g)];
+      expect(forms.length, `${file}: a <form> without a recognisable action`).toBe(text.match(/<form\b/g)?.length ?? 0);
+      for (const [, literal, template, variable] of forms) {
+        actions.push(literal ?? template?.replace(/\$\{[^}]*\}/g, ':') ?? VARIABLE_ACTIONS[`${path.basename(file)} ${variable}`] ?? `${file}: {${variable}}`);
+      }
+    }
+    expect(actions.length).toBeGreaterThanOrEqual(12);
+    expect(actions.filter((action) => !postedRoutes.has(action))).toEqual([]);
+  });
+});
