@@ -46,7 +46,8 @@ export function createS3Client(options: S3StorageOptions): S3Client {
     region: options.region,
     endpoint: options.endpoint,
     forcePathStyle: options.forcePathStyle,
-    credentials: options.credentials,
+    // A copy: the SDK marks the object it is given, and configuration is frozen.
+    credentials: options.credentials && { ...options.credentials },
     // The default checksums (SDK >= 3.729) break MinIO, Ceph, s3rver and others.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
@@ -198,6 +199,11 @@ export class S3Storage implements MediaStorage, MediaLinks {
       ResponseCacheControl: `private, max-age=${options.expiresInSeconds}`,
     });
     return getSignedUrl(this.client, command, { expiresIn: options.expiresInSeconds });
+  }
+
+  async linkOrigin(): Promise<string> {
+    // Signing is local: the SDK builds the URL it would use (virtual-hosted or path-style).
+    return new URL(await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix || 'x' }), { expiresIn: 1 })).origin;
   }
 
   /** Closes the client's idle connections. */

@@ -39,6 +39,8 @@ export interface SignedLinkOptions {
 export interface MediaLinks {
   /** A URL that serves the key's bytes with the given headers until it expires. */
   signedUrl(key: string, options: SignedLinkOptions): Promise<string>;
+  /** The origin those URLs point at (pages need it in their CSP's img-src). */
+  linkOrigin(): Promise<string>;
 }
 
 export class MediaNotFoundError extends Error {
