@@ -1,12 +1,15 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/config/env-parsers.js';
+import { S3Storage } from '../../src/media/storage/s3-storage.js';
 import { MEDIA_VARIANTS } from '../../src/photos/media-variants.js';
+import { createPhotoRepository } from '../../src/photos/photo-repository.js';
+import { sweepOrphans } from '../../src/photos/processing/sweep-orphans.js';
 import { createToken } from '../api/api-client.js';
 import { createShare } from '../shares/share-fixtures.js';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -126,6 +129,27 @@ describe.each(DIALECTS)('media on S3 (%s)', (dialect) => {
       expect(deleted.statusCode).toBe(303);
       expect((await s3.listObjects(bucket)).filter((key) => key.includes(id))).toEqual([]);
       expect((await alice.get(`/photos/${id}/media/thumb.jpg`)).statusCode).toBe(404);
+    });
+
+    it('sweeps objects that no photo row points at (a crash between puts), and nothing else', async () => {
+      const kept = photoIdFrom((await uploadForm(alice, await smallJpeg())).headers.location);
+      await processQueued(t);
+      // What a process killed inside storePhoto leaves once its photo row is gone, plus a stranger's objects.
+      const orphan = 'f'.repeat(32);
+      for (const key of [`pv/${orphan}/original`, `pv/${orphan}/display.jpg`, 'README', `other/${orphan}/original`]) {
+        await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'left over' }));
+      }
+      const storage = S3Storage.create(s3.storageOptions({ bucket, prefix: 'pv/' }));
+      try {
+        const removed = await sweepOrphans(createPhotoRepository(t.db), storage, path.join(t.database.dataDir, 'uploads'), t.app.log);
+        expect(removed).toBe(2);
+      } finally {
+        storage.close();
+      }
+      const left = await s3.listObjects(bucket);
+      expect(left.filter((key) => key.includes(orphan))).toEqual([`other/${orphan}/original`]);
+      expect(left).toContain('README');
+      expect(left.filter((key) => key.includes(kept))).toHaveLength(MEDIA_VARIANTS.length);
     });
 
     it('is ready while the bucket answers', async () => {
