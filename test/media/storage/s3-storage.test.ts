@@ -29,7 +29,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const socket of sockets) socket.destroy();
-  await new Promise((resolve) => hung?.close(resolve));
+  if (hung) await new Promise((resolve) => hung.close(resolve));
   await s3?.stop();
 });
 
