@@ -29,6 +29,8 @@ import { createJobWorker, type JobWorker } from './jobs/job-worker.js';
 import { WorkerThreadModerator } from './media/moderation/worker-moderator.js';
 import { createScanner } from './media/scanner/create-scanner.js';
 import { LocalStorage } from './media/storage/local-storage.js';
+import { S3Storage } from './media/storage/s3-storage.js';
+import type { MediaLinks, MediaStorage } from './media/storage/storage.js';
 import { createPhotoRepository } from './photos/photo-repository.js';
 import { createPhotoService } from './photos/photo-service.js';
 import { createProcessPhotoJob, PROCESS_PHOTO_JOB } from './photos/processing/process-photo-job.js';
@@ -119,11 +121,24 @@ declare module 'fastify' {
 
 const DAY_MS = 24 * 60 * 60_000;
 
+interface OpenedStorage {
+  readonly storage: MediaStorage;
+  /** MEDIA_DELIVERY=redirect (only valid with S3): owners' media answer with a signed link. */
+  readonly links: MediaLinks | undefined;
+  readonly close: () => void;
+}
+
+/** S3_BUCKET set: the bucket, checked now (a bad setting stops start-up); otherwise DATA_DIR/media. */
+async function openMediaStorage(config: AppConfig): Promise<OpenedStorage> {
+  if (!config.s3) return { storage: await LocalStorage.open(path.join(config.dataDir, 'media')), links: undefined, close: () => {} };
+  const s3 = await S3Storage.open(config.s3);
+  return { storage: s3, links: config.mediaDelivery === 'redirect' ? s3 : undefined, close: () => s3.close() };
+}
+
 /** Storage, scanner, moderation model, the photo service and the job worker that processes uploads. */
-async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, chores: readonly HousekeepingTask[]) {
+async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, storage: MediaStorage, chores: readonly HousekeepingTask[]) {
   // libvips' operation cache would keep staged uploads open after they are deleted.
   sharp.cache(false);
-  const storage = await LocalStorage.open(path.join(config.dataDir, 'media'));
   const stagingDir = await openStagingArea(config.dataDir);
   const scanner = withScanMetrics(createScanner({
     clamavHost: config.scanner.clamavHost,
@@ -188,10 +203,12 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     events: accountSecurityEvents(app.log),
   });
 
+  const store = await openMediaStorage(config);
   registerHttpTelemetry(app);
   await app.register(fastifyCookie, { secret: secretKey, hook: 'onRequest' });
   await app.register(fastifyFormbody, { bodyLimit: FORM_BODY_LIMIT, parser: (body) => parseUrlEncoded(body) });
-  await registerSecurityHeaders(app);
+  // Redirected media come from the storage's origin: pages' <img> must be allowed to follow there.
+  await registerSecurityHeaders(app, { imgSources: store.links ? [await store.links.linkOrigin()] : [] });
   registerQueryStringCheck(app);
   registerSessionLoading(app, sessions);
   registerBearerAuthentication(app, apiTokens, {
@@ -211,7 +228,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   registerNeverCache(app, config.neverCachePrefixes);
   registerErrorHandling(app);
 
-  const media = await createMedia(app, config, db, [
+  const media = await createMedia(app, config, db, store.storage, [
     { name: 'expired sessions', run: () => sessions.purgeExpired() },
     { name: 'stale throttles', run: () => throttle.purgeStale() },
   ]);
@@ -234,12 +251,20 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     maxPixels: config.upload.maxPixels,
     traceParentOf: () => currentTraceParent(),
     renderPhotoSections: (_request, reply, photo) => renderShareSection(shares, reply, photo),
+    mediaLinks: store.links,
   });
   await app.register(shareRoutes, { photos: media.service, shares });
   await app.register(apiRoutes, {
     apiTokens,
     features: [
-      photoApiRoutes({ service: media.service, stagingDir: media.stagingDir, maxBytes: config.upload.maxBytes, maxPixels: config.upload.maxPixels, traceParentOf: () => currentTraceParent() }),
+      photoApiRoutes({
+        service: media.service,
+        stagingDir: media.stagingDir,
+        maxBytes: config.upload.maxBytes,
+        maxPixels: config.upload.maxPixels,
+        traceParentOf: () => currentTraceParent(),
+        mediaLinks: store.links,
+      }),
       shareApiRoutes({ photos: media.service, shares }),
     ],
   });
@@ -255,6 +280,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     stopHousekeeping();
     await media.worker.stop();
     media.stopQueueGauge();
+    store.close();
     await db.destroy();
   });
 }

@@ -2,6 +2,7 @@ import { isIP, isIPv4 } from 'node:net';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseEnv, type EnvReader } from './env-parsers.js';
+import { parseMediaDelivery, parseS3, type MediaDelivery, type S3Config } from './s3-config.js';
 
 export type DatabaseConfig =
   | { readonly dialect: 'sqlite'; readonly file: string }
@@ -111,6 +112,9 @@ export interface AppConfig {
   readonly moderation: ModerationConfig;
   readonly worker: WorkerConfig;
   readonly caption: CaptionConfig;
+  /** S3_BUCKET and the AWS SDK's variables; undefined keeps media on disk under DATA_DIR/media. */
+  readonly s3: S3Config | undefined;
+  readonly mediaDelivery: MediaDelivery;
 }
 
 /**
@@ -120,6 +124,7 @@ export interface AppConfig {
 export function loadConfig(env: Readonly<Record<string, string | undefined>> = process.env): AppConfig {
   return parseEnv(env, (read: EnvReader): AppConfig => {
     const dataDir = path.resolve(read.string('DATA_DIR', './data'));
+    const s3 = parseS3(read);
     return {
       env: read.oneOf('NODE_ENV', ['production', 'development', 'test'] as const, 'production'),
       port: read.integer('PORT', 3000, { min: 0, max: 65535 }),
@@ -175,6 +180,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         failedRetentionDays: read.number('JOB_FAILED_RETENTION_DAYS', 30, { min: 0.01, max: 3650 }),
       },
       caption: parseCaption(read),
+      s3,
+      mediaDelivery: parseMediaDelivery(read, s3),
     };
   });
 }

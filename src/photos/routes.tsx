@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ComponentChildren } from 'preact';
 import { requireUser } from '../accounts/routes.js';
 import { AppError } from '../errors/catalog.js';
+import type { MediaLinks } from '../media/storage/storage.js';
 import { GalleryPage } from '../views/pages/gallery-page.js';
 import { PhotoPage, type PhotoView } from '../views/pages/photo-page.js';
 import { UploadPage } from '../views/pages/upload-page.js';
@@ -27,6 +28,8 @@ export interface PhotoRoutesDeps {
   readonly traceParentOf?: (request: FastifyRequest) => string;
   /** Extra sections drawn under the owner's photo (share links), so photos need not know shares. */
   readonly renderPhotoSections?: (request: FastifyRequest, reply: FastifyReply, photo: PhotoRecord) => Promise<ComponentChildren>;
+  /** MEDIA_DELIVERY=redirect: media answer with a short-lived signed storage URL. */
+  readonly mediaLinks?: MediaLinks;
 }
 
 const PAGE_SIZE = 48;
@@ -92,7 +95,7 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
 
   app.get('/photos/:id/media/:variant', { config: { neverCache: false } }, async (request, reply) => {
     const photo = await ownedPhoto(request, deps.service);
-    return serveMedia(request, reply, deps.service, photo, (request.params as Record<string, unknown>)['variant']);
+    return serveMedia(request, reply, deps.service, photo, (request.params as Record<string, unknown>)['variant'], deps.mediaLinks);
   });
 
   app.post('/photos/:id/edit/', async (request, reply) => {

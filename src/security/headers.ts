@@ -44,9 +44,12 @@ function formatCsp(extra: Partial<Record<keyof typeof CSP_DIRECTIVES, string>> =
     .join(';');
 }
 
-// The CSP with its two nonce slots, cut once into the three constant pieces around them.
+// The CSP with its two nonce slots, cut once per app into the three constant pieces around them.
 const NONCE_SLOT = '\u0000nonce\u0000';
-const [CSP_HEAD = '', CSP_MIDDLE = '', CSP_TAIL = ''] = formatCsp({ scriptSrc: `'nonce-${NONCE_SLOT}'`, styleSrc: `'nonce-${NONCE_SLOT}'` }).split(NONCE_SLOT);
+function cspPieces(imgSources: readonly string[]): string[] {
+  const extra = { scriptSrc: `'nonce-${NONCE_SLOT}'`, styleSrc: `'nonce-${NONCE_SLOT}'`, ...(imgSources.length > 0 ? { imgSrc: imgSources.join(' ') } : {}) };
+  return formatCsp(extra).split(NONCE_SLOT);
+}
 
 // Every other header helmet's configuration sent (frameguard deny, same-origin referrer/COOP/CORP,
 // origin-agent-cluster, no DNS prefetch, noopen, no cross-domain policies, X-XSS-Protection off).
@@ -97,9 +100,15 @@ declare module 'fastify' {
  * CORP, Permissions-Policy, and HSTS only when the request came over HTTPS (directly or via a
  * trusted proxy) — HSTS over plain HTTP is ignored by browsers and would break local use.
  */
-export async function registerSecurityHeaders(app: FastifyInstance): Promise<void> {
+export interface SecurityHeadersOptions {
+  /** Origins images may also come from (MEDIA_DELIVERY=redirect: the storage's signed links). */
+  readonly imgSources?: readonly string[];
+}
+
+export async function registerSecurityHeaders(app: FastifyInstance, options: SecurityHeadersOptions = {}): Promise<void> {
   // Every value is built once, here: per response only the nonces and the request id are new.
   // (@fastify/helmet rebuilt the whole helmet middleware, parsing its configuration, per request.)
+  const [CSP_HEAD = '', CSP_MIDDLE = '', CSP_TAIL = ''] = cspPieces(options.imgSources ?? []);
   app.decorateReply('cspNonce', null as unknown as FastifyReply['cspNonce']);
   app.addHook('onRequest', (request, reply, done) => {
     const script = nextNonce();

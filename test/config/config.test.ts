@@ -265,3 +265,89 @@ describe('the secret key', () => {
     }
   });
 });
+
+const AWS_SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+const S3_ENV = { S3_BUCKET: 'photovault-media', AWS_REGION: 'eu-west-1', AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE', AWS_SECRET_ACCESS_KEY: AWS_SECRET };
+
+describe('S3 and MEDIA_DELIVERY configuration', () => {
+  it('keeps media on disk and streams them by default', () => {
+    const config = loadConfig({});
+    expect(config.s3).toBeUndefined();
+    expect(config.mediaDelivery).toBe('stream');
+  });
+
+  it('reads S3_BUCKET with the AWS SDK variables', () => {
+    const config = loadConfig({ ...S3_ENV, S3_PREFIX: 'photovault/media', S3_FORCE_PATH_STYLE: 'true', AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000', MEDIA_DELIVERY: 'redirect' });
+    expect(config.s3).toEqual({
+      bucket: 'photovault-media',
+      prefix: 'photovault/media/',
+      region: 'eu-west-1',
+      endpoint: 'http://127.0.0.1:9000',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: AWS_SECRET, sessionToken: undefined },
+      timeoutMs: 30_000,
+    });
+    expect(config.mediaDelivery).toBe('redirect');
+    expect(Object.isFrozen(config.s3?.credentials)).toBe(true);
+  });
+
+  it('leaves region, endpoint and credentials to the SDK when they are unset', () => {
+    const config = loadConfig({ S3_BUCKET: 'photos' });
+    expect(config.s3).toMatchObject({ prefix: '', region: undefined, endpoint: undefined, forcePathStyle: false, credentials: undefined });
+  });
+
+  it('takes AWS_ENDPOINT_URL when AWS_ENDPOINT_URL_S3 is unset, as the SDK does', () => {
+    expect(loadConfig({ S3_BUCKET: 'photos', AWS_ENDPOINT_URL: 'https://s3.example.test' }).s3?.endpoint).toBe('https://s3.example.test');
+  });
+
+  it.each(['ab', 'Photos', 'my_bucket', '-photos', 'photos-', 'a..b', '192.168.1.10', 'x'.repeat(64), 'photos/media', 'photos bucket'])(
+    'refuses the bucket name %j',
+    (bucket) => {
+      const error = configError({ S3_BUCKET: bucket });
+      expect(error.variable).toBe('S3_BUCKET');
+      expect(error.message).toContain('S3_BUCKET');
+    },
+  );
+
+  it.each(['maybe', 'yes please', '2'])('refuses S3_FORCE_PATH_STYLE=%j', (value) => {
+    expect(configError({ S3_BUCKET: 'photos', S3_FORCE_PATH_STYLE: value }).variable).toBe('S3_FORCE_PATH_STYLE');
+  });
+
+  it.each(['proxy', 'presigned', 'redirect,stream'])('refuses MEDIA_DELIVERY=%j', (value) => {
+    expect(configError({ ...S3_ENV, MEDIA_DELIVERY: value }).variable).toBe('MEDIA_DELIVERY');
+  });
+
+  it('refuses MEDIA_DELIVERY=redirect without S3_BUCKET (local files cannot be signed)', () => {
+    const error = configError({ MEDIA_DELIVERY: 'redirect' });
+    expect(error.variable).toBe('MEDIA_DELIVERY');
+    expect(error.message).toMatch(/S3_BUCKET/);
+  });
+
+  it.each(['../media', '/media', 'media/../x', 'a b', 'media//x', './media'])('refuses S3_PREFIX=%j', (prefix) => {
+    expect(configError({ S3_BUCKET: 'photos', S3_PREFIX: prefix }).variable).toBe('S3_PREFIX');
+  });
+
+  it.each([
+    ['AWS_ENDPOINT_URL_S3', 'not a url'],
+    ['AWS_ENDPOINT_URL_S3', 'ftp://127.0.0.1:21'],
+    ['AWS_ENDPOINT_URL_S3', `http://key:${AWS_SECRET}@127.0.0.1:9000`],
+    ['AWS_ENDPOINT_URL', 'javascript:alert(1)'],
+    ['AWS_REGION', 'eu west 1'],
+    ['S3_TIMEOUT_MS', '10'],
+  ])('refuses %s=%j, naming it', (name, value) => {
+    const error = configError({ S3_BUCKET: 'photos', [name]: value });
+    expect(error.variable).toBe(name);
+    expect(error.message).not.toContain(AWS_SECRET);
+  });
+
+  it('refuses half a key pair without echoing the secret', () => {
+    const error = configError({ S3_BUCKET: 'photos', AWS_SECRET_ACCESS_KEY: AWS_SECRET });
+    expect(error.variable).toBe('AWS_ACCESS_KEY_ID');
+    expect(error.message).not.toContain(AWS_SECRET);
+    expect(configError({ S3_BUCKET: 'photos', AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE' }).variable).toBe('AWS_SECRET_ACCESS_KEY');
+  });
+
+  it('ignores the S3 variables while S3_BUCKET is unset', () => {
+    expect(loadConfig({ S3_FORCE_PATH_STYLE: 'maybe', AWS_REGION: 'eu west 1' }).s3).toBeUndefined();
+  });
+});

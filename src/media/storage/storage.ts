@@ -6,7 +6,7 @@ export interface StoredMedia {
   size: number;
 }
 
-/** Where media bytes live (local disk, later S3); keys are validated by every implementation. */
+/** Where media bytes live (local disk or S3); keys are validated by every implementation. */
 export interface MediaStorage {
   /** Stores the bytes under the key, replacing any previous value atomically. */
   put(key: string, data: Buffer): Promise<void>;
@@ -18,13 +18,29 @@ export interface MediaStorage {
   /** Every stored key, in no particular order. */
   listKeys(): AsyncIterable<string>;
   /**
-   * Removes what writes interrupted by a crash left: temporary files of writers known to be dead at
-   * once, any older than `before` (epoch ms), and empty key directories older than `before`.
-   * Returns how many entries went. Live writes are younger than `before`.
+   * Removes what writes interrupted by a crash left (local: temporary files of writers known to be
+   * dead at once, any older than `before` (epoch ms), and empty key directories older than `before`;
+   * S3: multipart uploads started before `before`). Returns how many entries went. Live writes are
+   * younger than `before`.
    */
   removeIncomplete(before: number): Promise<number>;
   /** Resolves when the storage can be read and written; throws otherwise. */
   ping(): Promise<void>;
+}
+
+export interface SignedLinkOptions {
+  readonly expiresInSeconds: number;
+  /** Forced on the response whatever the stored object says. */
+  readonly contentType: string;
+  readonly contentDisposition: string;
+}
+
+/** Storage that can hand out short-lived links to its objects (S3's presigned GET URLs). */
+export interface MediaLinks {
+  /** A URL that serves the key's bytes with the given headers until it expires. */
+  signedUrl(key: string, options: SignedLinkOptions): Promise<string>;
+  /** The origin those URLs point at (pages need it in their CSP's img-src). */
+  linkOrigin(): Promise<string>;
 }
 
 export class MediaNotFoundError extends Error {

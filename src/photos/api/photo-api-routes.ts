@@ -8,6 +8,7 @@ import { AppError } from '../../errors/catalog.js';
 import type { PhotoRecord } from '../photo-repository.js';
 import type { PhotoService } from '../photo-service.js';
 import { cleanPhotoText } from '../photo-text.js';
+import type { MediaLinks } from '../../media/storage/storage.js';
 import { serveMedia } from '../serve-media.js';
 import { acceptUpload } from '../upload/accept-upload.js';
 import { AcceptedUpload, MediaParams, PhotoIdParams, PhotoPatch, PhotoSchema, PhotoStatusSchema, toPhotoJson, toStatusJson, UploadBody } from './photo-schemas.js';
@@ -18,6 +19,8 @@ export interface PhotoApiDeps {
   readonly maxBytes: number;
   readonly maxPixels: number;
   readonly traceParentOf?: (request: FastifyRequest) => string;
+  /** MEDIA_DELIVERY=redirect: media answer with a short-lived signed storage URL. */
+  readonly mediaLinks?: MediaLinks;
 }
 
 const TAGS = ['photos'];
@@ -169,12 +172,13 @@ export function photoApiRoutes(deps: PhotoApiDeps): ApiPlugin {
               description: 'The image (only raster types written by photovault).',
               content: Object.fromEntries(['image/jpeg', 'image/png', 'image/webp'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
             },
+            302: Type.Null({ description: 'With MEDIA_DELIVERY=redirect: a signed storage URL (Location) that lives at most 300 s.' }),
             304: Type.Null({ description: 'Not modified (the ETag matched).' }),
             ...problemResponses(400, 404, ...COMMON_PROBLEMS),
           },
         },
       },
-      async (request, reply) => serveMedia(request, reply, deps.service, await owned(request, request.params.id), request.params.variant),
+      async (request, reply) => serveMedia(request, reply, deps.service, await owned(request, request.params.id), request.params.variant, deps.mediaLinks),
     );
   };
 }
