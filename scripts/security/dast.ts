@@ -96,6 +96,7 @@ export interface DastStageOptions {
 export async function runDastStage(origin: string, options: DastStageOptions): Promise<StageOutcome> {
   const own = dastReport(origin, await scanPhotovault(origin, options));
   options.log?.('running wapiti and sqlmap');
+  // The tools' set-up failing (sign-up, upload, token) fails the stage but keeps our own report.
   const tools = await runDastTools({
     origin,
     ...(options.drain ? { drain: options.drain } : {}),
@@ -105,7 +106,7 @@ export async function runDastStage(origin: string, options: DastStageOptions): P
     ci: Boolean(process.env.CI),
     wapitiSeconds: Number(process.env.DAST_WAPITI_SECONDS ?? 150),
     sqlmapSeconds: Number(process.env.DAST_SQLMAP_SECONDS ?? 90),
-  });
+  }).catch((error: unknown) => ({ ok: false, report: `error: the tools could not run: ${error instanceof Error ? error.message : String(error)}`, summary: {} }));
   return { ...own, ok: own.ok && tools.ok, report: `${own.report}\n\nexternal tools (reports and logs in ${path.relative(process.cwd(), path.join(REPORT_DIR, 'dast-tools'))}/):\n${tools.report}`, tools: tools.summary };
 }
 

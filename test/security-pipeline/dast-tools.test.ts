@@ -51,12 +51,13 @@ describe('wapiti JSON reports', () => {
   });
 
   it('scans only the target folder, signed in by cookie, never the excluded forms, without bug reports', () => {
-    const args = wapitiArgs({ origin: 'http://127.0.0.1:4000', cookies: new Map(), workDir: dir, excludePaths: ['/accounts/logout/'], maxScanSeconds: 120, maxAttackSeconds: 20 }, 'c.json', 'r.json');
+    const args = wapitiArgs({ origin: 'http://127.0.0.1:4000', cookies: new Map(), workDir: dir, startPaths: ['/s/abc/'], excludePaths: ['/accounts/logout/'], maxScanSeconds: 120, maxAttackSeconds: 20 }, 'c.json', 'r.json');
     const after = (flag: string) => args[args.indexOf(flag) + 1];
     expect(after('--url')).toBe('http://127.0.0.1:4000/');
     expect(after('--scope')).toBe('folder');
     expect(after('--cookie')).toBe('c.json');
     expect(after('--exclude')).toBe('http://127.0.0.1:4000/accounts/logout/');
+    expect(after('--start')).toBe('http://127.0.0.1:4000/s/abc/');
     expect(after('--max-scan-time')).toBe('120');
     expect(after('--module')?.split(',')).not.toContain('ssrf');
     expect(args).toContain('--no-bugreport');
@@ -79,12 +80,21 @@ describe('sqlmap results', () => {
 
   it('reads the injection point, the heuristic hint and the server errors from its output, even without the CSV', async () => {
     const findings = parseSqlmapOutput(await fixture('sqlmap-planted.out'), 'planted');
-    expect(findings).toContainEqual(expect.objectContaining({ id: 'sql-injection', severity: 'critical', target: 'GET (planted)', parameter: 'id', detail: expect.stringContaining('boolean-based blind') }));
+    expect(findings.filter((f) => f.id === 'sql-injection')).toEqual([
+      { tool: 'sqlmap', id: 'sql-injection', severity: 'critical', target: 'GET (planted)', parameter: 'id', detail: 'injectable: AND boolean-based blind - WHERE or HAVING clause' },
+    ]);
     expect(findings).toContainEqual(expect.objectContaining({ id: 'heuristic-basic', severity: 'low', parameter: 'id' }));
     expect(findings).toContainEqual(expect.objectContaining({ id: 'server-error', severity: 'medium', detail: 'HTTP 500 answered 60 time(s) to injection payloads' }));
     const judged = await judgeToolRuns([run('sqlmap', findings)], null, new Date('2026-12-01'));
     expect(judged.ok).toBe(false);
     expect(judged.summary.sqlmap).toMatchObject({ status: 'failed', critical: 1, medium: 1, low: 1 });
+  });
+
+  it('does not report an injection point that sqlmap itself withdrew as a false positive (photovault\'s login form)', async () => {
+    const output = await fixture('sqlmap-login-false-positive.out');
+    expect(output).toMatch(/POST parameter 'next' appears to be .* injectable/);
+    expect(output).toContain('false positive or unexploitable injection point detected');
+    expect(parseSqlmapOutput(output, 'login-form').filter((f) => f.severity !== 'low')).toEqual([]);
   });
 
   it('treats a run whose every request was refused (CSRF) as an error, not an all-clear', async () => {
@@ -94,13 +104,16 @@ describe('sqlmap results', () => {
     const login = photovaultSqlmapTargets('0'.repeat(32), 'pv_x')[0]!;
     expect(refusedRequests(output, login)).toMatch(/HTTP 403 512 times/);
     expect(refusedRequests('HTTP error codes detected during run:\n401 (Unauthorized) - 900 times\n', login)).toBeNull();
+    // Throttled (another scanner locked the account out): also refused.
+    expect(refusedRequests('HTTP error codes detected during run:\n429 (Too Many Requests) - 160 times, 401 (Unauthorized) - 3 times\n', login)).toMatch(/HTTP 429 160 times/);
   });
 
   it('attacks the login form and the API on their own terms: CSRF token refreshed, Bearer token, level and risk 1', () => {
-    const [login, read, update] = photovaultSqlmapTargets('ab'.repeat(16), 'pv_token');
+    const [login, read, update] = photovaultSqlmapTargets('ab'.repeat(16), 'pv_token', 'sqlmapuser');
     const loginArgs = sqlmapArgs('http://127.0.0.1:4000', login!, dir, null);
     expect(loginArgs.slice(0, 2)).toEqual(['-u', 'http://127.0.0.1:4000/accounts/login/']);
     expect(loginArgs).toEqual(expect.arrayContaining(['--csrf-token', '_csrf', '--batch', '--ignore-code', '401']));
+    expect(loginArgs[loginArgs.indexOf('--data') + 1]).toContain('username=sqlmapuser&');
     expect(loginArgs).not.toContain('--method');
     expect(read!.paths).toContain(`/api/v1/photos/${'ab'.repeat(16)}*`);
     const readArgs = sqlmapArgs('http://127.0.0.1:4000', read!, dir, path.join(dir, 'targets.txt'));

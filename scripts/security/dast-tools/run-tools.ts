@@ -47,7 +47,14 @@ export async function runDastTools(options: DastToolsOptions): Promise<JudgedToo
     photoIds.push(id);
   }
   const photoId = photoIds[0] ?? '';
-  await session.postForm(`/photos/${photoId}/shares/`, { _csrf: await csrfFrom(session, `/photos/${photoId}/`), expires_in: '7', password: '' });
+  // Share links, one behind a password, so that wapiti also reaches the public share pages and form.
+  const shares: string[] = [];
+  for (const password of ['', 'tools-share-password-7']) {
+    const created = await session.postForm(`/photos/${photoId}/shares/`, { _csrf: await csrfFrom(session, `/photos/${photoId}/`), expires_in: '7', password });
+    const page = created.status === 303 ? await session.get(created.headers.location ?? `/photos/${photoId}/`) : created;
+    const share = /\/s\/[A-Za-z0-9_-]{10,}\/?/.exec(page.body)?.[0];
+    if (share && !shares.includes(share)) shares.push(share.endsWith('/') ? share : `${share}/`);
+  }
   const csrf = (JSON.parse((await session.get('/api/v1/csrf-token', { accept: 'application/json' })).body) as { token?: string }).token ?? '';
   const minted = await session.postJson('/api/v1/tokens', { name: 'sqlmap' }, { 'x-csrf-token': csrf, origin: options.origin });
   const bearer = (JSON.parse(minted.body) as { token?: string }).token;
@@ -59,13 +66,14 @@ export async function runDastTools(options: DastToolsOptions): Promise<JudgedToo
       origin: options.origin,
       cookies: session.cookies,
       workDir: path.join(options.workDir, 'wapiti'),
+      startPaths: ['/accounts/login/', '/accounts/signup/', ...shares],
       excludePaths: WAPITI_EXCLUDED_PATHS,
       maxScanSeconds: options.wapitiSeconds,
       maxAttackSeconds: Math.max(10, Math.floor(options.wapitiSeconds / 6)),
     });
     // The scan only means something signed in: say whether the session survived it.
     const after = await session.get('/accounts/');
-    runs.push({ ...wapiti, notes: [...wapiti.notes, `signed in as a user with ${photoIds.length} photos and a share link; still signed in after the scan: ${after.status === 200 ? 'yes' : `no (HTTP ${after.status})`}`] });
+    runs.push({ ...wapiti, notes: [...wapiti.notes, `signed in as a user with ${photoIds.length} photos and ${shares.length} share links; still signed in after the scan: ${after.status === 200 ? 'yes' : `no (HTTP ${after.status})`}`] });
   } else runs.push(missingTool('wapiti', options.ci));
   if (existsSync(SQLMAP_BINARY)) runs.push(await runSqlmap(options.origin, photovaultSqlmapTargets(photoId, bearer), path.join(options.workDir, 'sqlmap'), options.sqlmapSeconds));
   else runs.push(missingTool('sqlmap', options.ci));

@@ -1,5 +1,6 @@
 // sqlmap (Debian's package) against the login form and the API's parameters of a running
 // photovault: batch mode, level 1 / risk 1, a time budget per target, 127.0.0.1 only.
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -24,10 +25,11 @@ export interface SqlmapTarget {
 }
 
 /** photovault's login form (anonymous) and its API's parameters (with a Bearer token of a user with photos). */
-export function photovaultSqlmapTargets(photoId: string, bearer: string): SqlmapTarget[] {
+export function photovaultSqlmapTargets(photoId: string, bearer: string, username = `sqlmap${randomBytes(4).toString('hex')}`): SqlmapTarget[] {
   const auth = [`Authorization: Bearer ${bearer}`];
   return [
-    { name: 'login-form', method: 'POST', paths: ['/accounts/login/'], data: '_csrf=x&username=alice&password=not-the-password-1&next=%2Fphotos%2F', csrfToken: '_csrf', ignoreCodes: [401] },
+    // A user name of its own: wapiti fills forms with 'alice', and that account's lockout (429) would blind sqlmap.
+    { name: 'login-form', method: 'POST', paths: ['/accounts/login/'], data: `_csrf=x&username=${username}&password=not-the-password-1&next=%2Fphotos%2F`, csrfToken: '_csrf', ignoreCodes: [401] },
     {
       name: 'api-read',
       method: 'GET',
@@ -102,11 +104,16 @@ export function parseSqlmapCsv(text: string): ToolFinding[] {
 export function parseSqlmapOutput(output: string, targetName: string): ToolFinding[] {
   const findings: ToolFinding[] = [];
   const seen = new Set<string>();
-  for (const match of output.matchAll(/((?:\(custom\) )?[A-Za-z-]+) parameter '([^']+)' (?:appears to be|is) '([^']+)' injectable/g)) {
-    const key = `${match[1]}|${match[2]}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    findings.push({ tool: 'sqlmap', id: 'sql-injection', severity: 'critical', target: `${match[1]} (${targetName})`, parameter: match[2] ?? '', detail: `injectable: ${match[3]}` });
+  // Only what sqlmap confirmed: "appears to be injectable" is often withdrawn by its false-positive check.
+  const confirmed = [
+    ...[...output.matchAll(/^Parameter: (.+) \(([^)\n]+)\)$/gm)].map((m) => ({ place: m[2] ?? '', parameter: m[1] ?? '' })),
+    ...[...output.matchAll(/((?:\(custom\) )?[A-Za-z-]+) parameter '([^']+)' is vulnerable/g)].map((m) => ({ place: m[1] ?? '', parameter: m[2] ?? '' })),
+  ];
+  for (const { place, parameter } of confirmed) {
+    if (seen.has(parameter)) continue;
+    seen.add(parameter);
+    const technique = [...output.matchAll(/parameter '([^']+)' (?:appears to be|is) '([^']+)' injectable/g)].find((m) => m[1] === parameter)?.[2];
+    findings.push({ tool: 'sqlmap', id: 'sql-injection', severity: 'critical', target: `${place} (${targetName})`, parameter, detail: `injectable${technique ? `: ${technique}` : ''}` });
   }
   for (const match of output.matchAll(/heuristic \((basic|XSS|FI)\) test shows that ((?:\(custom\) )?[A-Za-z-]+) parameter '([^']+)' might be ([^\n]+)/g)) {
     findings.push({ tool: 'sqlmap', id: `heuristic-${match[1]?.toLowerCase()}`, severity: 'low', target: `${match[2]} (${targetName})`, parameter: match[3] ?? '', detail: `might be ${match[4]?.trim()} (heuristic, not confirmed)` });
@@ -129,13 +136,13 @@ export function errorCodes(output: string): Map<number, number> {
 }
 
 /**
- * A run whose requests were mostly refused (401/403 not expected for the target) tested nothing:
+ * A run whose requests were refused (401/403/429 not expected for the target) tested nothing:
  * its "not injectable" would be a false all-clear, so it is an error, not a pass.
  */
 export function refusedRequests(output: string, target: SqlmapTarget): string | null {
   for (const [status, count] of errorCodes(output)) {
-    if ((status === 401 || status === 403) && !target.ignoreCodes?.includes(status) && count >= 10) {
-      return `answered HTTP ${status} ${count} times: its requests were refused (CSRF token or authorization), so its verdict says nothing`;
+    if ([401, 403, 429].includes(status) && !target.ignoreCodes?.includes(status) && count >= 10) {
+      return `answered HTTP ${status} ${count} times: its requests were refused (CSRF token, authorization or throttling), so its verdict says nothing`;
     }
   }
   return null;

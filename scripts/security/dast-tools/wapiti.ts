@@ -22,6 +22,8 @@ export interface WapitiOptions {
   readonly origin: string;
   readonly cookies: ReadonlyMap<string, string>;
   readonly workDir: string;
+  /** Pages no signed-in page links to (sign-in, sign-up, share links), crawled from too. */
+  readonly startPaths: readonly string[];
   /** Paths (wildcards allowed) never requested: sign-out, deletions, revoking the scan's own token. */
   readonly excludePaths: readonly string[];
   readonly maxScanSeconds: number;
@@ -47,6 +49,7 @@ export function wapitiArgs(options: WapitiOptions, cookieFile: string, reportFil
     'folder',
     '--cookie',
     cookieFile,
+    ...options.startPaths.flatMap((p) => ['--start', `${options.origin}${p}`]),
     ...options.excludePaths.flatMap((p) => ['--exclude', `${options.origin}${p}`]),
     '--module',
     WAPITI_MODULES.join(','),
