@@ -1,8 +1,9 @@
 // DAST: photovault running for real (in this process on a random loopback port, or DAST_TARGET),
-// two users with a photo each side, then the scanner over HTTP. Every finding is printed with the
-// request that shows it.
+// two users with a photo each side, then our scanner over HTTP, then wapiti and sqlmap (Debian's
+// packages; loopback targets only). Every finding is printed with the request that shows it.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { runDastTools } from './dast-tools/run-tools.js';
 import type { ScanUser } from './dast/context.js';
 import type { Results } from './dast/results.js';
 import { scan, type ScanPlan } from './dast/scanner.js';
@@ -80,6 +81,35 @@ export async function scanPhotovault(origin: string, options: { drain?: () => Pr
   return scan(plan);
 }
 
+export interface DastStageOptions {
+  readonly drain?: () => Promise<void>;
+  readonly dataDir?: string;
+  readonly httpsViaForwardedProto: boolean;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * The whole DAST stage against one running photovault: our own checks, then wapiti and sqlmap.
+ * A tool's finding of medium or higher fails the stage unless security/dast-allowlist.json accepts
+ * it; DAST_WAPITI_SECONDS (150) and DAST_SQLMAP_SECONDS (90) bound the tools.
+ */
+export async function runDastStage(origin: string, options: DastStageOptions): Promise<StageOutcome> {
+  const own = dastReport(origin, await scanPhotovault(origin, options));
+  options.log?.('running wapiti and sqlmap');
+  // The tools' set-up failing (sign-up, upload, token) fails the stage but keeps our own report.
+  const tools = await runDastTools({
+    origin,
+    ...(options.drain ? { drain: options.drain } : {}),
+    workDir: path.join(REPORT_DIR, 'dast-tools'),
+    allowlistFile: path.join(REPO_ROOT, 'security', 'dast-allowlist.json'),
+    today: new Date(),
+    ci: Boolean(process.env.CI),
+    wapitiSeconds: Number(process.env.DAST_WAPITI_SECONDS ?? 150),
+    sqlmapSeconds: Number(process.env.DAST_SQLMAP_SECONDS ?? 90),
+  }).catch((error: unknown) => ({ ok: false, report: `error: the tools could not run: ${error instanceof Error ? error.message : String(error)}`, summary: {} }));
+  return { ...own, ok: own.ok && tools.ok, report: `${own.report}\n\nexternal tools (reports and logs in ${path.relative(process.cwd(), path.join(REPORT_DIR, 'dast-tools'))}/):\n${tools.report}`, tools: tools.summary };
+}
+
 async function main(): Promise<void> {
   await runStageCli(async () => {
     const external = process.env.DAST_TARGET;
@@ -87,12 +117,11 @@ async function main(): Promise<void> {
     const target = external ? null : await (await import('./lib/target-app.js')).startPhotovault({ TRUST_PROXY: 'true' }, path.join(REPORT_DIR, 'dast-app.log'));
     const origin = external ?? target?.origin ?? '';
     try {
-      const results = await scanPhotovault(origin, {
+      return await runDastStage(origin, {
         ...(target ? { drain: target.drain, dataDir: target.dataDir } : {}),
         httpsViaForwardedProto: external ? process.env.DAST_HTTPS_VIA_PROXY === '1' : true,
         log: (line) => process.stdout.write(`${line}\n`),
       });
-      return dastReport(origin, results);
     } finally {
       await target?.close();
     }

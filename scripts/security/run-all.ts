@@ -2,10 +2,10 @@
 // and reports/security/summary.json, and exits non-zero when any stage failed.
 import { randomInt } from 'node:crypto';
 import path from 'node:path';
-import { dastReport, scanPhotovault } from './dast.js';
+import { runDastStage } from './dast.js';
 import { MIN_REQUESTS, photovaultContexts, runFuzz } from './fuzz.js';
 import { smallJpeg } from './lib/photovault.js';
-import { recordSummary, REPO_ROOT, REPORT_DIR, resetSummary, table, writeReport, type StageName, type StageOutcome } from './lib/report.js';
+import { recordSummary, REPO_ROOT, REPORT_DIR, resetSummary, summaryOf, table, writeReport, type StageName, type StageOutcome } from './lib/report.js';
 import { runSast } from './sast.js';
 import { DEFAULT_ADVISORY_DIR, runSca } from './sca.js';
 import { runSbom } from './sbom.js';
@@ -62,7 +62,7 @@ const stages: ReadonlyArray<readonly [StageName, () => Promise<StageOutcome>]> =
     async () => {
       const target = await (await import('./lib/target-app.js')).startPhotovault({ TRUST_PROXY: 'true' }, path.join(REPORT_DIR, 'dast-app.log'));
       try {
-        return dastReport(target.origin, await scanPhotovault(target.origin, { drain: target.drain, dataDir: target.dataDir, httpsViaForwardedProto: true }));
+        return await runDastStage(target.origin, { drain: target.drain, dataDir: target.dataDir, httpsViaForwardedProto: true, log: (line) => process.stdout.write(`${line}\n`) });
       } finally {
         await target.close();
       }
@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     const text = `${outcome.report.trimEnd()}\n\n${name}: ${outcome.ok ? 'PASSED' : 'FAILED'} in ${seconds} s ${JSON.stringify(outcome.counts)}\n`;
     process.stdout.write(text);
     await writeReport(name, text);
-    await recordSummary(name, outcome.counts);
+    await recordSummary(name, summaryOf(outcome));
     rows.push([name, outcome.ok ? 'passed' : 'FAILED', seconds, JSON.stringify(outcome.counts)]);
     if (!outcome.ok) failed += 1;
   }

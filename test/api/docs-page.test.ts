@@ -1,9 +1,10 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TestClient } from '../support/client.js';
 import { startListeningApp, type ListeningApp } from '../support/server.js';
 import { API_TEST_ENV } from './api-client.js';
-import { chromiumUnavailable, launchChromium } from '../support/chromium.js';
+import { CHROMIUM_MISSING, launchChromium } from '../support/chromium.js';
+import { describeWith } from '../support/requirements.js';
 
 
 /** Collects CSP violations (console and the securitypolicyviolation event), console errors and page errors. */
@@ -23,7 +24,7 @@ async function watchProblems(page: Page): Promise<string[]> {
 }
 
 // Debian's Chromium, driven by playwright-core, as in test/e2e/browser.test.ts.
-describe.skipIf(chromiumUnavailable)('the API docs page in Chromium', () => {
+describeWith(CHROMIUM_MISSING, 'the API docs page in Chromium', () => {
   let server: ListeningApp;
   let browser: Browser;
 

@@ -2,15 +2,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { STRONG_PASSWORD } from '../support/client.js';
 import { smallJpeg } from '../support/photos.js';
 import { startListeningApp, type ListeningApp } from '../support/server.js';
-import { chromiumUnavailable, launchChromium } from '../support/chromium.js';
+import { CHROMIUM_MISSING, launchChromium } from '../support/chromium.js';
+import { describeWith } from '../support/requirements.js';
 
 
 // Debian's Chromium, driven by playwright-core; .ci/run installs it. Browsers are never downloaded.
-describe.skipIf(chromiumUnavailable)('in a real browser (Chromium)', () => {
+describeWith(CHROMIUM_MISSING, 'in a real browser (Chromium)', () => {
   let server: ListeningApp;
   let browser: Browser;
 

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STRONG_PASSWORD } from '../support/client.js';
 import { smallJpeg } from '../support/photos.js';
 import { startListeningApp, type ListeningApp } from '../support/server.js';
-import { chromiumUnavailable, launchChromium } from '../support/chromium.js';
+import { CHROMIUM_MISSING, launchChromium } from '../support/chromium.js';
+import { describeWith } from '../support/requirements.js';
 
 const OWNER = 'form_owner';
 const SHARE_PASSWORD = 'tidepool-heron';
@@ -17,7 +18,7 @@ const VARIABLE_ACTIONS: Record<string, string> = { 'share-password-page.tsx acti
 
 // Every <form> of the app, filled in and submitted through the real UI, in the order a user meets
 // them: the steps share one owner (one browser context) and one uploaded photo, so they run in order.
-describe.skipIf(chromiumUnavailable)('every form, filled in and submitted in Chromium', () => {
+describeWith(CHROMIUM_MISSING, 'every form, filled in and submitted in Chromium', () => {
   let server: ListeningApp;
   let browser: Browser;
   let owner: BrowserContext;

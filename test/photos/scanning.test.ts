@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { clamdInstalled, findFreePort, PLANTED_SIGNATURE_BYTES, startClamd, type RunningClamd } from '../support/clamd.js';
+import { CLAMD_SKIP_MESSAGE, clamdInstalled, findFreePort, PLANTED_SIGNATURE_BYTES, startClamd, type RunningClamd } from '../support/clamd.js';
 import { TestClient } from '../support/client.js';
 import { photoIdFrom, smallJpeg, uploadForm } from '../support/photos.js';
+import { describeWith } from '../support/requirements.js';
 
 // A real clamd from Debian's clamav-daemon with a signature database written by the test.
-describe.skipIf(!clamdInstalled && !process.env.CI)('uploads scanned by a real ClamAV daemon', () => {
+describeWith(clamdInstalled ? null : CLAMD_SKIP_MESSAGE, 'uploads scanned by a real ClamAV daemon', () => {
   let t: TestApp;
   let alice: TestClient;
   let clamd: RunningClamd | undefined;

@@ -5,10 +5,13 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeWith } from '../support/requirements.js';
 import { DEFAULT_ADVISORY_DIR, runSca, type ScaOptions } from '../../scripts/security/sca.js';
 
-// The Node.js Security WG database next to the repository (CI checks it out there too).
-const HAVE_ADVISORIES = existsSync(path.join(DEFAULT_ADVISORY_DIR, 'npm', '493.json'));
+// The Node.js Security WG database next to the repository (or SCA_ADVISORY_DIR, as for the stage).
+const ADVISORY_DIR = process.env.SCA_ADVISORY_DIR ?? DEFAULT_ADVISORY_DIR;
+const HAVE_ADVISORIES = existsSync(path.join(ADVISORY_DIR, 'npm', '493.json'));
+const ADVISORIES_MISSING = `the Node.js Security WG advisory database (${path.join(ADVISORY_DIR, 'npm', '493.json')} not found; set SCA_ADVISORY_DIR to a copy of it)`;
 
 let dir: string;
 beforeEach(async () => {
@@ -30,7 +33,7 @@ async function plantLockfile(packages: Record<string, string>): Promise<string> 
 function options(lockfile: string, overrides: Partial<ScaOptions> = {}): ScaOptions {
   return {
     lockfile,
-    advisoryDir: DEFAULT_ADVISORY_DIR,
+    advisoryDir: ADVISORY_DIR,
     osvDir: null,
     allowlistFile: null,
     // A supported LTS release with no runtime advisory in the data: only packages are under test.
@@ -41,7 +44,7 @@ function options(lockfile: string, overrides: Partial<ScaOptions> = {}): ScaOpti
   };
 }
 
-describe.skipIf(!HAVE_ADVISORIES)('SCA against the Node.js Security WG data', () => {
+describeWith(HAVE_ADVISORIES ? null : ADVISORIES_MISSING, 'SCA against the Node.js Security WG data', () => {
   it('finds a known-vulnerable transitive package (lodash 4.17.10, NSWG-ECO-493, CVSS 7.0) and fails', async () => {
     const lockfile = await plantLockfile({ 'node_modules/express-thing': '1.0.0', 'node_modules/express-thing/node_modules/lodash': '4.17.10' });
     const outcome = await runSca(options(lockfile));

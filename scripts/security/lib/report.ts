@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ToolSummary } from '../dast-tools/tool-findings.js';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 export const REPORT_DIR = process.env.SECURITY_REPORT_DIR ?? path.join(REPO_ROOT, 'reports', 'security');
@@ -10,7 +11,8 @@ export interface Summary {
   sca: { packages: number; vulnerabilities: number };
   sast: { files: number; findings: number };
   fuzz: { operations: number; requests: number; server_errors: number; schema_violations: number };
-  dast: { checks: number; failed: number };
+  /** Our own checks, and per external tool (wapiti, sqlmap) its verdict and findings by severity. */
+  dast: { checks: number; failed: number; tools?: Record<string, ToolSummary> };
   sbom: { components: number };
 }
 
@@ -23,6 +25,8 @@ export interface StageOutcome {
   readonly report: string;
   /** For the summary stages, exactly the fields of Summary[stage]. */
   readonly counts: Readonly<Record<string, number>>;
+  /** DAST only: the external tools' verdicts and counts (summary.json's dast.tools). */
+  readonly tools?: Readonly<Record<string, ToolSummary>>;
 }
 
 export async function writeReport(stage: StageName, text: string, dir = REPORT_DIR): Promise<string> {
@@ -53,6 +57,11 @@ export async function recordSummary(stage: StageName, counts: object, dir = REPO
   await writeFile(file, `${JSON.stringify(merged, null, 2)}\n`);
 }
 
+/** What a stage's outcome puts in summary.json: its counts, and the DAST tools' entries. */
+export function summaryOf(outcome: StageOutcome): object {
+  return outcome.tools ? { ...outcome.counts, tools: outcome.tools } : outcome.counts;
+}
+
 export async function resetSummary(dir = REPORT_DIR): Promise<void> {
   await rm(path.join(dir, 'summary.json'), { force: true });
 }
@@ -66,7 +75,7 @@ export async function runStageCli(run: () => Promise<StageOutcome>): Promise<voi
     const text = `${outcome.report.trimEnd()}\n\n${outcome.stage}: ${outcome.ok ? 'PASSED' : 'FAILED'} in ${seconds} s ${JSON.stringify(outcome.counts)}\n`;
     process.stdout.write(text);
     const file = await writeReport(outcome.stage, text);
-    await recordSummary(outcome.stage, outcome.counts);
+    await recordSummary(outcome.stage, summaryOf(outcome));
     process.stdout.write(`report: ${path.relative(process.cwd(), file)}\n`);
     process.exitCode = outcome.ok ? 0 : 1;
   } catch (error) {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,6 +22,8 @@ export interface RunningApp {
  * locked out half way. `logFile` receives the app's warn+ log lines (server errors' details).
  */
 export async function startPhotovault(env: Record<string, string> = {}, logFile?: string): Promise<RunningApp> {
+  // The log's folder (reports/security/) does not exist before a first full run.
+  if (logFile) await mkdir(path.dirname(logFile), { recursive: true });
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'photovault-scan-'));
   const config = loadConfig({
     NODE_ENV: 'production',

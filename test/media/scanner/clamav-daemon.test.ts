@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ClamavScanner } from '../../../src/media/scanner/clamav-scanner.js';
 import { createScanner } from '../../../src/media/scanner/create-scanner.js';
 import { ScanFailedError, ScannerUnavailableError } from '../../../src/media/scanner/scanner.js';
@@ -12,10 +12,9 @@ import {
   type RunningClamd,
 } from '../../support/clamd.js';
 import { EICAR, makeImage, makeTempDir, writeFixture } from '../../support/images.js';
+import { describeWith } from '../../support/requirements.js';
 
-if (!clamdInstalled) console.warn(`Skipping ClamAV daemon tests: ${CLAMD_SKIP_MESSAGE}`);
-
-describe.skipIf(!clamdInstalled)('ClamavScanner against a real clamd', () => {
+describeWith(clamdInstalled ? null : CLAMD_SKIP_MESSAGE, 'ClamavScanner against a real clamd', () => {
   let clamd: RunningClamd;
   let dir: string;
   let remove: () => Promise<void>;
