@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorCodes, parseSqlmapCsv, parseSqlmapOutput, photovaultSqlmapTargets, refusedRequests, sqlmapArgs } from '../../scripts/security/dast-tools/sqlmap.js';
+import { errorCodes, fatalCritical, parseSqlmapCsv, parseSqlmapOutput, photovaultSqlmapTargets, refusedRequests, sqlmapArgs } from '../../scripts/security/dast-tools/sqlmap.js';
 import { judgeToolRuns, type ToolRun } from '../../scripts/security/dast-tools/tool-findings.js';
 import { parseWapitiReport, wapitiArgs, wapitiCookieJar } from '../../scripts/security/dast-tools/wapiti.js';
 import { recordSummary } from '../../scripts/security/lib/report.js';
@@ -71,6 +71,16 @@ describe('wapiti JSON reports', () => {
 });
 
 describe('sqlmap results', () => {
+  it("does not take sqlmap's CRITICAL retry notice for a dynamic page as a failed run, but does take a real one", async () => {
+    // Recorded from CI: photovault's login page changes on every answer (CSRF token, CSP nonce).
+    const dynamic = await fixture('sqlmap-login-dynamic.out');
+    expect(dynamic).toContain('[CRITICAL] target URL content appears to be heavily dynamic');
+    expect(dynamic).toMatch(/all tested parameters do not appear to be injectable/);
+    expect(fatalCritical(dynamic)).toBeUndefined();
+    expect(fatalCritical(`${dynamic}\n[15:02:40] [CRITICAL] connection refused to the target URL\n`)).toBe('connection refused to the target URL');
+    expect(fatalCritical('[12:00:00] [CRITICAL] unable to connect to the target URL')).toBe('unable to connect to the target URL');
+  });
+
   it('reads a confirmed injection point from the CSV of the planted app as critical', async () => {
     expect(parseSqlmapCsv(await fixture('sqlmap-planted.csv'))).toEqual([
       { tool: 'sqlmap', id: 'sql-injection', severity: 'critical', target: 'GET http://127.0.0.1:8765/item?id=1', parameter: 'id', detail: 'injectable (boolean-based blind)' },

@@ -124,6 +124,20 @@ export function parseSqlmapOutput(output: string, targetName: string): ToolFindi
   return findings;
 }
 
+// sqlmap prints some notices at CRITICAL level and carries on: a page that changes on every
+// answer (ours do: CSRF tokens, CSP nonces) makes it retry, not stop. A run that reached its
+// verdict with only these is complete.
+const NON_FATAL_CRITICAL = [/target URL content appears to be heavily dynamic\. sqlmap is going to retry the request/];
+
+/** The first CRITICAL line of a sqlmap run that means it could not do its work, or undefined. */
+export function fatalCritical(output: string): string | undefined {
+  for (const match of output.matchAll(/\[CRITICAL\] ([^\n]+)/g)) {
+    const message = match[1] ?? '';
+    if (!NON_FATAL_CRITICAL.some((pattern) => pattern.test(message))) return message;
+  }
+  return undefined;
+}
+
 /** The HTTP error answers sqlmap counted ("HTTP error codes detected during run"), summed over its targets. */
 export function errorCodes(output: string): Map<number, number> {
   const counts = new Map<number, number>();
@@ -182,7 +196,7 @@ export async function runSqlmap(origin: string, targets: readonly SqlmapTarget[]
     const verdict = /all tested parameters do not appear to be injectable/.test(result.output) ? 'no injectable parameter' : requests ? `injection point(s) after ${requests} requests` : 'no verdict';
     const answers = [...errorCodes(result.output)].map(([status, count]) => `HTTP ${status} x${count}`).join(', ');
     notes.push(`${target.name}: ${target.method} ${target.paths.join(', ')}: ${result.timedOut ? `stopped at its ${perTarget} s limit` : verdict} (${result.seconds.toFixed(0)} s${answers ? `; error answers ${answers}` : ''}; log ${logFile})`);
-    const critical = /\[CRITICAL\] ([^\n]+)/.exec(result.output)?.[1];
+    const critical = fatalCritical(result.output);
     if (critical && !result.timedOut) errors.push(`${target.name}: ${critical}`);
     const refused = refusedRequests(result.output, target);
     if (refused) errors.push(`${target.name}: ${refused}`);
