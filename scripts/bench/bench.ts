@@ -17,7 +17,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -26,6 +25,7 @@ import { BenchClient, uploadAndWaitServed } from './client.js';
 import { photoLikeJpeg } from './images.js';
 import type { HttpLoadResult, LoadSpec, UploadLoadResult } from './load.js';
 import { startOtlpSink, type OtlpSinkStats } from './otlp-sink.js';
+import { freePort, startCommand } from '../lib/start-command.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const RUNS = positiveInteger('BENCH_RUNS', 1);
@@ -74,7 +74,7 @@ interface RunResult {
 }
 
 // The app starts exactly as `npm start` does: its script's environment settings and node arguments.
-const START = startCommand();
+const START = startCommand((process.env['BENCH_NODE_ARGS'] ?? '').split(/\s+/).filter((word) => word !== ''));
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -375,18 +375,6 @@ function firstLine(child: ChildProcess): Promise<string> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -564,17 +552,3 @@ main().then(
   },
 );
 
-/** package.json's start script, `NAME=value … node <args>`, as environment and node arguments. */
-function startCommand(): { readonly env: Record<string, string>; readonly args: readonly string[] } {
-  const scripts = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  const words = (scripts['start'] ?? '').trim().split(/\s+/);
-  const env: Record<string, string> = {};
-  while (words.length > 0 && /^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) {
-    const word = words.shift() ?? '';
-    env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
-  }
-  if (words.shift() !== 'node') throw new Error('bench: the start script must run node');
-  const extra = (process.env['BENCH_NODE_ARGS'] ?? '').split(/\s+/).filter((word) => word !== '');
-  // After the script's own flags (so they override them), before the entry file.
-  return { env, args: [...words.slice(0, -1), ...extra, ...words.slice(-1)] };
-}

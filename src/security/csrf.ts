@@ -136,7 +136,7 @@ function tokenFrom(request: FastifyRequest): string | null {
 }
 
 /** Returns why the request did not come from a page of this origin, or null when it did. */
-export function checkOrigin(request: FastifyRequest): string | null {
+function checkOrigin(request: FastifyRequest): string | null {
   return crossOriginReason({
     expectedOrigin: `${request.protocol}://${request.host}`,
     origin: oneHeader(request.headers.origin),

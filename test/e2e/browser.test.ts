@@ -73,17 +73,7 @@ describeWith(CHROMIUM_MISSING, 'in a real browser (Chromium)', () => {
         if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
       });
       const username = `uploader_${javaScriptEnabled ? 'js' : 'nojs'}`;
-      await page.goto(`${server.origin}/accounts/signup/`);
-      await page.fill('#id_username', username);
-      await page.fill('#id_email', `${username}@example.com`);
-      await page.fill('#id_password1', STRONG_PASSWORD);
-      await page.fill('#id_password2', STRONG_PASSWORD);
-      await page.click('button[type=submit]:text("Sign up")');
-      await page.waitForURL(/\/accounts\/login\//);
-      await page.fill('#id_username', username);
-      await page.fill('#id_password', STRONG_PASSWORD);
-      await page.click('button[type=submit]:text("Log in")');
-      await page.waitForURL(/\/photos\/$/);
+      await signUpAndLogIn(page, server.origin, username);
 
       await page.goto(`${server.origin}/photos/upload/`);
       await page.setInputFiles('#id_image', { name: 'beach.jpg', mimeType: 'image/jpeg', buffer: await smallJpeg(900, 600, '#4a90c0') });

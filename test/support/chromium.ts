@@ -7,9 +7,6 @@ export const CHROMIUM_PATH = '/usr/bin/chromium';
 /** What a browser suite lacks (for describeWith: skipped with this reason locally, a failure in CI), or null. */
 export const CHROMIUM_MISSING = existsSync(CHROMIUM_PATH) ? null : `${CHROMIUM_PATH} not found: install Debian's chromium (apt-get install -y chromium)`;
 
-/** Browser suites skip only off CI when Chromium is missing; in CI a missing browser fails them. */
-export const chromiumUnavailable = CHROMIUM_MISSING !== null && !process.env.CI;
-
 /** Headless Chromium with the flags this closed network needs (no background connections), plus `extraArgs`. */
 export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
