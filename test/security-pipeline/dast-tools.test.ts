@@ -105,6 +105,12 @@ describe('sqlmap results', () => {
     expect(output).toMatch(/POST parameter 'next' appears to be .* injectable/);
     expect(output).toContain('false positive or unexploitable injection point detected');
     expect(parseSqlmapOutput(output, 'login-form').filter((f) => f.severity !== 'low')).toEqual([]);
+    // Recorded from CI: the same withdrawn point in the results CSV, noted by sqlmap.
+    const csv = 'Target URL,Place,Parameter,Technique(s),Note(s)\nhttp://127.0.0.1:38891/accounts/login/,POST,next,B,false positive or unexploitable\n';
+    const fromCsv = parseSqlmapCsv(csv);
+    expect(fromCsv).toEqual([expect.objectContaining({ id: 'sql-injection-withdrawn', severity: 'low', parameter: 'next' })]);
+    const judged = await judgeToolRuns([run('sqlmap', fromCsv)], null, new Date('2026-12-01'));
+    expect(judged.ok).toBe(true);
   });
 
   it('treats a run whose every request was refused (CSRF) as an error, not an all-clear', async () => {

@@ -84,10 +84,13 @@ export function parseSqlmapCsv(text: string): ToolFinding[] {
     const parameter = cells.pop() ?? '';
     const place = cells.pop() ?? '';
     const url = cells.join(',');
+    // sqlmap keeps a point its own false-positive check rejected, noted "false positive or
+    // unexploitable" (a reflected parameter whose echo changes the page); it is reported, not blocking.
+    const withdrawn = /false positive or unexploitable/i.test(notes);
     findings.push({
       tool: 'sqlmap',
-      id: 'sql-injection',
-      severity: 'critical',
+      id: withdrawn ? 'sql-injection-withdrawn' : 'sql-injection',
+      severity: withdrawn ? 'low' : 'critical',
       target: `${place} ${url}`,
       parameter,
       detail: `injectable (${[...techniques].map((t) => SQL_TECHNIQUES[t] ?? t).join(', ')})${notes ? `; ${notes}` : ''}`,
