@@ -46,7 +46,8 @@ import { registerAccessLog } from './logging/access-log.js';
 import { appLogController, appLoggerOptions, createLogDestination } from './logging/logger.js';
 import './security/route-options.js';
 import { createShareRepository } from './shares/share-repository.js';
-import { renderShareSection } from './shares/share-section.js';
+import { renderShareSection, revealedShare } from './shares/share-section.js';
+import { createRevealSealer } from './web/one-time-reveal.js';
 import { createShareService } from './shares/share-service.js';
 import { shareApiRoutes } from './shares/api/share-api-routes.js';
 import { shareRoutes } from './shares/routes.js';
@@ -203,6 +204,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     events: accountSecurityEvents(app.log),
   });
 
+  const reveals = createRevealSealer(secretKey);
   const store = await openMediaStorage(config);
   registerHttpTelemetry(app);
   await app.register(fastifyCookie, { secret: secretKey, hook: 'onRequest' });
@@ -250,10 +252,13 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     maxBytes: config.upload.maxBytes,
     maxPixels: config.upload.maxPixels,
     traceParentOf: () => currentTraceParent(),
-    renderPhotoSections: (_request, reply, photo) => renderShareSection(shares, reply, photo),
+    renderPhotoSections: async (request, reply, photo) => {
+      const created = await revealedShare(shares, request, reply, reveals, photo);
+      return renderShareSection(shares, reply, photo, created ? { created } : {});
+    },
     mediaLinks: store.links,
   });
-  await app.register(shareRoutes, { photos: media.service, shares });
+  await app.register(shareRoutes, { photos: media.service, shares, reveals });
   await app.register(apiRoutes, {
     apiTokens,
     features: [

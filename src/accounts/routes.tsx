@@ -11,6 +11,7 @@ import type { AccountService } from './account-service.js';
 import { apiTokenPageRoutes } from './api-tokens/api-token-page-routes.js';
 import type { ApiTokenService } from './api-tokens/api-token-service.js';
 import { clearSessionCookie, setSessionCookie } from './sessions/session-cookie.js';
+import { redirectWithNotice } from '../web/notices.js';
 import type { SessionService } from './sessions/session-service.js';
 
 export interface AccountRoutesDeps {
@@ -91,7 +92,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
     if (request.session) await deps.sessions.end(request.session.idHash);
     clearSessionCookie(reply);
     request.log.info({ event: 'logout' }, 'logged out');
-    return reply.redirect('/accounts/login/', 303);
+    return redirectWithNotice(reply, '/accounts/login/', 'logged_out');
   });
 
   app.post('/accounts/logout-everywhere/', async (request, reply) => {
@@ -99,7 +100,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
     const ended = await deps.sessions.endAll(user.id);
     clearSessionCookie(reply);
     request.log.info({ event: 'logout_everywhere', sessions_ended: ended }, 'logged out everywhere');
-    return reply.redirect('/accounts/login/', 303);
+    return redirectWithNotice(reply, '/accounts/login/', 'logged_out_everywhere');
   });
 
   app.get('/accounts/', async (request, reply) => sendAccountPage(request, reply, deps));

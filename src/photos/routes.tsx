@@ -7,6 +7,7 @@ import type { MediaLinks } from '../media/storage/storage.js';
 import { GalleryPage } from '../views/pages/gallery-page.js';
 import { PhotoPage, type PhotoView } from '../views/pages/photo-page.js';
 import { UploadPage } from '../views/pages/upload-page.js';
+import { ConfirmDeletePage, PhotoDetailsPage } from '../views/pages/photo-forms-pages.js';
 import { PageTemplateCache } from '../views/page-template-cache.js';
 import { readForm, readQueryParam } from '../web/forms.js';
 import { sendHtml, sendPage, viewContextFor, wantsJson } from '../web/pages.js';
@@ -18,6 +19,7 @@ import { serveMedia } from './serve-media.js';
 import { acceptUpload } from './upload/accept-upload.js';
 import { cleanPhotoText } from './photo-text.js';
 import { ownedPhoto } from './owned-photo.js';
+import { redirectWithNotice } from '../web/notices.js';
 
 export interface PhotoRoutesDeps {
   readonly service: PhotoService;
@@ -98,6 +100,16 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
     return serveMedia(request, reply, deps.service, photo, (request.params as Record<string, unknown>)['variant'], deps.mediaLinks);
   });
 
+  app.get('/photos/:id/edit/', async (request, reply) => {
+    const photo = await ownedPhoto(request, deps.service);
+    return sendPage(reply, <PhotoDetailsPage context={viewContextFor(request, reply)} photo={toView(photo)} />);
+  });
+
+  app.get('/photos/:id/delete/', async (request, reply) => {
+    const photo = await ownedPhoto(request, deps.service);
+    return sendPage(reply, <ConfirmDeletePage context={viewContextFor(request, reply)} photo={toView(photo)} />);
+  });
+
   app.post('/photos/:id/edit/', async (request, reply) => {
     const user = requireUser(request);
     const id = parsePhotoId((request.params as Record<string, unknown>)['id']);
@@ -108,7 +120,7 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
       caption: cleanPhotoText(form.caption, 'caption'),
     };
     if (!(await deps.service.updateText(user.id, id, fields))) throw new AppError('not_found');
-    return reply.redirect(`/photos/${id}/`, 303);
+    return redirectWithNotice(reply, `/photos/${id}/`, 'photo_saved');
   });
 
   app.post('/photos/:id/delete/', async (request, reply) => {
@@ -116,7 +128,7 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
     const id = parsePhotoId((request.params as Record<string, unknown>)['id']);
     if (!(await deps.service.delete(user.id, id))) throw new AppError('not_found');
     request.log.info({ event: 'photo_deleted', photo_id: id }, 'photo deleted');
-    return reply.redirect('/photos/', 303);
+    return redirectWithNotice(reply, '/photos/', 'photo_deleted');
   });
 }
 

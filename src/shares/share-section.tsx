@@ -8,6 +8,7 @@ import { PhotoPage } from '../views/pages/photo-page.js';
 import { sendPage, viewContextFor } from '../web/pages.js';
 import { DEFAULT_EXPIRY_DAYS, describeUnshareable, EXPIRY_CHOICES } from './share-rules.js';
 import type { ShareService } from './share-service.js';
+import { takeRevealed, type RevealSealer } from '../web/one-time-reveal.js';
 
 export interface ShareSectionExtras {
   readonly created?: { readonly url: string; readonly expiresAt: number; readonly hasPassword: boolean };
@@ -29,6 +30,20 @@ export async function renderShareSection(shares: ShareService, reply: FastifyRep
       defaultExpiry={DEFAULT_EXPIRY_DAYS}
     />
   );
+}
+
+/**
+ * The link just created for this photo, when the create form redirected here with its token: only
+ * if the token opens a live link of this very photo (a cookie from another photo's form, an old or
+ * tampered one shows nothing).
+ */
+export async function revealedShare(shares: ShareService, request: FastifyRequest, reply: FastifyReply, reveals: RevealSealer, photo: PhotoRecord): Promise<ShareSectionExtras['created']> {
+  const revealed = takeRevealed(request, reply, reveals, `/photos/${photo.id}/`);
+  if (revealed === undefined) return undefined;
+  const [shareId, token] = revealed.split('.', 2);
+  const found = await shares.open(token);
+  if (!found || found.share.id !== shareId || found.photo.id !== photo.id || found.share.owner_id !== photo.owner_id) return undefined;
+  return { url: `${request.protocol}://${request.host}/s/${token}/`, expiresAt: found.share.expires_at, hasPassword: found.share.password_hash !== '' };
 }
 
 /** The photo page with its share section, as a form's answer (e.g. the one that shows a new link). */

@@ -21,6 +21,7 @@ export function Layout({ title, context, children, scripts = [], refreshSeconds 
         <meta name="referrer" content="same-origin" />
         <title>{`${title} · photovault`}</title>
         <link rel="stylesheet" href="/static/app.css" />
+        <link rel="icon" href="/static/favicon.svg" type="image/svg+xml" />
         {refreshSeconds ? <meta http-equiv="refresh" content={String(refreshSeconds)} /> : null}
         {scripts.map((src) => (
           <script type="module" src={src} />
@@ -51,7 +52,14 @@ export function Layout({ title, context, children, scripts = [], refreshSeconds 
             )}
           </nav>
         </header>
-        <main>{children}</main>
+        <main>
+          {context.notice ? (
+            <p class="notice" role="status">
+              {context.notice}
+            </p>
+          ) : null}
+          {children}
+        </main>
         <footer class="site-footer">
           <small>Request id: {context.requestId}</small>
         </footer>

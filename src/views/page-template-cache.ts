@@ -45,6 +45,8 @@ export class PageTemplateCache {
 
   /** The page stored under `key`, filled in for this request, or undefined when there is none. */
   get(key: string, context: ViewContext, texts: SlotTexts = {}): Buffer | undefined {
+    // A page with a one-time notice is drawn afresh (the templates hold no notice).
+    if (context.notice) return undefined;
     const fullKey = fullKeyOf(key, context);
     const pieces = this.templates.get(fullKey);
     if (!pieces) return undefined;
@@ -58,6 +60,7 @@ export class PageTemplateCache {
   render(key: string, context: ViewContext, page: (context: ViewContext, text: TextSlotMarker) => JSX.Element, texts: SlotTexts = {}): Buffer {
     const cached = this.get(key, context, texts);
     if (cached !== undefined) return cached;
+    if (context.notice) return Buffer.from(renderDocument(page(context, (name) => texts[name] ?? '')), 'utf8');
     const pieces = toPieces(renderDocument(page({ user: context.user, csrfToken: CSRF_SLOT, requestId: REQUEST_ID_SLOT }, textSlotMarker)));
     if (this.templates.size >= this.maxEntries) {
       const oldest = this.templates.keys().next();

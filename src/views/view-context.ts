@@ -3,4 +3,6 @@ export interface ViewContext {
   readonly user: { readonly username: string } | null;
   readonly csrfToken: string;
   readonly requestId: string;
+  /** A one-time message after an action ("Details saved."), drawn at the top of the page. */
+  readonly notice?: string | undefined;
 }

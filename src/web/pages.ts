@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JSX } from 'preact';
 import { renderDocument } from '../views/render.js';
 import type { ViewContext } from '../views/view-context.js';
+import { takeNotice } from './notices.js';
 
 /**
  * The layout's view of this request: the signed-in user and a CSRF token for the page's forms.
@@ -10,6 +11,7 @@ import type { ViewContext } from '../views/view-context.js';
  */
 export function viewContextFor(request: FastifyRequest, reply: FastifyReply): ViewContext {
   let csrfToken: string | undefined;
+  const notice = takeNotice(request, reply);
   return {
     user: request.user ? { username: request.user.username } : null,
     get csrfToken() {
@@ -17,6 +19,7 @@ export function viewContextFor(request: FastifyRequest, reply: FastifyReply): Vi
       return csrfToken;
     },
     requestId: request.id,
+    notice,
   };
 }
 

@@ -25,6 +25,8 @@ export async function staticFiles(app: FastifyInstance): Promise<void> {
     cacheControl: true,
     serveDotFiles: false,
   });
+  // Browsers ask for /favicon.ico on their own; the pages also name /static/favicon.svg.
+  app.get('/favicon.ico', (_request, reply) => reply.sendFile('favicon.ico', { maxAge: '1d' }));
   await app.register(fastifyStatic, {
     root: VENDOR_DIR,
     prefix: '/static/vendor/thumbhash/',

@@ -18,7 +18,7 @@ async function createOnPage(client: TestClient, name: string) {
 /** The revoke form's action for the token named `name` on the account page. */
 async function revokeActionFor(client: TestClient, name: string): Promise<string> {
   const page = (await client.get('/accounts/')).body;
-  const row = page.split('<tr>').find((r) => r.includes(`<td>${name}</td>`));
+  const row = page.split('<tr>').find((r) => r.includes(`<td data-label="Name">${name}</td>`));
   const action = row && /action="(\/accounts\/api-tokens\/[^"]+\/revoke\/)"/.exec(row)?.[1];
   if (!action) throw new Error(`no revoke form for ${name}`);
   return action;
@@ -56,9 +56,9 @@ describe.each(DIALECTS)('personal API tokens on the account page (%s)', (dialect
 
     const later = await alice.get('/accounts/');
     expect(later.body).not.toContain(token!);
-    expect(later.body).toContain('<td>laptop backup</td>');
+    expect(later.body).toContain('<td data-label="Name">laptop backup</td>');
     expect(later.body).toContain(`<code>${token!.slice(0, 9)}…</code>`);
-    expect(later.body).toMatch(/<td>laptop backup<\/td>[\s\S]*?<td>Never<\/td>/);
+    expect(later.body).toMatch(/<td data-label="Name">laptop backup<\/td>[\s\S]*?<td data-label="Last used">Never<\/td>/);
 
     const rows = await t.db.selectFrom('api_tokens').selectAll().where('name', '=', 'laptop backup').execute();
     expect(rows).toHaveLength(1);
@@ -76,7 +76,7 @@ describe.each(DIALECTS)('personal API tokens on the account page (%s)', (dialect
     expect((await withBearer(t, token!, { url: '/api/v1/me' })).statusCode).toBe(200);
     const row = await t.db.selectFrom('api_tokens').select('last_used_at').where('token_hash', '=', sha256(token!)).executeTakeFirstOrThrow();
     expect(row.last_used_at).toBeGreaterThan(Date.now() - 60_000);
-    expect((await alice.get('/accounts/')).body).toMatch(/<td>used once<\/td>[\s\S]*?<td>\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/td>\s*<td>\d{4}-/);
+    expect((await alice.get('/accounts/')).body).toMatch(/<td data-label="Name">used once<\/td>[\s\S]*?<td data-label="Created">\d{4}-\d\d-\d\d \d\d:\d\d UTC<\/td>\s*<td data-label="Last used">\d{4}-/);
   });
 
   it('refuses an empty, blank or control-character name, keeping what was typed', async () => {
@@ -116,7 +116,7 @@ describe.each(DIALECTS)('personal API tokens on the account page (%s)', (dialect
     const res = await alice.submit('/accounts/', {}, action);
     expect(res.statusCode).toBe(303);
     expect(res.headers.location).toBe('/accounts/');
-    expect((await alice.get('/accounts/')).body).not.toContain('<td>to revoke</td>');
+    expect((await alice.get('/accounts/')).body).not.toContain('<td data-label="Name">to revoke</td>');
     const me = await withBearer(t, token!, { url: '/api/v1/me' });
     expect(me.statusCode).toBe(401);
     expect(me.headers['www-authenticate']).toBe('Bearer error="invalid_token"');

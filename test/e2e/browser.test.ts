@@ -1,41 +1,30 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { STRONG_PASSWORD } from '../support/client.js';
 import { smallJpeg } from '../support/photos.js';
-import { startListeningApp, type ListeningApp } from '../support/server.js';
-import { CHROMIUM_MISSING, launchChromium } from '../support/chromium.js';
+import { CHROMIUM_MISSING, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
 import { describeWith } from '../support/requirements.js';
 
 
 // Debian's Chromium, driven by playwright-core; .ci/run installs it. Browsers are never downloaded.
 describeWith(CHROMIUM_MISSING, 'in a real browser (Chromium)', () => {
-  let server: ListeningApp;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startListeningApp('sqlite');
-    browser = await launchChromium();
-  }, 60_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const t = useAppInChromium();
 
   it('signs up and logs in with the forms, without any CSP violation', async () => {
-    const context = await browser.newContext();
+    const context = await t.browser.newContext();
     const page = await context.newPage();
     const violations: string[] = [];
     page.on('console', (message) => {
       if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
     });
 
-    await page.goto(`${server.origin}/photos/`);
+    await page.goto(`${t.server.origin}/photos/`);
     expect(new URL(page.url()).pathname).toBe('/accounts/login/');
 
-    await page.goto(`${server.origin}/accounts/signup/`);
+    await page.goto(`${t.server.origin}/accounts/signup/`);
     await page.fill('#id_username', 'browser_user');
     await page.fill('#id_email', 'browser@example.com');
     await page.fill('#id_password1', 'short');
@@ -66,16 +55,16 @@ describeWith(CHROMIUM_MISSING, 'in a real browser (Chromium)', () => {
 
   for (const javaScriptEnabled of [true, false]) {
     it(`uploads a photo and follows it to ready (${javaScriptEnabled ? 'with' : 'without'} JavaScript)`, async () => {
-      const context = await browser.newContext({ javaScriptEnabled });
+      const context = await t.browser.newContext({ javaScriptEnabled });
       const page = await context.newPage();
       const violations: string[] = [];
       page.on('console', (message) => {
         if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
       });
       const username = `uploader_${javaScriptEnabled ? 'js' : 'nojs'}`;
-      await signUpAndLogIn(page, server.origin, username);
+      await signUpAndLogIn(page, t.server.origin, username);
 
-      await page.goto(`${server.origin}/photos/upload/`);
+      await page.goto(`${t.server.origin}/photos/upload/`);
       await page.setInputFiles('#id_image', { name: 'beach.jpg', mimeType: 'image/jpeg', buffer: await smallJpeg(900, 600, '#4a90c0') });
       await page.fill('#id_title', 'Beach');
       await page.click('button[type=submit]:text("Upload")');
@@ -95,17 +84,17 @@ describeWith(CHROMIUM_MISSING, 'in a real browser (Chromium)', () => {
   // The README's screenshots, made only on request (PV_SCREENSHOTS=1) so that test runs never rewrite
   // them; defined only then, so an ordinary run has no skipped test to explain.
   if (process.env.PV_SCREENSHOTS === '1') it('takes the README screenshots: the gallery and the upload progress', async () => {
-    const context = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    const context = await t.browser.newContext({ viewport: { width: 1000, height: 700 } });
     const page = await context.newPage();
-    await signUpAndLogIn(page, server.origin, 'sam');
+    await signUpAndLogIn(page, t.server.origin, 'sam');
     for (const [title, colours] of SCENES) {
-      await page.goto(`${server.origin}/photos/upload/`);
+      await page.goto(`${t.server.origin}/photos/upload/`);
       await page.setInputFiles('#id_image', { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: await scene(1200, 900, colours) });
       await page.fill('#id_title', title);
       await page.click('button[type=submit]:text("Upload")');
       await page.waitForURL(/\/photos\/[0-9a-f]{32}\/$/, { timeout: 30_000 });
     }
-    await page.goto(`${server.origin}/photos/`);
+    await page.goto(`${t.server.origin}/photos/`);
     await page.waitForFunction(() => Array.from(document.querySelectorAll('.tile img')).every((img) => (img as HTMLImageElement).complete));
     await saveScreenshot(page, 'gallery.png');
 
@@ -120,7 +109,7 @@ describeWith(CHROMIUM_MISSING, 'in a real browser (Chromium)', () => {
       else shown = status === 'scanning' || status === 'processing';
       await route.fulfill({ response });
     });
-    await page.goto(`${server.origin}/photos/upload/`);
+    await page.goto(`${t.server.origin}/photos/upload/`);
     await page.setInputFiles('#id_image', { name: 'lake.jpg', mimeType: 'image/jpeg', buffer: await scene(6000, 4000, ['#f6d8ae', '#8fb8de', '#5b7f95', '#2f4858']) });
     await page.fill('#id_title', 'Lake at dawn');
     await page.click('button[type=submit]:text("Upload")');
@@ -132,9 +121,9 @@ describeWith(CHROMIUM_MISSING, 'in a real browser (Chromium)', () => {
   }, 120_000);
 
   it('cannot be framed (clickjacking)', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${server.origin}/accounts/login/`);
-    await page.setContent(`<iframe id="f" src="${server.origin}/accounts/login/"></iframe>`);
+    const page = await t.browser.newPage();
+    await page.goto(`${t.server.origin}/accounts/login/`);
+    await page.setContent(`<iframe id="f" src="${t.server.origin}/accounts/login/"></iframe>`);
     await page.waitForTimeout(500);
     const frame = page.frames().find((f) => f !== page.mainFrame());
     const framedText = frame ? await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '') : '';
@@ -142,20 +131,6 @@ describeWith(CHROMIUM_MISSING, 'in a real browser (Chromium)', () => {
     await page.close();
   });
 });
-
-async function signUpAndLogIn(page: Page, origin: string, username: string): Promise<void> {
-  await page.goto(`${origin}/accounts/signup/`);
-  await page.fill('#id_username', username);
-  await page.fill('#id_email', `${username}@example.com`);
-  await page.fill('#id_password1', STRONG_PASSWORD);
-  await page.fill('#id_password2', STRONG_PASSWORD);
-  await page.click('button[type=submit]:text("Sign up")');
-  await page.waitForURL(/\/accounts\/login\//);
-  await page.fill('#id_username', username);
-  await page.fill('#id_password', STRONG_PASSWORD);
-  await page.click('button[type=submit]:text("Log in")');
-  await page.waitForURL(/\/photos\/$/);
-}
 
 // Landscapes painted pixel by pixel (the app's process lets sharp load only the upload formats, so no SVG):
 // sky from top to bottom colour, a sun, far mountains and a near hill.

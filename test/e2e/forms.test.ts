@@ -224,8 +224,11 @@ describeWith(CHROMIUM_MISSING, 'every form, filled in and submitted in Chromium'
 
   it('photo delete: the photo leaves the gallery and its page is gone', async () => {
     await page.goto(photoUrl);
-    await page.click('button:text("Delete this photo")');
+    await page.click('a:text("Delete this photo…")');
+    await page.waitForURL(`${photoUrl}delete/`);
+    await page.click('button:text("Delete for good")');
     await page.waitForURL(`${server.origin}/photos/`);
+    expect(await page.textContent('main [role=status]')).toBe('Photo deleted for good.');
     expect(await page.textContent('p.empty')).toBe('You have no photos yet.');
     expect((await page.goto(photoUrl))?.status()).toBe(404);
   });

@@ -32,11 +32,18 @@ describe.each(DIALECTS)('share links, owner side (%s)', (dialect) => {
 
   it('creates a link, shows it once with a copy-now notice, then lists it without the token', async () => {
     const before = Date.now();
-    const { response, token } = await createShare(owner, photoId, { expires_in: '30' });
-    expect(response.statusCode).toBe(200);
+    const { response, page: shown, token } = await createShare(owner, photoId, { expires_in: '30' });
+    // POST → redirect → GET: a refresh of the page neither re-submits the form nor shows the link again.
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe(`/photos/${photoId}/#share-links`);
+    expect(response.body).not.toContain(token);
+    const revealCookie = String(response.headers['set-cookie']);
+    expect(revealCookie).toMatch(new RegExp(`^pv_reveal=[A-Za-z0-9_-]+; Max-Age=120; Path=/photos/${photoId}/; HttpOnly; SameSite=Strict`));
+    expect(revealCookie).not.toContain(token);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(response.body).toContain('Copy it now: it will not be shown again.');
-    expect(response.body).toContain(`http://localhost:80/s/${token}/`);
+    expect(shown.body).toContain('Copy it now: it will not be shown again.');
+    expect(shown.body).toContain(`http://localhost:80/s/${token}/`);
+    expect(shown.body).toMatch(/<button type="button" data-copy="id_new_share_link" hidden="">Copy<\/button>|data-copy="id_new_share_link"/);
 
     const row = await t.db.selectFrom('share_links').selectAll().where('token_hash', '=', hashToken(token)).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ photo_id: photoId, password_hash: '', revoked_at: 0, views: 0 });

@@ -49,15 +49,19 @@ export async function uploadReadyPhoto(t: TestApp, client: TestClient, title = '
 }
 
 export interface CreatedShare {
+  /** The form's answer: a 303 to the photo page when the link was made, else the page with errors. */
   readonly response: LightMyRequestResponse;
+  /** The photo page that 303 leads to (where the new link is shown once), or the form's answer. */
+  readonly page: LightMyRequestResponse;
   /** The token from the link shown once, or '' when none was shown. */
   readonly token: string;
 }
 
-/** Submits the photo page's share form. */
+/** Submits the photo page's share form and follows its redirect, like a browser. */
 export async function createShare(client: TestClient, photoId: string, form: { expires_in?: string; password?: string } = {}): Promise<CreatedShare> {
   const response = await client.submit(`/photos/${photoId}/`, { expires_in: '7', password: '', ...form }, `/photos/${photoId}/shares/`);
-  return { response, token: TOKEN_IN_LINK.exec(response.body)?.[1] ?? '' };
+  const page = response.statusCode === 303 ? await client.get(String(response.headers.location).replace(/#.*$/, '')) : response;
+  return { response, page, token: TOKEN_IN_LINK.exec(page.body)?.[1] ?? '' };
 }
 
 export function hashToken(token: string): string {

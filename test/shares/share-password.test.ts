@@ -21,9 +21,9 @@ describe.each(DIALECTS)('password-protected share links (%s)', (dialect) => {
   afterAll(() => t.close());
 
   async function protectedLink(): Promise<{ token: string; id: string }> {
-    const { response, token } = await createShare(owner, photoId, { password: PASSWORD });
-    expect(response.statusCode).toBe(200);
-    expect(response.body).toContain('Viewers also need the password you chose.');
+    const { response, page, token } = await createShare(owner, photoId, { password: PASSWORD });
+    expect(response.statusCode).toBe(303);
+    expect(page.body).toContain('Viewers also need the password you chose.');
     return { token, id: await shareIdOf(t, token) };
   }
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../errors/catalog.js';
 import { readForm } from '../../web/forms.js';
+import { redirectWithNotice } from '../../web/notices.js';
 import { sendAccountPage, type AccountPageDeps } from '../account-page-response.js';
 
 /** The account page's forms for personal API tokens (CSRF-checked like every POST). */
@@ -21,6 +22,6 @@ export async function apiTokenPageRoutes(app: FastifyInstance, deps: AccountPage
     // Another user's token and no token at all get the same 404 (no id probing).
     if (!(await deps.apiTokens.revoke(request.user.id, request.params.id))) throw new AppError('not_found');
     request.log.info({ event: 'api_token_revoked', token_id: request.params.id }, 'API token revoked');
-    return reply.redirect('/accounts/', 303);
+    return redirectWithNotice(reply, '/accounts/', 'token_revoked');
   });
 }

@@ -54,12 +54,12 @@ export function ApiTokensSection({ csrfToken, tokens, created, errors, name }: A
           <tbody>
             {tokens.map((t) => (
               <tr>
-                <td>{t.name}</td>
-                <td>
+                <td data-label="Name">{t.name}</td>
+                <td data-label="Token">
                   <code>{t.prefix}…</code>
                 </td>
-                <td>{formatTime(t.createdAt)}</td>
-                <td>{t.lastUsedAt === null ? 'Never' : formatTime(t.lastUsedAt)}</td>
+                <td data-label="Created">{formatTime(t.createdAt)}</td>
+                <td data-label="Last used">{t.lastUsedAt === null ? 'Never' : formatTime(t.lastUsedAt)}</td>
                 <td>
                   <form method="post" action={`/accounts/api-tokens/${encodeURIComponent(t.id)}/revoke/`} class="inline-form">
                     <CsrfField token={csrfToken} />

@@ -36,7 +36,12 @@ export function ShareLinksSection({ csrfToken, photoId, links, unshareable, crea
         <div class="notice" role="status">
           <p>Your new share link is below. Copy it now: it will not be shown again.</p>
           <label for="id_new_share_link">New share link</label>
-          <input id="id_new_share_link" type="text" value={created.url} size={60} readonly autocomplete="off" spellcheck={false} />
+          <div class="copy-row">
+            <input id="id_new_share_link" type="text" value={created.url} readonly autocomplete="off" spellcheck={false} />
+            <button type="button" data-copy="id_new_share_link" hidden>
+              Copy
+            </button>
+          </div>
           <p>
             It expires {formatTime(created.expiresAt)}. {created.hasPassword ? 'Viewers also need the password you chose.' : 'Anyone with the link can see this photo.'}
           </p>
@@ -92,11 +97,11 @@ export function ShareLinksSection({ csrfToken, photoId, links, unshareable, crea
           <tbody>
             {links.map((link) => (
               <tr data-share-id={link.id}>
-                <td>{formatTime(link.createdAt)}</td>
-                <td>{formatTime(link.expiresAt)}</td>
-                <td>{link.hasPassword ? 'Yes' : 'No'}</td>
-                <td class={`share-state share-${link.state}`}>{STATE_TEXT[link.state]}</td>
-                <td>{link.views}</td>
+                <td data-label="Created">{formatTime(link.createdAt)}</td>
+                <td data-label="Expires">{formatTime(link.expiresAt)}</td>
+                <td data-label="Password">{link.hasPassword ? 'Yes' : 'No'}</td>
+                <td data-label="Status" class={`share-state share-${link.state}`}>{STATE_TEXT[link.state]}</td>
+                <td data-label="Views">{link.views}</td>
                 <td>
                   {link.state === 'active' ? (
                     <form method="post" action={`/photos/${photoId}/shares/${link.id}/revoke/`} class="inline-form">

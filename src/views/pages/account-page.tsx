@@ -46,8 +46,8 @@ export function AccountPage({ context, email, sessions, apiTokens }: AccountPage
                   {s.userAgent || 'Unknown'}
                   {s.current ? <strong> (this session)</strong> : null}
                 </td>
-                <td>{formatTime(s.createdAt)}</td>
-                <td>{formatTime(s.lastSeenAt)}</td>
+                <td data-label="Signed in">{formatTime(s.createdAt)}</td>
+                <td data-label="Last active">{formatTime(s.lastSeenAt)}</td>
               </tr>
             ))}
           </tbody>

@@ -32,7 +32,7 @@ export interface PhotoPageProps {
 export function PhotoPage({ context, photo, pending, children }: PhotoPageProps) {
   const viewable = photo.status === 'ready' || photo.status === 'held';
   return (
-    <Layout title={photo.title || 'Photo'} context={context} scripts={['/static/gallery.js']} refreshSeconds={pending ? 2 : undefined}>
+    <Layout title={photo.title || 'Photo'} context={context} scripts={['/static/gallery.js', '/static/copy.js']} refreshSeconds={pending ? 2 : undefined}>
       <p>
         <a href="/photos/">← All photos</a>
       </p>
@@ -68,27 +68,41 @@ export function PhotoPage({ context, photo, pending, children }: PhotoPageProps)
       ) : null}
       <section class="card">
         <h2>Details</h2>
-        <form method="post" action={`/photos/${photo.id}/edit/`}>
-          <CsrfField token={context.csrfToken} />
-          <label for="id_title">Title</label>
-          <input id="id_title" name="title" type="text" maxlength={200} value={photo.title} />
-          <label for="id_alt">Alt text</label>
-          <input id="id_alt" name="alt_text" type="text" maxlength={500} value={photo.altText} />
-          <label for="id_caption">Caption</label>
-          <input id="id_caption" name="caption" type="text" maxlength={1000} value={photo.caption} />
-          <button type="submit">Save</button>
-        </form>
+        {pending ? (
+          // This page reloads itself every 2 s until the photo is ready (no JavaScript needed), which
+          // would wipe a half-typed title: the form is on its own page meanwhile.
+          <p>
+            <a href={`/photos/${photo.id}/edit/`}>Add a title, alt text and caption</a> while it is processed.
+          </p>
+        ) : (
+          <PhotoDetailsForm photo={photo} csrfToken={context.csrfToken} />
+        )}
       </section>
       {children}
       <section class="card danger-zone">
         <h2>Delete</h2>
-        <form method="post" action={`/photos/${photo.id}/delete/`}>
-          <CsrfField token={context.csrfToken} />
-          <button type="submit" class="danger">
-            Delete this photo
-          </button>
-        </form>
+        <p>
+          <a class="danger-link" href={`/photos/${photo.id}/delete/`}>
+            Delete this photo…
+          </a>
+        </p>
       </section>
     </Layout>
+  );
+}
+
+/** The title, alt text and caption form (on the photo page, and on its own page while processing). */
+export function PhotoDetailsForm({ photo, csrfToken }: { readonly photo: PhotoView; readonly csrfToken: string }) {
+  return (
+    <form method="post" action={`/photos/${photo.id}/edit/`}>
+      <CsrfField token={csrfToken} />
+      <label for="id_title">Title</label>
+      <input id="id_title" name="title" type="text" maxlength={200} value={photo.title} />
+      <label for="id_alt">Alt text</label>
+      <input id="id_alt" name="alt_text" type="text" maxlength={500} value={photo.altText} />
+      <label for="id_caption">Caption</label>
+      <input id="id_caption" name="caption" type="text" maxlength={1000} value={photo.caption} />
+      <button type="submit">Save</button>
+    </form>
   );
 }

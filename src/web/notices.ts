@@ -1,0 +1,49 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type {} from '@fastify/cookie';
+
+/**
+ * One-time messages after an action ("Details saved."), carried across the POST → redirect → GET
+ * by a short-lived cookie. The cookie holds only a key of this catalogue, never text: a planted or
+ * forged cookie can at worst show one of these sentences, and nothing a user typed is reflected.
+ */
+export const NOTICES = {
+  photo_saved: 'Details saved.',
+  photo_deleted: 'Photo deleted for good.',
+  share_revoked: 'Share link revoked: it no longer opens the photo.',
+  token_revoked: 'API token revoked.',
+  logged_out: 'You have been logged out.',
+  logged_out_everywhere: 'You have been logged out on every device.',
+} as const;
+
+export type NoticeKey = keyof typeof NOTICES;
+
+const PLAIN_NAME = 'pv_notice';
+// Same prefix rule as the session cookie: over HTTPS a sibling subdomain cannot plant it.
+const HOST_NAME = '__Host-pv_notice';
+const MAX_AGE_SECONDS = 60;
+
+function cookieName(request: FastifyRequest): string {
+  return request.protocol === 'https' ? HOST_NAME : PLAIN_NAME;
+}
+
+function cookieOptions(request: FastifyRequest) {
+  return { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: request.protocol === 'https' };
+}
+
+/** Answers a form with a 303 to `url`, where the page then shows the notice once. */
+export function redirectWithNotice(reply: FastifyReply, url: string, notice: NoticeKey): FastifyReply {
+  reply.setCookie(cookieName(reply.request), notice, { ...cookieOptions(reply.request), maxAge: MAX_AGE_SECONDS });
+  return reply.redirect(url, 303);
+}
+
+function isNoticeKey(value: string | undefined): value is NoticeKey {
+  return value !== undefined && Object.hasOwn(NOTICES, value);
+}
+
+/** The notice waiting for this page, if any, cleared so that a refresh does not show it again. */
+export function takeNotice(request: FastifyRequest, reply: FastifyReply): string | undefined {
+  const value = request.cookies[cookieName(request)];
+  if (value === undefined) return undefined;
+  reply.clearCookie(cookieName(request), cookieOptions(request));
+  return isNoticeKey(value) ? NOTICES[value] : undefined;
+}

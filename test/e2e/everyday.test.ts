@@ -1,0 +1,123 @@
+import type { BrowserContext, Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import { smallJpeg } from '../support/photos.js';
+import { CHROMIUM_MISSING, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
+import { describeWith } from '../support/requirements.js';
+
+const PHONE = { width: 390, height: 844 };
+
+// The small things a first tour trips over: messages after actions, a share link that survives a
+// refresh without making another, confirmation before deleting, a favicon, and no sideways scroll
+// on a 390-px phone.
+describeWith(CHROMIUM_MISSING, 'everyday pages in a real browser (Chromium)', () => {
+  const t = useAppInChromium();
+
+  async function uploadReadyPhoto(page: Page, title: string): Promise<string> {
+    await page.goto(`${t.server.origin}/photos/upload/`);
+    await page.setInputFiles('#id_image', { name: 'a-photo-with-a-rather-long-file-name-from-a-camera-IMG_20190714_183512.jpg', mimeType: 'image/jpeg', buffer: await smallJpeg(1200, 800, '#3a7bd5') });
+    await page.fill('#id_title', title);
+    await page.click('button[type=submit]:text("Upload")');
+    await page.waitForURL(/\/photos\/[0-9a-f]{32}\/$/, { timeout: 30_000 });
+    await expect.poll(() => page.getAttribute('#photo-status', 'data-status'), { timeout: 30_000 }).toBe('ready');
+    return new URL(page.url()).pathname;
+  }
+
+  it('shows a new share link once after a redirect, copies it, and a refresh makes no second link', async () => {
+    const context = await t.browser.newContext();
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.server.origin });
+    const page = await context.newPage();
+    await signUpAndLogIn(page, t.server.origin, 'sharer');
+    const photoPath = await uploadReadyPhoto(page, 'Harbour');
+
+    await page.click('button[type=submit]:text("Create share link")');
+    await page.waitForURL((url) => url.pathname === photoPath);
+    const link = await page.inputValue('#id_new_share_link');
+    expect(link).toMatch(new RegExp(`^${t.server.origin}/s/[A-Za-z0-9_-]{43}/$`));
+    await page.click('button[data-copy="id_new_share_link"]');
+    await expect.poll(() => page.evaluate(() => navigator.clipboard.readText())).toBe(link);
+
+    await page.reload();
+    expect(await page.locator('#id_new_share_link').count()).toBe(0);
+    expect(await page.locator('tr[data-share-id]').count()).toBe(1);
+
+    // The link works for someone who is not signed in.
+    const stranger = await t.browser.newContext();
+    const visitor = await stranger.newPage();
+    const response = await visitor.goto(link);
+    expect(response?.status()).toBe(200);
+    expect(await visitor.textContent('h1')).toContain('Harbour');
+    await stranger.close();
+    await context.close();
+  }, 90_000);
+
+  it('says what happened after saving, asks before deleting, and shows each message once', async () => {
+    const context = await t.browser.newContext();
+    const page = await context.newPage();
+    await signUpAndLogIn(page, t.server.origin, 'tidy');
+    const photoPath = await uploadReadyPhoto(page, 'Before');
+
+    await page.fill('#id_title', 'After');
+    await page.click('button[type=submit]:text("Save")');
+    await page.waitForURL((url) => url.pathname === photoPath);
+    expect(await page.textContent('main [role=status]')).toBe('Details saved.');
+    expect(await page.textContent('h1')).toBe('After');
+    await page.reload();
+    expect(await page.locator('main [role=status]').count()).toBe(0);
+
+    await page.click('a:text("Delete this photo…")');
+    expect(await page.textContent('h1')).toBe('Delete “After”?');
+    await page.click('a:text("Cancel")');
+    await page.waitForURL((url) => url.pathname === photoPath);
+
+    await page.click('a:text("Delete this photo…")');
+    await page.click('button:text("Delete for good")');
+    await page.waitForURL(/\/photos\/$/);
+    expect(await page.textContent('main [role=status]')).toBe('Photo deleted for good.');
+    expect((await page.goto(`${t.server.origin}${photoPath}`))?.status()).toBe(404);
+
+    await page.goto(`${t.server.origin}/photos/`);
+    expect(await page.locator('main [role=status]').count()).toBe(0);
+    await page.click('button:text("Log out")');
+    await page.waitForURL(/\/accounts\/login\/$/);
+    expect(await page.textContent('main [role=status]')).toBe('You have been logged out.');
+    await context.close();
+  }, 90_000);
+
+  it('has a favicon that the browser finds on its own', async () => {
+    const page = await t.browser.newPage();
+    const icon = await page.goto(`${t.server.origin}/favicon.ico`);
+    expect(icon?.status()).toBe(200);
+    expect(icon?.headers()['content-type']).toMatch(/^image\/(x-icon|vnd\.microsoft\.icon)/);
+    const svg = await page.goto(`${t.server.origin}/static/favicon.svg`);
+    expect(svg?.headers()['content-type']).toMatch(/^image\/svg\+xml/);
+    await page.close();
+  });
+
+  it('never scrolls sideways on a 390-px phone, and the gallery has 3 columns there', async () => {
+    const context: BrowserContext = await t.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    const widths: Record<string, number> = {};
+    const measure = async (path: string) => {
+      const response = await page.goto(`${t.server.origin}${path}`);
+      expect(response?.status(), path).toBeLessThan(400);
+      widths[path] = await page.evaluate(() => document.documentElement.scrollWidth);
+    };
+    for (const path of ['/', '/accounts/login/', '/accounts/signup/']) await measure(path);
+
+    await signUpAndLogIn(page, t.server.origin, 'a_user_with_a_rather_long_username_on_a_phone');
+    const photoPath = await uploadReadyPhoto(page, 'A title long enough to wrap on a narrow phone screen without any trouble at all');
+    await page.click('button[type=submit]:text("Create share link")');
+    await page.waitForURL((url) => url.pathname === photoPath);
+    widths[`${photoPath} (with a new link)`] = await page.evaluate(() => document.documentElement.scrollWidth);
+    const link = await page.inputValue('#id_new_share_link');
+    for (const path of ['/photos/', '/photos/upload/', photoPath, `${photoPath}edit/`, `${photoPath}delete/`, '/accounts/']) await measure(path);
+    await measure(new URL(link).pathname);
+
+    for (const [path, width] of Object.entries(widths)) expect(width, path).toBeLessThanOrEqual(PHONE.width);
+
+    await page.goto(`${t.server.origin}/photos/`);
+    const columns = await page.evaluate(() => getComputedStyle(document.querySelector('.gallery')!).gridTemplateColumns.split(' ').length);
+    expect(columns).toBe(3);
+    await context.close();
+  }, 120_000);
+});
