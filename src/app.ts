@@ -251,6 +251,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     stagingDir: media.stagingDir,
     maxBytes: config.upload.maxBytes,
     maxPixels: config.upload.maxPixels,
+    maxFiles: config.upload.maxFiles,
     traceParentOf: () => currentTraceParent(),
     renderPhotoSections: async (request, reply, photo) => {
       const created = await revealedShare(shares, request, reply, reveals, photo);

@@ -37,6 +37,8 @@ export interface UploadConfig {
   readonly maxBytes: number;
   /** Largest width × height accepted (decompression-bomb defence). */
   readonly maxPixels: number;
+  /** Files in one form post (the `multiple` file input); each is held to maxBytes. */
+  readonly maxFiles: number;
 }
 
 /** Slow-client limits of the HTTP server. */
@@ -156,6 +158,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       upload: {
         maxBytes: read.integer('UPLOAD_MAX_BYTES', 10 * 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024 }),
         maxPixels: read.integer('UPLOAD_MAX_PIXELS', 40_000_000, { min: 10_000, max: 268_402_689 }),
+        maxFiles: read.integer('UPLOAD_MAX_FILES', 50, { min: 1, max: 500 }),
       },
       http: parseHttp(read),
       scanner: {

@@ -51,6 +51,8 @@ export interface PhotosTable {
   bytes: Generated<number>;
   /** Hex SHA-256 of the stored original; also the ETag of its media. */
   content_hash: Generated<string>;
+  /** Hex SHA-256 of the bytes as uploaded: one photo per owner and hash ('' before it was kept). */
+  upload_hash: Generated<string>;
   /** Base64 ThumbHash shown while thumbnails load. */
   placeholder: Generated<string>;
   alt_text: Generated<string>;

@@ -38,6 +38,16 @@ export function createPhotoRepository(db: Db) {
       });
     },
 
+    /** The owner's photo uploaded with these exact bytes, if any (unique index photos_owner_upload_hash). */
+    async findByUploadHash(ownerId: string, uploadHash: string): Promise<PhotoRecord | undefined> {
+      return db.selectFrom('photos').selectAll().where('owner_id', '=', ownerId).where('upload_hash', '=', uploadHash).executeTakeFirst();
+    },
+
+    /** A rejected or failed photo gives up its upload hash, so the same bytes may be tried again. */
+    async forgetUploadHash(ownerId: string, id: string): Promise<void> {
+      await db.updateTable('photos').set({ upload_hash: '' }).where('id', '=', id).where('owner_id', '=', ownerId).execute();
+    },
+
     /** One page of the owner's gallery tiles, newest first (walks index photos_owner_created_id). */
     async listTilesForOwner(ownerId: string, limit: number, offset: number): Promise<PhotoTile[]> {
       return ownerPage(ownerId, limit, offset).select(TILE_COLUMNS).execute();

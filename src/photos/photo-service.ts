@@ -12,6 +12,7 @@ import { deletePhotoFiles } from './pipeline/store-photo.js';
 import { PROCESS_PHOTO_JOB, stagedPathFor } from './processing/process-photo-job.js';
 import type { StagedUpload } from './upload/receive-upload.js';
 import { claimStagedUpload } from './upload/staging.js';
+import { isUniqueViolation } from '../db/unique-violation.js';
 
 export interface PhotoServiceDeps {
   readonly photos: PhotoRepository;
@@ -32,7 +33,18 @@ export const VIEWABLE_STATUSES: ReadonlySet<string> = new Set(['ready', 'held'])
 /** Statuses that will still change on their own. */
 export const PENDING_STATUSES: ReadonlySet<string> = new Set(['queued', 'scanning', 'processing', 'pending_scan']);
 
+/** Statuses of a photo that the same upload may replace: it never became a photo. */
+const RETRYABLE_STATUSES: ReadonlySet<string> = new Set(['rejected', 'failed']);
+
 const JOB_MAX_ATTEMPTS = 5;
+
+/** The owner uploaded these exact bytes before: `existing` is that photo (reported, not stored twice). */
+export class DuplicateUploadError extends Error {
+  constructor(readonly existing: PhotoRecord) {
+    super('duplicate upload');
+    this.name = 'DuplicateUploadError';
+  }
+}
 
 /** 128 random bits as 32 lowercase hex characters: unguessable, and a valid storage key prefix. */
 export function newPhotoId(): string {
@@ -44,6 +56,23 @@ export function createPhotoService(deps: PhotoServiceDeps) {
   const cache = deps.mediaCache ?? new MediaCache();
   const owned = new OwnedPhotoCache();
 
+  /**
+   * The owner already has these exact bytes: report that photo instead of storing a second copy. A
+   * copy that was rejected or failed does not count (trying again is the point); it gives up its
+   * hash so the new upload can have it.
+   */
+  async function refuseDuplicate(ownerId: string, staged: StagedUpload): Promise<void> {
+    if (staged.uploadHash === '') return;
+    const existing = await deps.photos.findByUploadHash(ownerId, staged.uploadHash);
+    if (!existing) return;
+    if (RETRYABLE_STATUSES.has(existing.status)) {
+      await deps.photos.forgetUploadHash(ownerId, existing.id);
+      return;
+    }
+    await rm(staged.path, { force: true });
+    throw new DuplicateUploadError(existing);
+  }
+
   return {
     /**
      * Takes over a staged upload: moves it to the job's staging name, then inserts the photo row
@@ -51,6 +80,7 @@ export function createPhotoService(deps: PhotoServiceDeps) {
      * the sweeper removes; after it, the job finishes the work.
      */
     async acceptUpload(ownerId: string, staged: StagedUpload, traceParent = ''): Promise<PhotoRecord> {
+      await refuseDuplicate(ownerId, staged);
       const id = newPhotoId();
       const at = now();
       const stagedPath = await claimStagedUpload(staged, deps.stagingDir, id);
@@ -67,6 +97,7 @@ export function createPhotoService(deps: PhotoServiceDeps) {
         height: 0,
         bytes: staged.bytes,
         content_hash: '',
+        upload_hash: staged.uploadHash,
         placeholder: '',
         alt_text: '',
         caption: '',
@@ -87,6 +118,9 @@ export function createPhotoService(deps: PhotoServiceDeps) {
         await deps.photos.insertWithJob(photo, job);
       } catch (error) {
         await rm(stagedPath, { force: true });
+        // The same bytes, uploaded by the same owner at the same moment: the other upload won.
+        const twin = isUniqueViolation(error) ? await deps.photos.findByUploadHash(ownerId, staged.uploadHash) : undefined;
+        if (twin) throw new DuplicateUploadError(twin);
         throw error;
       }
       deps.notifyWorker();

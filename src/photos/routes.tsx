@@ -16,7 +16,8 @@ import type { PhotoRecord } from './photo-repository.js';
 import { PENDING_STATUSES, type PhotoService } from './photo-service.js';
 import { PhotoRejectedError } from './pipeline/rejection.js';
 import { serveMedia } from './serve-media.js';
-import { acceptUpload } from './upload/accept-upload.js';
+import { acceptUploads, type UploadResult } from './upload/accept-upload.js';
+import { UploadSummaryPage, type UploadResultView } from '../views/pages/upload-summary-page.js';
 import { cleanPhotoText } from './photo-text.js';
 import { ownedPhoto } from './owned-photo.js';
 import { redirectWithNotice } from '../web/notices.js';
@@ -26,6 +27,8 @@ export interface PhotoRoutesDeps {
   readonly stagingDir: string;
   readonly maxBytes: number;
   readonly maxPixels: number;
+  /** Files in one post of the upload form. */
+  readonly maxFiles: number;
   /** The W3C traceparent of the current request, so background steps join its trace. */
   readonly traceParentOf?: (request: FastifyRequest) => string;
   /** Extra sections drawn under the owner's photo (share links), so photos need not know shares. */
@@ -39,7 +42,7 @@ const MAX_PAGE = 100_000;
 
 export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): Promise<void> {
   // Multipart parsing exists only in this context, and only routes marked multipartUpload read it.
-  await app.register(fastifyMultipart, { limits: { fileSize: deps.maxBytes, files: 1, fields: 4, parts: 6 } });
+  await app.register(fastifyMultipart, { limits: { fileSize: deps.maxBytes, files: deps.maxFiles, fields: 4, parts: deps.maxFiles + 5 } });
   const maxMegabytes = Math.round((deps.maxBytes / (1024 * 1024)) * 10) / 10;
   const galleryPages = new PageTemplateCache();
 
@@ -55,7 +58,7 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
     const rows = await deps.service.listTiles(user.id, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
     const photos = rows.slice(0, PAGE_SIZE);
     const hasNext = rows.length > PAGE_SIZE;
-    const html = galleryPages.render(key, context, (pageContext) => <GalleryPage context={pageContext} photos={photos} page={page} hasNext={hasNext} />);
+    const html = galleryPages.render(key, context, (pageContext) => <GalleryPage context={pageContext} photos={photos} page={page} hasNext={hasNext} maxBytes={deps.maxBytes} />);
     return sendHtml(reply, html);
   });
 
@@ -65,18 +68,26 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
 
   app.post('/photos/upload/', { config: { multipartUpload: true } }, async (request, reply) => {
     const user = requireUser(request);
-    try {
-      const photo = await acceptUpload(request, user.id, { ...deps, traceParent: deps.traceParentOf?.(request) ?? '' });
-      if (wantsJson(request)) {
-        return reply.code(202).send({ id: photo.id, status: photo.status, status_url: `/photos/${photo.id}/status/`, page_url: `/photos/${photo.id}/` });
-      }
-      return reply.redirect(`/photos/${photo.id}/`, 303);
-    } catch (error) {
-      if (!(error instanceof PhotoRejectedError) || wantsJson(request)) throw error;
-      request.log.info({ event: 'upload_rejected', reason: error.reason }, 'upload rejected');
-      return sendPage(reply, <UploadPage context={viewContextFor(request, reply)} maxMegabytes={maxMegabytes} errors={[error.userMessage]} />, error.status);
-    }
+    const results = await acceptUploads(request, user.id, { ...deps, traceParent: deps.traceParentOf?.(request) ?? '' });
+    const [only] = results;
+    if (results.length === 1 && only) return answerOneUpload(request, reply, only);
+    if (wantsJson(request)) return reply.code(200).send({ results: results.map(uploadResultJson) });
+    // A refresh re-posts the files; the content hashes make that harmless (reported as already there).
+    return sendPage(reply, <UploadSummaryPage context={viewContextFor(request, reply)} results={results.map(uploadResultView)} />);
   });
+
+  /** One file: its photo page (or JSON for the upload script), as before several files were possible. */
+  function answerOneUpload(request: FastifyRequest, reply: FastifyReply, result: UploadResult) {
+    if (result.kind === 'refused') {
+      if (wantsJson(request)) throw result.error;
+      const message = result.error instanceof PhotoRejectedError ? result.error.userMessage : result.error.detail;
+      if (result.error instanceof PhotoRejectedError) request.log.info({ event: 'upload_rejected', reason: result.error.reason }, 'upload rejected');
+      return sendPage(reply, <UploadPage context={viewContextFor(request, reply)} maxMegabytes={maxMegabytes} errors={[message]} />, result.error.status);
+    }
+    if (wantsJson(request)) return reply.code(result.kind === 'accepted' ? 202 : 200).send(uploadResultJson(result));
+    if (result.kind === 'duplicate') return redirectWithNotice(reply, `/photos/${result.photo.id}/`, 'photo_duplicate');
+    return reply.redirect(`/photos/${result.photo.id}/`, 303);
+  }
 
   app.get('/photos/:id/', async (request, reply) => {
     const photo = await ownedPhoto(request, deps.service);
@@ -130,6 +141,19 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
     request.log.info({ event: 'photo_deleted', photo_id: id }, 'photo deleted');
     return redirectWithNotice(reply, '/photos/', 'photo_deleted');
   });
+}
+
+/** The upload script's view of one file's fate (the page's own protocol, not the public API). */
+function uploadResultJson(result: UploadResult) {
+  const name = result.name;
+  if (result.kind === 'refused') return { name, result: 'refused', status: result.error.status, detail: result.error.detail };
+  const { id, status } = result.photo;
+  return { name, result: result.kind, duplicate: result.kind === 'duplicate', id, status, status_url: `/photos/${id}/status/`, page_url: `/photos/${id}/` };
+}
+
+function uploadResultView(result: UploadResult): UploadResultView {
+  if (result.kind === 'refused') return { kind: 'refused', name: result.name, message: result.error instanceof PhotoRejectedError ? result.error.userMessage : result.error.detail };
+  return { kind: result.kind, name: result.name, photoId: result.photo.id, title: result.photo.title };
 }
 
 export function toView(photo: PhotoRecord): PhotoView {

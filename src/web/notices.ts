@@ -9,6 +9,7 @@ import type {} from '@fastify/cookie';
 export const NOTICES = {
   photo_saved: 'Details saved.',
   photo_deleted: 'Photo deleted for good.',
+  photo_duplicate: 'You already have this photo, so it was not stored again: here it is.',
   share_revoked: 'Share link revoked: it no longer opens the photo.',
   token_revoked: 'API token revoked.',
   logged_out: 'You have been logged out.',

@@ -120,4 +120,53 @@ describeWith(CHROMIUM_MISSING, 'everyday pages in a real browser (Chromium)', ()
     expect(columns).toBe(3);
     await context.close();
   }, 120_000);
+
+  it('uploads several files at once with a bar each, retries the one that failed, and takes files dropped on the gallery', async () => {
+    const context = await t.browser.newContext();
+    const page = await context.newPage();
+    await signUpAndLogIn(page, t.server.origin, 'many_files');
+    const files = await Promise.all(['#d33', '#3d3', '#33d', '#dd3'].map(async (colour, i) => ({ name: `photo-${i}.jpg`, mimeType: 'image/jpeg', buffer: await smallJpeg(600, 400, colour) })));
+
+    // The network drops the first attempt of photo-2.jpg.
+    let dropped = false;
+    await page.route('**/photos/upload/', async (route) => {
+      if (!dropped && route.request().method() === 'POST' && (route.request().postDataBuffer()?.includes('filename="photo-2.jpg"') ?? false)) {
+        dropped = true;
+        return route.abort('connectionreset');
+      }
+      return route.continue();
+    });
+    await page.goto(`${t.server.origin}/photos/upload/`);
+    await page.setInputFiles('#id_image', files);
+    await page.click('button[type=submit]:text("Upload")');
+    await expect.poll(() => page.locator('#upload-list .upload-item').count()).toBe(4);
+    expect(await page.locator('#upload-list progress').count()).toBe(4);
+    await expect.poll(() => page.textContent('#upload-list-summary'), { timeout: 60_000 }).toMatch(/^4 of 4 done, 1 failed\./);
+    await page.click('button[aria-label="Retry photo-2.jpg"]');
+    await expect.poll(() => page.textContent('#upload-list-summary'), { timeout: 60_000 }).toMatch(/^4 of 4 done\./);
+    await page.unroute('**/photos/upload/');
+
+    // Dropping on the gallery: one new photo, and one it already has (reported, not stored twice).
+    await page.goto(`${t.server.origin}/photos/`);
+    expect(await page.locator('.gallery li').count()).toBe(4);
+    const fresh = (await smallJpeg(500, 300, '#a5a')).toString('base64');
+    const again = files[0]!.buffer.toString('base64');
+    const dataTransfer = await page.evaluateHandle(
+      ([a, b]) => {
+        const transfer = new DataTransfer();
+        for (const [name, data] of [['dropped.jpg', a], ['photo-0.jpg', b]] as const) {
+          transfer.items.add(new File([Uint8Array.from(atob(data), (c) => c.charCodeAt(0))], name, { type: 'image/jpeg' }));
+        }
+        return transfer;
+      },
+      [fresh, again] as const,
+    );
+    // Both go up with a row each; when all are done the gallery reloads with the one new photo.
+    const reloaded = page.waitForEvent('load', { timeout: 60_000 });
+    await page.dispatchEvent('body', 'drop', { dataTransfer });
+    await expect.poll(() => page.locator('#upload-list .upload-item').count()).toBe(2);
+    await reloaded;
+    expect(await page.locator('.gallery li').count()).toBe(5);
+    await context.close();
+  }, 150_000);
 });

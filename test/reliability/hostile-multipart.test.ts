@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, expectProblem } from '../api/api-client.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { extractCsrf, TestClient } from '../support/client.js';
-import { smallJpeg } from '../support/photos.js';
+import { smallJpeg, uniqueBytes } from '../support/photos.js';
 import { startListeningApp, type ListeningApp } from '../support/server.js';
 
 /** One part of a hand-built body: raw header lines and the bytes. */
@@ -32,9 +32,12 @@ interface HostileCase {
   readonly status: 400 | 413 | 415;
   /** A piece of the problem's detail, so the message is the clear one and not a generic fallback. */
   readonly detail: RegExp;
+  /** Refused by the API only: the form takes several files (one of its own tests covers them). */
+  readonly apiOnly?: boolean;
 }
 
-const image = (jpeg: Buffer, filename = 'photo.jpg', extraDisposition = ''): RawPart => ({ head: `${disposition('image', filename)}${extraDisposition}\r\nContent-Type: image/jpeg`, data: jpeg });
+// Each part's bytes are made unique, so that one user's uploads are never reported as duplicates.
+const image = (jpeg: Buffer, filename = 'photo.jpg', extraDisposition = ''): RawPart => ({ head: `${disposition('image', filename)}${extraDisposition}\r\nContent-Type: image/jpeg`, data: uniqueBytes(jpeg) });
 const NOT_MULTIPART = /not a valid multipart\/form-data body/;
 const BAD_BOUNDARY = /boundary must be 1 to 70/;
 const NO_PHOTO = /Choose a photo to upload/;
@@ -66,8 +69,8 @@ const CASES: readonly HostileCase[] = [
   { name: 'a part with no Content-Disposition', contentType: multipart(B), payload: (j) => body(B, [{ head: 'Content-Type: image/jpeg', data: j }]), status: 400, detail: NO_PHOTO },
   { name: 'nested multipart/mixed instead of the file', contentType: multipart(B), payload: (j) => body(B, [{ head: `${disposition('image')}\r\nContent-Type: multipart/mixed; boundary=inner`, data: body('inner', [{ head: 'Content-Disposition: file; filename="a.jpg"\r\nContent-Type: image/jpeg', data: j }]) }]), status: 400, detail: NO_PHOTO },
   { name: 'multipart/mixed as the request type', contentType: `multipart/mixed; boundary=${B}`, payload: (j) => body(B, [image(j)]), status: 415, detail: /./ },
-  { name: '5,000 tiny parts', contentType: multipart(B), payload: () => body(B, Array.from({ length: 5000 }, (_, i) => ({ head: disposition(`f${i}`), data: 'x' }))), status: 400, detail: /one photo per upload/ },
-  { name: 'two files', contentType: multipart(B), payload: (j) => body(B, [image(j), image(j)]), status: 400, detail: /one photo per upload/ },
+  { name: '5,000 tiny parts', contentType: multipart(B), payload: () => body(B, Array.from({ length: 5000 }, (_, i) => ({ head: disposition(`f${i}`), data: 'x' }))), status: 400, detail: /one photo per upload|at most 50 photos per upload/ },
+  { name: 'two files', contentType: multipart(B), payload: (j) => body(B, [image(j), image(j)]), status: 400, detail: /one photo per upload/, apiOnly: true },
 ];
 
 describe('hostile multipart bodies (sqlite)', () => {
@@ -119,7 +122,7 @@ describe('hostile multipart bodies (sqlite)', () => {
     await expectNothingStaged();
   });
 
-  it.each(CASES)('form: $name → $status error page', async ({ contentType, payload, status, detail }) => {
+  it.each(CASES.filter((c) => !c.apiOnly))('form: $name → $status error page', async ({ contentType, payload, status, detail }) => {
     expectErrorPage(await form(contentType, payload(jpeg)), status, status === 415 ? /./ : detail);
     await expectNothingStaged();
   });

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
-import sharp from 'sharp';
 import { expect } from 'vitest';
 import type { TestApp } from '../support/app.js';
 import { TestClient } from '../support/client.js';
 import { multipartBody } from '../support/multipart.js';
+import { smallJpeg } from '../support/photos.js';
 
 const TOKEN_IN_LINK = /\/s\/([A-Za-z0-9_-]{43})\//;
 let addressCounter = 0;
@@ -29,7 +29,7 @@ export function anonymousClient(t: TestApp): TestClient {
 /** Uploads a small JPEG through the form and waits for the pipeline; returns the photo id. */
 export async function uploadReadyPhoto(t: TestApp, client: TestClient, title = ''): Promise<string> {
   const csrf = await client.csrfFrom('/photos/upload/');
-  const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#369' } }).jpeg().toBuffer();
+  const image = await smallJpeg(64, 48, '#369');
   const { payload, contentType } = multipartBody([
     { name: '_csrf', value: csrf },
     { name: 'image', value: image, filename: 'holiday-secret-name.jpg', contentType: 'image/jpeg' },

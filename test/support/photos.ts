@@ -3,9 +3,24 @@ import type { TestApp } from './app.js';
 import { extractCsrf, type TestClient } from './client.js';
 import { multipartBody, type Part } from './multipart.js';
 
-/** A small real JPEG. */
-export function smallJpeg(width = 64, height = 48, colour = '#369'): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: colour } }).jpeg().toBuffer();
+let uniqueCounter = 0;
+
+/**
+ * A small real JPEG, different in its bytes on every call (a comment segment with a counter, which
+ * the pipeline strips): one user uploading two of them makes two photos, not a reported duplicate.
+ */
+export async function smallJpeg(width = 64, height = 48, colour = '#369'): Promise<Buffer> {
+  return uniqueBytes(await sharp({ create: { width, height, channels: 3, background: colour } }).jpeg().toBuffer());
+}
+
+/** The same JPEG with a COM segment after its SOI marker naming it uniquely (same pixels, other bytes). */
+export function uniqueBytes(jpeg: Buffer): Buffer {
+  uniqueCounter += 1;
+  const text = Buffer.from(`photovault test image ${process.pid}-${uniqueCounter}-${Math.random().toString(36).slice(2)}`);
+  const segment = Buffer.alloc(4);
+  segment.writeUInt16BE(0xfffe, 0);
+  segment.writeUInt16BE(text.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), segment, text, jpeg.subarray(2)]);
 }
 
 /** Posts the upload form the way a browser does: the CSRF field first, then the file. */

@@ -6,12 +6,12 @@ import { COMMON_PROBLEMS, PageQuery, Paginated, pageOf, pageWindow, problemRespo
 import { strictValidatorCompiler } from '../../api/strict-validator.js';
 import { AppError } from '../../errors/catalog.js';
 import type { PhotoRecord } from '../photo-repository.js';
-import type { PhotoService } from '../photo-service.js';
+import { DuplicateUploadError, type PhotoService } from '../photo-service.js';
 import { cleanPhotoText } from '../photo-text.js';
 import type { MediaLinks } from '../../media/storage/storage.js';
 import { serveMedia } from '../serve-media.js';
 import { acceptUpload } from '../upload/accept-upload.js';
-import { AcceptedUpload, MediaParams, PhotoIdParams, PhotoPatch, PhotoSchema, PhotoStatusSchema, toPhotoJson, toStatusJson, UploadBody } from './photo-schemas.js';
+import { AcceptedUpload, DuplicateUpload, MediaParams, PhotoIdParams, PhotoPatch, PhotoSchema, PhotoStatusSchema, toPhotoJson, toStatusJson, UploadBody } from './photo-schemas.js';
 
 export interface PhotoApiDeps {
   readonly service: PhotoService;
@@ -67,14 +67,21 @@ export function photoApiRoutes(deps: PhotoApiDeps): ApiPlugin {
           security: WRITE_SECURITY,
           consumes: ['multipart/form-data'],
           body: UploadBody,
-          response: { 202: AcceptedUpload, ...problemResponses(400, 401, 403, 413, 415, 429, 507) },
+          response: { 202: AcceptedUpload, 303: DuplicateUpload, ...problemResponses(400, 401, 403, 413, 415, 429, 507) },
         },
         // The body is streamed by the handler, so only its documentation comes from the schema.
         validatorCompiler: (route) => (route.httpPart === 'body' ? () => true : strictValidatorCompiler(route)),
       },
       async (request, reply) => {
         const user = requireUser(request);
-        const photo = await acceptUpload(request, user.id, { ...deps, traceParent: deps.traceParentOf?.(request) ?? '' });
+        const photo = await acceptUpload(request, user.id, { ...deps, traceParent: deps.traceParentOf?.(request) ?? '' }).catch((error: unknown) => {
+          if (error instanceof DuplicateUploadError) return error;
+          throw error;
+        });
+        if (photo instanceof DuplicateUploadError) {
+          const { id, status } = photo.existing;
+          return reply.code(303).header('location', `/api/v1/photos/${id}`).send({ id, status, status_url: `/api/v1/photos/${id}/status`, photo_url: `/api/v1/photos/${id}`, duplicate: true });
+        }
         return reply
           .code(202)
           .header('location', `/api/v1/photos/${photo.id}`)

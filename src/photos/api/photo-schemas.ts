@@ -66,6 +66,21 @@ export const AcceptedUpload = Type.Object(
   { additionalProperties: false, title: 'AcceptedUpload' },
 );
 
+export const DuplicateUpload = Type.Object(
+  {
+    id: Type.String({ description: 'The photo you already have with these exact bytes.' }),
+    status: Status,
+    status_url: Type.String(),
+    photo_url: Type.String(),
+    duplicate: Type.Literal(true),
+  },
+  {
+    additionalProperties: false,
+    title: 'DuplicateUpload',
+    description: 'The same bytes were uploaded before by you (RFC 9110 §9.3.3): nothing new is stored; Location names that photo.',
+  },
+);
+
 export const UploadBody = Type.Object(
   {
     image: Type.String({ format: 'binary', description: 'The photo: JPEG, PNG, WebP, GIF or AVIF. Type is decided from the bytes.' }),

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +17,20 @@ export interface StagedUpload {
   readonly bytes: number;
   readonly originalName: string;
   readonly title: string;
+  /** Hex SHA-256 of the bytes received, computed as they streamed in. */
+  readonly uploadHash: string;
+}
+
+/** A file of a several-file upload refused on its own (too large, empty, a bad name); the others go on. */
+export interface RefusedFile {
+  readonly originalName: string;
+  readonly error: PhotoRejectedError | AppError;
+}
+
+export interface ReceivedUploads {
+  /** In the order they came, each in its own temporary file. */
+  readonly files: readonly StagedUpload[];
+  readonly refused: readonly RefusedFile[];
 }
 
 export interface ReceiveUploadOptions {
@@ -37,19 +51,46 @@ const PART_HEADER_LIMITS = { headerSize: 16 * 1024, headerPairs: 16 };
  * it must come as the first field and is verified before a single file byte is read.
  */
 export async function receiveUpload(request: FastifyRequest, options: ReceiveUploadOptions): Promise<StagedUpload> {
+  const { files } = await receiveParts(request, options, 1);
+  const [staged] = files;
+  if (!staged) throw new AppError('bad_request', { detail: 'Choose a photo to upload.' });
+  return staged;
+}
+
+/**
+ * Streams up to `maxFiles` images of one multipart request (the form's `multiple` file input) to
+ * temporary files, one after the other. A file that is too large, empty or badly named is refused
+ * on its own and the rest go on; a request that breaks the protocol (a bad body, too many files,
+ * another field's file) is refused whole, and nothing it sent is kept.
+ */
+export async function receiveUploads(request: FastifyRequest, options: ReceiveUploadOptions & { readonly maxFiles: number }): Promise<ReceivedUploads> {
+  const received = await receiveParts(request, options, options.maxFiles);
+  if (received.files.length === 0 && received.refused.length === 0) throw new AppError('bad_request', { detail: 'Choose a photo to upload.' });
+  return received;
+}
+
+async function receiveParts(request: FastifyRequest, options: ReceiveUploadOptions, maxFiles: number): Promise<ReceivedUploads> {
   if (!request.isMultipart()) {
     throw new AppError('unsupported_media_type', { detail: 'Send the photo as multipart/form-data in the field “image”.' });
   }
   // busboy throws bare Errors for a missing or over-long boundary; refuse them before parsing.
   multipartBoundary(request.headers['content-type'] ?? '');
   const fileField = options.fileField ?? 'image';
+  const single = maxFiles === 1;
   await mkdir(options.stagingDir, { recursive: true, mode: 0o700 });
-  // The writer's tag lets a sweep in another process tell this live upload from a dead one's leftovers.
-  const target = path.join(options.stagingDir, `${PROCESS_TAG}.${randomBytes(16).toString('hex')}.part`);
-  let staged: { bytes: number; originalName: string } | undefined;
+  const staged: Omit<StagedUpload, 'title'>[] = [];
+  const refused: RefusedFile[] = [];
+  let target = '';
   let title = '';
   try {
-    for await (const part of request.parts({ limits: { fileSize: options.maxBytes, files: 1, fields: 4, fieldSize: 4096, parts: 6, ...PART_HEADER_LIMITS } })) {
+    // A file past the size limit is cut short and marked truncated (not thrown), so that in a
+    // several-file post it alone is refused and the next part is still read. (@fastify/multipart
+    // reads throwFileSizeLimit in parts() too; its types list it only for file().)
+    const partsOptions = {
+      limits: { fileSize: options.maxBytes, files: maxFiles, fields: 4, fieldSize: 4096, parts: maxFiles + 5, ...PART_HEADER_LIMITS },
+      throwFileSizeLimit: false,
+    };
+    for await (const part of request.parts(partsOptions)) {
       if (request.csrfPendingInBody) {
         const token = part.type === 'field' && part.fieldname === '_csrf' ? fieldText(part) : null;
         request.server.verifyBodyCsrfToken(request, token);
@@ -58,36 +99,49 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
         if (part.fieldname === 'title') title = [...fieldText(part).normalize('NFC')].slice(0, TITLE_MAX).join('').trim();
         continue;
       }
-      const refusal = part.fieldname !== fileField || staged ? `Send exactly one file, in the field “${fileField}”.` : fileNameProblem(part.filename);
-      if (refusal) {
+      if (part.fieldname !== fileField || (single && staged.length > 0)) {
         part.file.resume();
-        throw new AppError('bad_request', { detail: refusal });
+        throw new AppError('bad_request', { detail: single ? `Send exactly one file, in the field “${fileField}”.` : `Send the photos in the field “${fileField}”.` });
       }
-      staged = await writePart(part, target, options.maxBytes);
+      const nameProblem = fileNameProblem(part.filename);
+      if (nameProblem) {
+        part.file.resume();
+        if (single) throw new AppError('bad_request', { detail: nameProblem });
+        refused.push({ originalName: sanitizeFileName(part.filename ?? ''), error: new AppError('bad_request', { detail: nameProblem }) });
+        continue;
+      }
+      // The writer's tag lets a sweep in another process tell this live upload from a dead one's leftovers.
+      target = path.join(options.stagingDir, `${PROCESS_TAG}.${randomBytes(16).toString('hex')}.part`);
+      const written = await writePart(part, target);
+      const problem = written.bytes === 0 ? new PhotoRejectedError('empty') : written.truncated ? tooLarge(options.maxBytes) : null;
+      if (problem) {
+        await rm(target, { force: true });
+        if (single) throw problem;
+        refused.push({ originalName: written.originalName, error: problem });
+      } else {
+        staged.push({ path: target, bytes: written.bytes, originalName: written.originalName, uploadHash: written.uploadHash });
+      }
+      target = '';
     }
   } catch (error) {
-    await rm(target, { force: true });
+    await Promise.all([target, ...staged.map((file) => file.path)].filter(Boolean).map((file) => rm(file, { force: true })));
     if (clientWentAway(request)) throw uploadAborted(request, error);
-    throw translateMultipartError(error, options.maxBytes);
+    throw translateMultipartError(error, options.maxBytes, maxFiles);
   }
-  if (!staged) throw new AppError('bad_request', { detail: 'Choose a photo to upload.' });
-  if (staged.bytes === 0) {
-    await rm(target, { force: true });
-    throw new PhotoRejectedError('empty');
-  }
-  return { path: target, ...staged, title };
+  return { files: staged.map((file) => ({ ...file, title })), refused };
 }
 
-async function writePart(part: MultipartFile, target: string, maxBytes: number) {
+async function writePart(part: MultipartFile, target: string) {
   let bytes = 0;
+  const hash = createHash('sha256');
   part.file.on('data', (chunk: Buffer) => {
     bytes += chunk.length;
+    hash.update(chunk);
   });
   // flush: the stream fsyncs its descriptor before closing it, so the file is durable before the
   // database row that points at it is written (without reopening it: two thread-pool trips fewer).
   await pipeline(part.file, createWriteStream(target, { flags: 'wx', mode: 0o600, flush: true })).catch(failedWrite);
-  if (part.file.truncated) throw tooLarge(maxBytes);
-  return { bytes, originalName: sanitizeFileName(part.filename) };
+  return { bytes, truncated: part.file.truncated, uploadHash: hash.digest('hex'), originalName: sanitizeFileName(part.filename) };
 }
 
 /** The disk (or quota) under DATA_DIR/uploads is full or failing: ours to fix, not the client's (507, logged at error by the mapper). */
@@ -118,11 +172,11 @@ function tooLarge(maxBytes: number): PhotoRejectedError {
   return new PhotoRejectedError('too_large', { userMessage: `This file is larger than the ${mb} MB limit. Upload a smaller photo.` });
 }
 
-function translateMultipartError(error: unknown, maxBytes: number): unknown {
+function translateMultipartError(error: unknown, maxBytes: number, maxFiles: number): unknown {
   const code = (error as { code?: string }).code;
   if (code === 'FST_REQ_FILE_TOO_LARGE') return tooLarge(maxBytes);
   if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') {
-    return new AppError('bad_request', { detail: 'Send one photo per upload.' });
+    return new AppError('bad_request', { detail: maxFiles === 1 ? 'Send one photo per upload.' : `Send at most ${maxFiles} photos per upload.` });
   }
   // busboy reports a malformed body (missing or wrong boundary, bad part headers, early end) as a
   // plain Error; that is the client's input, not our failure.

@@ -1,4 +1,5 @@
 import { PhotoPicture } from '../components/photo-picture.js';
+import { UploadDropZone } from '../components/upload-drop-zone.js';
 import { Layout } from '../layout.js';
 import type { ViewContext } from '../view-context.js';
 import { STATUS_TEXT } from './status-text.js';
@@ -18,17 +19,20 @@ export interface GalleryPageProps {
   readonly photos: readonly GalleryPhoto[];
   readonly page: number;
   readonly hasNext: boolean;
+  /** The upload size limit, for the drop zone's script to refuse a too-large file before sending it. */
+  readonly maxBytes: number;
 }
 
-export function GalleryPage({ context, photos, page, hasNext }: GalleryPageProps) {
+export function GalleryPage({ context, photos, page, hasNext, maxBytes }: GalleryPageProps) {
   return (
-    <Layout title="Your photos" context={context} scripts={['/static/gallery.js']}>
+    <Layout title="Your photos" context={context} scripts={['/static/gallery.js', '/static/upload.js']}>
       <div class="page-head">
         <h1>Your photos</h1>
         <a class="button" href="/photos/upload/">
-          Upload a photo
+          Upload photos
         </a>
       </div>
+      <UploadDropZone csrfToken={context.csrfToken} maxBytes={maxBytes} />
       {photos.length === 0 ? (
         <p class="empty">You have no photos yet.</p>
       ) : (

@@ -11,19 +11,20 @@ export interface UploadPageProps {
 
 export function UploadPage({ context, maxMegabytes, errors }: UploadPageProps) {
   return (
-    <Layout title="Upload a photo" context={context} scripts={['/static/upload.js']}>
-      <section class="card narrow">
-        <h1>Upload a photo</h1>
+    <Layout title="Upload photos" context={context} scripts={['/static/upload.js']}>
+      <section class="card narrow" data-drop-zone>
+        <h1>Upload photos</h1>
         <FieldErrors id="upload-errors" errors={errors} />
-        <form method="post" action="/photos/upload/" enctype="multipart/form-data" id="upload-form" data-max-bytes={String(maxMegabytes * 1024 * 1024)}>
+        <form method="post" action="/photos/upload/" enctype="multipart/form-data" id="upload-form" data-max-bytes={String(maxMegabytes * 1024 * 1024)} data-parallel="3">
           {/* The CSRF field comes first: the server checks it before reading the file. */}
           <CsrfField token={context.csrfToken} />
-          <label for="id_image">Photo</label>
-          <input id="id_image" name="image" type="file" required accept="image/jpeg,image/png,image/webp,image/gif,image/avif,image/heif" aria-describedby="image-help" />
+          <label for="id_image">Photos</label>
+          <input id="id_image" name="image" type="file" multiple required accept="image/jpeg,image/png,image/webp,image/gif,image/avif,image/heif" aria-describedby="image-help" />
           <p class="help" id="image-help">
-            JPEG, PNG, WebP, GIF (first frame) or AVIF, up to {maxMegabytes} MB. Location and camera metadata are removed.
+            One or several files (or drop them on this page): JPEG, PNG, WebP, GIF (first frame) or AVIF, up to {maxMegabytes} MB each. Location
+            and camera metadata are removed.
           </p>
-          <label for="id_title">Title (optional)</label>
+          <label for="id_title">Title (optional, given to each photo)</label>
           <input id="id_title" name="title" type="text" maxlength={200} />
           <button type="submit">Upload</button>
         </form>
