@@ -3,6 +3,7 @@ import { BullMQOtel } from 'bullmq-otel';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/database.js';
 import type { RedisClients } from '../runtime/redis.js';
+import { withTimeout } from '../runtime/with-timeout.js';
 import { runJobInTrace } from '../telemetry/job-tracing.js';
 import { recordErrorOnActiveSpan } from '../telemetry/tracer.js';
 import { backoffMs, DEFAULT_HEARTBEAT_TIMEOUT_MS, PermanentJobError, postponementMs, RetryLaterError, type JobCounts, type JobHandler, type JobQueue, type JobSpec, type QueuedJob } from './job-queue.js';
@@ -181,7 +182,7 @@ export function createBullMqJobQueue(handlers: Record<string, JobHandler>, log: 
       // The record is committed and is the source of truth: a job that cannot be queued now (Redis
       // away) is queued by the reconciler, so the caller's answer does not wait for Redis.
       try {
-        await withDeadline(enqueue(job), ENQUEUE_AFTER_COMMIT_MS);
+        await withTimeout(enqueue(job), ENQUEUE_AFTER_COMMIT_MS, `no answer from Redis within ${ENQUEUE_AFTER_COMMIT_MS} ms`);
       } catch (error) {
         log.warn({ event: 'enqueue_deferred', job_id: job.id, kind: job.kind, err: error }, 'could not queue the job now; the reconciler will');
       }
@@ -252,16 +253,4 @@ function dueAt(job: Job): number {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from Redis within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
