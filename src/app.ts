@@ -24,7 +24,6 @@ import { trustProxyOption } from './config/trust-proxy.js';
 import { createDatabase, migrateToLatest, pingDatabase, type Db } from './db/database.js';
 import { registerErrorHandling, sendError } from './errors/error-handler.js';
 import { createHousekeepingJob, HOUSEKEEPING_JOB, scheduleHousekeeping, type HousekeepingTask } from './jobs/housekeeping.js';
-import { createBullMqJobQueue } from './jobs/bullmq-queue.js';
 import type { JobHandler, JobQueue } from './jobs/job-queue.js';
 import { createTableJobQueue } from './jobs/table-queue.js';
 import { WorkerThreadModerator } from './media/moderation/worker-moderator.js';
@@ -40,7 +39,7 @@ import { sweepOrphans } from './photos/processing/sweep-orphans.js';
 import { photoApiRoutes } from './photos/api/photo-api-routes.js';
 import { photoRoutes } from './photos/routes.js';
 import { openStagingArea } from './photos/upload/staging.js';
-import { connectRedis, type RedisClients } from './runtime/redis.js';
+import type { RedisClients } from './runtime/redis.js';
 import { registerCsrf } from './security/csrf.js';
 import { applyFallbackSecurityHeaders, registerSecurityHeaders } from './security/headers.js';
 import { registerLoginRequired } from './security/login-required.js';
@@ -138,12 +137,16 @@ async function openMediaStorage(config: AppConfig): Promise<OpenedStorage> {
   return { storage: s3, links: config.mediaDelivery === 'redirect' ? s3 : undefined, close: () => s3.close() };
 }
 
-/** REDIS_URL set: BullMQ on Redis (scale-out); otherwise the `jobs` table of the app's database. */
-function openJobQueue(config: AppConfig, db: Db, redis: RedisClients | undefined, handlers: Record<string, JobHandler>, log: FastifyInstance['log']): JobQueue {
+/**
+ * REDIS_URL set: BullMQ on Redis (scale-out); otherwise the `jobs` table of the app's database.
+ * BullMQ and ioredis are imported only then, so the embedded default loads neither.
+ */
+async function openJobQueue(config: AppConfig, db: Db, redis: RedisClients | undefined, handlers: Record<string, JobHandler>, log: FastifyInstance['log']): Promise<JobQueue> {
   // Each kind is its own queue: a stalled caption model never holds back an upload.
   const concurrency = { [PROCESS_PHOTO_JOB]: config.worker.concurrency, [CAPTION_PHOTO_JOB]: config.worker.captionConcurrency, [HOUSEKEEPING_JOB]: 1 };
   const heartbeatTimeoutMs = config.worker.heartbeatTimeoutSeconds * 1000;
   if (!redis || !config.redis) return createTableJobQueue(db, handlers, log, { concurrency, heartbeatTimeoutMs });
+  const { createBullMqJobQueue } = await import('./jobs/bullmq-queue.js');
   return createBullMqJobQueue(handlers, log, {
     db,
     redis,
@@ -197,7 +200,7 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, redi
       app.log,
     ),
   };
-  const queue = openJobQueue(config, db, redis, handlers, app.log);
+  const queue = await openJobQueue(config, db, redis, handlers, app.log);
   app.decorate('jobWorker', queue);
   const service = createPhotoService({ photos, storage, stagingDir, queue });
   const stopQueueGauge = observeJobQueues(Object.keys(handlers), () => queue.counts());
@@ -221,7 +224,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
 
   const store = await openMediaStorage(config);
   // REDIS_URL: checked now, so a wrong or unreachable one stops start-up naming it.
-  const redis = config.redis ? await connectRedis(config.redis.url) : undefined;
+  const redis = config.redis ? await (await import('./runtime/redis.js')).connectRedis(config.redis.url) : undefined;
   registerHttpTelemetry(app);
   await app.register(fastifyCookie, { secret: secretKey, hook: 'onRequest' });
   await app.register(fastifyFormbody, { bodyLimit: FORM_BODY_LIMIT, parser: (body) => parseUrlEncoded(body) });
