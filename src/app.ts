@@ -24,8 +24,8 @@ import { trustProxyOption } from './config/trust-proxy.js';
 import { createDatabase, migrateToLatest, pingDatabase, type Db } from './db/database.js';
 import { registerErrorHandling, sendError } from './errors/error-handler.js';
 import { createHousekeepingJob, HOUSEKEEPING_JOB, scheduleHousekeeping, type HousekeepingTask } from './jobs/housekeeping.js';
-import { createJobRepository } from './jobs/job-repository.js';
-import { createJobWorker, type JobWorker } from './jobs/job-worker.js';
+import type { JobHandler, JobQueue } from './jobs/job-queue.js';
+import { createTableJobQueue } from './jobs/table-queue.js';
 import { WorkerThreadModerator } from './media/moderation/worker-moderator.js';
 import { createScanner } from './media/scanner/create-scanner.js';
 import { LocalStorage } from './media/storage/local-storage.js';
@@ -34,10 +34,12 @@ import type { MediaLinks, MediaStorage } from './media/storage/storage.js';
 import { createPhotoRepository } from './photos/photo-repository.js';
 import { createPhotoService } from './photos/photo-service.js';
 import { createProcessPhotoJob, PROCESS_PHOTO_JOB } from './photos/processing/process-photo-job.js';
+import { enqueueUnfinishedPhotos } from './photos/processing/reconcile-photo-jobs.js';
 import { sweepOrphans } from './photos/processing/sweep-orphans.js';
 import { photoApiRoutes } from './photos/api/photo-api-routes.js';
 import { photoRoutes } from './photos/routes.js';
 import { openStagingArea } from './photos/upload/staging.js';
+import type { RedisClients } from './runtime/redis.js';
 import { registerCsrf } from './security/csrf.js';
 import { applyFallbackSecurityHeaders, registerSecurityHeaders } from './security/headers.js';
 import { registerLoginRequired } from './security/login-required.js';
@@ -115,8 +117,8 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** The background job worker (tests drain it; `src/worker.ts` runs one alone). */
-    jobWorker: JobWorker;
+    /** The job queue and this process's worker on it (tests drain it; `src/worker.ts` runs one alone). */
+    jobWorker: JobQueue;
   }
 }
 
@@ -136,8 +138,28 @@ async function openMediaStorage(config: AppConfig): Promise<OpenedStorage> {
   return { storage: s3, links: config.mediaDelivery === 'redirect' ? s3 : undefined, close: () => s3.close() };
 }
 
-/** Storage, scanner, moderation model, the photo service and the job worker that processes uploads. */
-async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, storage: MediaStorage, chores: readonly HousekeepingTask[]) {
+/**
+ * REDIS_URL set: BullMQ on Redis (scale-out); otherwise the `jobs` table of the app's database.
+ * BullMQ and ioredis are imported only then, so the embedded default loads neither.
+ */
+async function openJobQueue(config: AppConfig, db: Db, redis: RedisClients | undefined, handlers: Record<string, JobHandler>, log: FastifyInstance['log']): Promise<JobQueue> {
+  // Each kind is its own queue: a stalled caption model never holds back an upload.
+  const concurrency = { [PROCESS_PHOTO_JOB]: config.worker.concurrency, [CAPTION_PHOTO_JOB]: config.worker.captionConcurrency, [HOUSEKEEPING_JOB]: 1 };
+  const heartbeatTimeoutMs = config.worker.heartbeatTimeoutSeconds * 1000;
+  if (!redis || !config.redis) return createTableJobQueue(db, handlers, log, { concurrency, heartbeatTimeoutMs });
+  const { createBullMqJobQueue } = await import('./jobs/bullmq-queue.js');
+  return createBullMqJobQueue(handlers, log, {
+    db,
+    redis,
+    prefix: config.redis.keyPrefix,
+    concurrency,
+    heartbeatTimeoutMs,
+    retention: { doneMs: config.worker.retentionDays * DAY_MS, failedMs: config.worker.failedRetentionDays * DAY_MS },
+  });
+}
+
+/** Storage, scanner, moderation model, the photo service and the job queue that processes uploads. */
+async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, redis: RedisClients | undefined, storage: MediaStorage, chores: readonly HousekeepingTask[]) {
   // libvips' operation cache would keep staged uploads open after they are deleted.
   sharp.cache(false);
   const stagingDir = await openStagingArea(config.dataDir);
@@ -150,8 +172,10 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, stor
   }));
   const moderator = config.moderation.enabled ? withModerationMetrics(new WorkerThreadModerator({ threshold: config.moderation.threshold }, { idleStopMs: config.moderation.idleStopSeconds * 1000 })) : null;
   const photos = createPhotoRepository(db);
-  const jobs = createJobRepository(db);
-  const captions = createCaptionAgent({ config: config.caption, db, jobs, storage, log: app.log, notifyWorker: () => worker.notify() });
+  // The handlers queue follow-up jobs on the queue they are registered with (created below).
+  const enqueue: JobQueue['enqueue'] = (job) => queue.enqueue(job);
+  const captions = createCaptionAgent({ config: config.caption, db, queue: { enqueue }, storage, log: app.log });
+  const reconcile = (): Promise<number> => enqueueUnfinishedPhotos(photos, { enqueue }, app.log);
   const handlers = {
     [PROCESS_PHOTO_JOB]: createProcessPhotoJob({
       photos,
@@ -170,23 +194,18 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, stor
       [
         ...chores,
         { name: 'orphaned files', run: () => sweepOrphans(photos, storage, stagingDir, app.log) },
-        {
-          name: 'job retention',
-          run: () => jobs.deleteFinished(Date.now() - config.worker.retentionDays * DAY_MS, Date.now() - config.worker.failedRetentionDays * DAY_MS),
-        },
+        { name: 'job retention', run: () => queue.purgeFinished(Date.now() - config.worker.retentionDays * DAY_MS, Date.now() - config.worker.failedRetentionDays * DAY_MS) },
+        // Only BullMQ, outside the database, can miss a photo's job (see reconcile-photo-jobs.ts).
+        ...(config.redis ? [{ name: 'photo jobs', run: reconcile }] : []),
       ],
       app.log,
     ),
   };
-  // Each kind is its own queue: a stalled caption model never holds back an upload.
-  const worker = createJobWorker(jobs, handlers, app.log, {
-    concurrency: { [PROCESS_PHOTO_JOB]: config.worker.concurrency, [CAPTION_PHOTO_JOB]: config.worker.captionConcurrency, [HOUSEKEEPING_JOB]: 1 },
-    heartbeatTimeoutMs: config.worker.heartbeatTimeoutSeconds * 1000,
-  });
-  app.decorate('jobWorker', worker);
-  const service = createPhotoService({ photos, storage, stagingDir, notifyWorker: () => worker.notify() });
-  const stopQueueGauge = observeJobQueues(Object.keys(handlers), () => jobs.countByKind(Date.now()));
-  return { storage, stagingDir, scanner, photos, jobs, service, worker, stopQueueGauge };
+  const queue = await openJobQueue(config, db, redis, handlers, app.log);
+  app.decorate('jobWorker', queue);
+  const service = createPhotoService({ photos, storage, stagingDir, queue });
+  const stopQueueGauge = observeJobQueues(Object.keys(handlers), () => queue.counts());
+  return { storage, stagingDir, scanner, photos, queue, service, reconcile, stopQueueGauge };
 }
 
 async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secretKey: string): Promise<void> {
@@ -206,6 +225,8 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
 
   const reveals = createRevealSealer(secretKey);
   const store = await openMediaStorage(config);
+  // REDIS_URL: checked now, so a wrong or unreachable one stops start-up naming it.
+  const redis = config.redis ? await (await import('./runtime/redis.js')).connectRedis(config.redis.url) : undefined;
   registerHttpTelemetry(app);
   await app.register(fastifyCookie, { secret: secretKey, hook: 'onRequest' });
   await app.register(fastifyFormbody, { bodyLimit: FORM_BODY_LIMIT, parser: (body) => parseUrlEncoded(body) });
@@ -230,7 +251,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   registerNeverCache(app, config.neverCachePrefixes);
   registerErrorHandling(app);
 
-  const media = await createMedia(app, config, db, store.storage, [
+  const media = await createMedia(app, config, db, redis, store.storage, [
     { name: 'expired sessions', run: () => sessions.purgeExpired() },
     { name: 'stale throttles', run: () => throttle.purgeStale() },
   ]);
@@ -245,7 +266,13 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     ],
   });
   await app.register(landingRoutes);
-  await app.register(accountRoutes, { accounts, sessions, apiTokens, signupsPerWindow: config.throttle.signupsPerWindow });
+  await app.register(accountRoutes, {
+    accounts,
+    sessions,
+    apiTokens,
+    signupsPerWindow: config.throttle.signupsPerWindow,
+    limiterStore: redis && config.redis ? { redis: redis.commands, nameSpace: config.redis.keyPrefix } : undefined,
+  });
   await app.register(photoRoutes, {
     service: media.service,
     stagingDir: media.stagingDir,
@@ -277,15 +304,18 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
 
   // What a crash left behind goes at once; later rounds run as housekeeping jobs.
   await sweepOrphans(media.photos, media.storage, media.stagingDir, app.log);
+  // A queue outside the database: photos whose job a crash or an outage lost get it now.
+  if (!media.queue.transactional) await media.reconcile();
   let stopHousekeeping = () => {};
   app.addHook('onReady', async () => {
-    if (config.worker.inProcess) await media.worker.start();
-    stopHousekeeping = scheduleHousekeeping(media.jobs, { intervalMs: MAINTENANCE_INTERVAL_MS, notify: () => media.worker.notify(), log: app.log });
+    if (config.worker.inProcess) await media.queue.start();
+    stopHousekeeping = scheduleHousekeeping(media.queue, { intervalMs: MAINTENANCE_INTERVAL_MS, log: app.log });
   });
   app.addHook('onClose', async () => {
     stopHousekeeping();
-    await media.worker.stop();
+    await media.queue.close();
     media.stopQueueGauge();
+    await redis?.close();
     store.close();
     await db.destroy();
   });

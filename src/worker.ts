@@ -6,7 +6,7 @@ import { shutdownTelemetry } from './telemetry/lifecycle.js';
 /**
  * A worker process: the same app and configuration, processing background jobs without serving
  * HTTP. Run several (`npm run worker`) next to web processes started with WORKER_IN_PROCESS=false;
- * they share the database's job table, claiming jobs optimistically.
+ * they share the job queue (the database's job table, or BullMQ on Redis with REDIS_URL).
  */
 async function main(): Promise<void> {
   let config;

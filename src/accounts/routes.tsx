@@ -1,4 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
+import type { Redis } from 'ioredis';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/catalog.js';
 import { safeNextPath } from '../security/safe-redirect.js';
@@ -19,6 +20,11 @@ export interface AccountRoutesDeps {
   readonly sessions: SessionService;
   readonly apiTokens: ApiTokenService;
   readonly signupsPerWindow: number;
+  /**
+   * REDIS_URL set: the limiter counts in Redis, so the limit holds across every web instance
+   * (`nameSpace` is REDIS_KEY_PREFIX). Otherwise each process counts in memory.
+   */
+  readonly limiterStore?: { readonly redis: Redis; readonly nameSpace: string };
 }
 
 // Django's AuthenticationForm message: the same for an unknown user and a wrong password.
@@ -36,6 +42,13 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
 
   await app.register(rateLimit, {
     global: false,
+    ...(deps.limiterStore && {
+      redis: deps.limiterStore.redis,
+      nameSpace: `${deps.limiterStore.nameSpace}:rate-limit:`,
+      // Redis away: sign-ups go on unlimited rather than failing; the per-account and per-address
+      // login lockouts live in the database and are unaffected.
+      skipOnError: true,
+    }),
     // A security event like login throttling (the 429 itself counts in photovault.throttled).
     onExceeded: (request) => request.log.warn({ event: 'signup_throttled' }, 'sign-up rate limit reached'),
     errorResponseBuilder: (_request, context) =>

@@ -1,8 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { CaptionConfig } from '../config/config.js';
 import type { Db } from '../db/database.js';
-import { newJob, type JobRepository } from '../jobs/job-repository.js';
-import type { JobHandler } from '../jobs/job-worker.js';
+import type { JobHandler, JobQueue } from '../jobs/job-queue.js';
 import type { MediaStorage } from '../media/storage/storage.js';
 import { jobPayload } from '../telemetry/job-tracing.js';
 import { currentTraceParent } from '../telemetry/trace-parent.js';
@@ -14,11 +13,10 @@ import { OpenAiCaptionModel } from './openai-caption-model.js';
 export interface CaptionAgentDeps {
   readonly config: CaptionConfig;
   readonly db: Db;
-  readonly jobs: JobRepository;
+  /** Where caption jobs go (it wakes this process's worker itself). */
+  readonly queue: Pick<JobQueue, 'enqueue'>;
   readonly storage: MediaStorage;
   readonly log: FastifyBaseLogger;
-  /** Wakes the in-process worker after an enqueue. */
-  readonly notifyWorker: () => void;
   /** Replaces the configured model (tests). */
   readonly model?: CaptionModel | null;
   readonly now?: () => number;
@@ -47,19 +45,15 @@ export function createCaptionAgent(deps: CaptionAgentDeps): CaptionAgent {
       const at = now();
       try {
         // One caption job per photo: a pipeline job that runs again after a crash queues no second.
-        const queued = await deps.jobs.insertOnce(
-          newJob({
-            id: captionJobId(photoId),
-            kind: CAPTION_PHOTO_JOB,
-            photoId,
-            // The caption span joins the upload's trace through the pipeline job's span.
-            payload: jobPayload(currentTraceParent()),
-            maxAttempts: CAPTION_MAX_ATTEMPTS,
-            at,
-          }),
-        );
-        if (!queued) return;
-        deps.notifyWorker();
+        await deps.queue.enqueue({
+          id: captionJobId(photoId),
+          kind: CAPTION_PHOTO_JOB,
+          photoId,
+          // The caption span joins the upload's trace through the pipeline job's span.
+          payload: jobPayload(currentTraceParent()),
+          maxAttempts: CAPTION_MAX_ATTEMPTS,
+          at,
+        });
       } catch (error) {
         // The photo is published already; a missing caption is not worth failing its pipeline for.
         deps.log.error({ event: 'caption_enqueue_failed', photo_id: photoId, err: error }, 'could not queue the caption agent');

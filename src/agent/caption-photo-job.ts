@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { JobRecord } from '../jobs/job-repository.js';
-import { PermanentJobError, RetryLaterError, type JobHandler } from '../jobs/job-worker.js';
+import { PermanentJobError, RetryLaterError, type JobHandler, type QueuedJob } from '../jobs/job-queue.js';
 import { MediaNotFoundError, type MediaStorage } from '../media/storage/storage.js';
 import { mediaKey } from '../photos/media-variants.js';
 import { recordCaption } from '../telemetry/metrics.js';
@@ -40,7 +39,7 @@ export function createCaptionPhotoJob(deps: CaptionPhotoDeps): JobHandler {
   const model = deps.model;
 
   return {
-    async run(job: JobRecord): Promise<void> {
+    async run(job: QueuedJob): Promise<void> {
       const photoId = job.photo_id;
       if (!photoId || !model) return;
       const photo = await deps.captions.find(photoId);
@@ -80,7 +79,7 @@ export function createCaptionPhotoJob(deps: CaptionPhotoDeps): JobHandler {
       }
     },
 
-    async onGiveUp(job: JobRecord, error: unknown): Promise<void> {
+    async onGiveUp(job: QueuedJob, error: unknown): Promise<void> {
       recordCaption('gave_up');
       const reason = error instanceof CaptionModelError || error instanceof PermanentJobError ? error.message : 'unexpected error';
       deps.log.warn({ event: 'caption_failed', photo_id: job.photo_id, attempts: job.attempts, reason }, 'caption agent gave up; the photo keeps its empty fields');

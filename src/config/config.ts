@@ -2,6 +2,7 @@ import { isIP, isIPv4 } from 'node:net';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseEnv, type EnvReader } from './env-parsers.js';
+import { parseRedis, type RedisConfig } from './redis-config.js';
 import { parseMediaDelivery, parseS3, type MediaDelivery, type S3Config } from './s3-config.js';
 
 export type DatabaseConfig =
@@ -117,6 +118,8 @@ export interface AppConfig {
   /** S3_BUCKET and the AWS SDK's variables; undefined keeps media on disk under DATA_DIR/media. */
   readonly s3: S3Config | undefined;
   readonly mediaDelivery: MediaDelivery;
+  /** REDIS_URL; undefined keeps jobs in the database and limiters in the process (embedded default). */
+  readonly redis: RedisConfig | undefined;
 }
 
 /**
@@ -185,6 +188,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       caption: parseCaption(read),
       s3,
       mediaDelivery: parseMediaDelivery(read, s3),
+      redis: parseRedis(read),
     };
   });
 }

@@ -1,6 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { newJob, type JobRepository } from './job-repository.js';
-import type { JobHandler } from './job-worker.js';
+import type { JobHandler, JobQueue } from './job-queue.js';
 
 export const HOUSEKEEPING_JOB = 'housekeeping';
 
@@ -36,8 +35,6 @@ export function createHousekeepingJob(tasks: readonly HousekeepingTask[], log: F
 export interface HousekeepingScheduleOptions {
   readonly intervalMs: number;
   readonly now?: () => number;
-  /** Wakes the local worker after a round was queued. */
-  readonly notify?: () => void;
   readonly log: FastifyBaseLogger;
 }
 
@@ -46,12 +43,12 @@ export interface HousekeepingScheduleOptions {
  * the job's id is its time slot, so however many processes queue a round, it exists once.
  * Returns the function that stops the timer.
  */
-export function scheduleHousekeeping(jobs: JobRepository, options: HousekeepingScheduleOptions): () => void {
+export function scheduleHousekeeping(queue: Pick<JobQueue, 'enqueue'>, options: HousekeepingScheduleOptions): () => void {
   const now = options.now ?? Date.now;
   const queueRound = async () => {
     const at = now();
     const slot = Math.floor(at / options.intervalMs);
-    if (await jobs.insertOnce(newJob({ id: `${HOUSEKEEPING_JOB}-${slot}`, kind: HOUSEKEEPING_JOB, maxAttempts: 3, at }))) options.notify?.();
+    await queue.enqueue({ id: `${HOUSEKEEPING_JOB}-${slot}`, kind: HOUSEKEEPING_JOB, maxAttempts: 3, at });
   };
   const tick = () => void queueRound().catch((error: unknown) => options.log.warn({ err: error }, 'could not queue housekeeping'));
   tick();

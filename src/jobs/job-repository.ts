@@ -1,6 +1,7 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { JobsTable } from '../db/schema.js';
+import type { JobCounts } from './job-queue.js';
 
 export type JobRecord = Selectable<JobsTable>;
 export type NewJob = Insertable<JobsTable>;
@@ -33,15 +34,6 @@ export function newJob(options: NewJobOptions): NewJob {
     created_at: options.at,
     updated_at: options.at,
   };
-}
-
-/** Jobs per kind, by the states an operator watches. */
-export interface JobCounts {
-  /** Queued or running. */
-  readonly pending: ReadonlyMap<string, number>;
-  readonly failed: ReadonlyMap<string, number>;
-  /** Age (ms) of the oldest due job that is still queued, per kind. */
-  readonly oldestDueAgeMs: ReadonlyMap<string, number>;
 }
 
 /**

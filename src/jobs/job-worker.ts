@@ -1,38 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { outsideAnyTrace, runJobInTrace } from '../telemetry/job-tracing.js';
 import { recordErrorOnActiveSpan } from '../telemetry/tracer.js';
+import { backoffMs, DEFAULT_HEARTBEAT_TIMEOUT_MS, PermanentJobError, postponementMs, RetryLaterError, type JobHandler } from './job-queue.js';
 import type { JobRecord, JobRepository } from './job-repository.js';
 import { isDeadLocalWorker, newWorkerId, setWorkerLive } from './worker-identity.js';
-
-/**
- * Thrown by a handler whose dependency is away (the malware scanner, the caption model): the job
- * goes back to the queue without counting as an attempt, however long the outage lasts. Without a
- * delay, the wait grows with the job's age (see postponementMs).
- */
-export class RetryLaterError extends Error {
-  constructor(
-    message: string,
-    readonly delayMs?: number,
-  ) {
-    super(message);
-    this.name = 'RetryLaterError';
-  }
-}
-
-/** Thrown by a handler when running the job again cannot help: it fails for good at once. */
-export class PermanentJobError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'PermanentJobError';
-  }
-}
-
-export interface JobHandler {
-  /** Runs one job. Delivery is at least once: after a crash a job runs again, so this must be idempotent. */
-  run(job: JobRecord): Promise<void>;
-  /** Called once when the job has used up its attempts. */
-  onGiveUp?(job: JobRecord, error: unknown): Promise<void>;
-}
 
 export interface JobWorkerOptions {
   /**
@@ -47,23 +18,6 @@ export interface JobWorkerOptions {
   readonly stopGraceMs?: number;
   readonly now?: () => number;
   readonly workerId?: string;
-}
-
-const BASE_BACKOFF_MS = 2_000;
-const MAX_BACKOFF_MS = 5 * 60_000;
-const MIN_POSTPONE_MS = 5_000;
-const MAX_POSTPONE_MS = 15 * 60_000;
-export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 30_000;
-
-/** Exponential backoff with jitter: 2 s, 4 s, 8 s … capped at 5 minutes. */
-export function backoffMs(attempt: number): number {
-  const base = Math.min(BASE_BACKOFF_MS * 2 ** Math.max(0, attempt - 1), MAX_BACKOFF_MS);
-  return Math.round(base * (0.75 + Math.random() * 0.5));
-}
-
-/** A postponed job without a delay of its own waits a quarter of its age: 5 s at first, 15 minutes at most. */
-export function postponementMs(job: Pick<JobRecord, 'created_at'>, now: number): number {
-  return Math.min(MAX_POSTPONE_MS, Math.max(MIN_POSTPONE_MS, Math.round((now - Number(job.created_at)) / 4)));
 }
 
 /**

@@ -2,9 +2,11 @@ import { compileLookup } from '../db/compiled-query.js';
 import type { Db } from '../db/database.js';
 import type { Selectable } from 'kysely';
 import type { PhotosTable, PhotoStatus } from '../db/schema.js';
-import type { NewJob } from '../jobs/job-repository.js';
 
 export type PhotoRecord = Selectable<PhotosTable>;
+
+/** Statuses a photo leaves only through its processing job (PENDING_STATUSES in photo-service.ts). */
+const UNFINISHED_STATUSES: readonly PhotoStatus[] = ['queued', 'scanning', 'processing', 'pending_scan'];
 
 /** What a gallery tile shows: a page of them is read without the other columns. */
 const TILE_COLUMNS = ['id', 'title', 'status', 'alt_text', 'width', 'height', 'placeholder'] as const;
@@ -30,12 +32,21 @@ export function createPhotoRepository(db: Db) {
     db.selectFrom('photos').where('owner_id', '=', ownerId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset);
 
   return {
-    /** Inserts the photo and its processing job in one transaction: both or neither. */
-    async insertWithJob(photo: PhotoRecord, job: NewJob): Promise<void> {
-      await db.transaction().execute(async (trx) => {
-        await trx.insertInto('photos').values(photo).execute();
-        await trx.insertInto('jobs').values(job).execute();
-      });
+    /** Inserts a photo row; `executor` is the transaction that also queues its job (JobQueue.enqueueWith). */
+    async insert(photo: PhotoRecord, executor: Pick<Db, 'insertInto'> = db): Promise<void> {
+      await executor.insertInto('photos').values(photo).execute();
+    },
+
+    /** A batch of photos not yet final, in id order after `afterId` (the job reconciler walks them). */
+    async listUnfinished(afterId: string, limit: number): Promise<Pick<PhotoRecord, 'id' | 'trace_parent'>[]> {
+      return db
+        .selectFrom('photos')
+        .select(['id', 'trace_parent'])
+        .where('status', 'in', UNFINISHED_STATUSES)
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
     },
 
     /** The owner's photo uploaded with these exact bytes, if any (unique index photos_owner_upload_hash). */

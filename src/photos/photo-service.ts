@@ -2,14 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { MediaNotFoundError, type MediaStorage } from '../media/storage/storage.js';
-import { newJob } from '../jobs/job-repository.js';
-import { jobPayload } from '../telemetry/job-tracing.js';
+import type { JobQueue } from '../jobs/job-queue.js';
 import { MediaCache, readFully } from './media-cache.js';
 import { MEDIA_VARIANTS, mediaKey, type MediaVariant } from './media-variants.js';
 import { OwnedPhotoCache, type PhotoOwner } from './owned-photo-cache.js';
 import type { PhotoRecord, PhotoRepository } from './photo-repository.js';
 import { deletePhotoFiles } from './pipeline/store-photo.js';
-import { PROCESS_PHOTO_JOB, stagedPathFor } from './processing/process-photo-job.js';
+import { processPhotoJob, stagedPathFor } from './processing/process-photo-job.js';
 import type { StagedUpload } from './upload/receive-upload.js';
 import { claimStagedUpload } from './upload/staging.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
@@ -18,8 +17,8 @@ export interface PhotoServiceDeps {
   readonly photos: PhotoRepository;
   readonly storage: MediaStorage;
   readonly stagingDir: string;
-  /** Wakes the in-process worker after an enqueue. */
-  readonly notifyWorker: () => void;
+  /** Where the photo's processing job goes. */
+  readonly queue: Pick<JobQueue, 'enqueueWith'>;
   readonly now?: () => number;
   /** Small variants served recently (default: an 8 MiB cache of thumbnails up to 128 KiB each). */
   readonly mediaCache?: MediaCache;
@@ -35,8 +34,6 @@ export const PENDING_STATUSES: ReadonlySet<string> = new Set(['queued', 'scannin
 
 /** Statuses of a photo that the same upload may replace: it never became a photo. */
 const RETRYABLE_STATUSES: ReadonlySet<string> = new Set(['rejected', 'failed']);
-
-const JOB_MAX_ATTEMPTS = 5;
 
 /** The owner uploaded these exact bytes before: `existing` is that photo (reported, not stored twice). */
 export class DuplicateUploadError extends Error {
@@ -105,17 +102,8 @@ export function createPhotoService(deps: PhotoServiceDeps) {
         created_at: at,
         updated_at: at,
       };
-      const job = newJob({
-        id: newPhotoId(),
-        kind: PROCESS_PHOTO_JOB,
-        photoId: id,
-        // Like a message header: the job's span continues the upload request's trace.
-        payload: jobPayload(traceParent),
-        maxAttempts: JOB_MAX_ATTEMPTS,
-        at,
-      });
       try {
-        await deps.photos.insertWithJob(photo, job);
+        await deps.queue.enqueueWith((trx) => deps.photos.insert(photo, trx), processPhotoJob(photo, at));
       } catch (error) {
         await rm(stagedPath, { force: true });
         // The same bytes, uploaded by the same owner at the same moment: the other upload won.
@@ -123,7 +111,6 @@ export function createPhotoService(deps: PhotoServiceDeps) {
         if (twin) throw new DuplicateUploadError(twin);
         throw error;
       }
-      deps.notifyWorker();
       return photo;
     },
 

@@ -17,7 +17,7 @@ export interface TracedJob {
  * call form one trace although they run later, maybe in another process. Jobs without one start
  * a new trace. Every log line written inside carries this span's trace_id and span_id.
  */
-export function runJobInTrace(job: TracedJob, work: () => Promise<void>): Promise<void> {
+export function runJobInTrace<T>(job: TracedJob, work: () => Promise<T>): Promise<T> {
   const parent = contextFromTraceParent(traceParentOf(job.payload), ROOT_CONTEXT) ?? ROOT_CONTEXT;
   const attributes = {
     'photovault.job.kind': job.kind,
@@ -28,7 +28,7 @@ export function runJobInTrace(job: TracedJob, work: () => Promise<void>): Promis
   return context.with(parent, () =>
     photovaultTracer().startActiveSpan(`job ${job.kind}`, { kind: SpanKind.CONSUMER, attributes }, async (span) => {
       try {
-        await work();
+        return await work();
       } catch (error) {
         recordSpanError(span, error);
         throw error;

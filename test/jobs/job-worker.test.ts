@@ -5,7 +5,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
 import { createHousekeepingJob, HOUSEKEEPING_JOB, scheduleHousekeeping } from '../../src/jobs/housekeeping.js';
 import { createJobRepository, newJob, type JobRecord, type JobRepository, type NewJob } from '../../src/jobs/job-repository.js';
-import { backoffMs, createJobWorker, postponementMs, RetryLaterError, type JobHandler } from '../../src/jobs/job-worker.js';
+import { backoffMs, postponementMs, RetryLaterError, type JobHandler } from '../../src/jobs/job-queue.js';
+import { createJobWorker } from '../../src/jobs/job-worker.js';
+import { createTableJobQueue } from '../../src/jobs/table-queue.js';
 import { isDeadLocalWorker } from '../../src/jobs/worker-identity.js';
 import { DIALECTS, openMigratedDatabase } from '../support/databases.js';
 
@@ -274,7 +276,7 @@ describe.each(DIALECTS)('job queue (%s)', (dialect) => {
   });
 
   it('queues one housekeeping round per time slot however many processes ask, and runs every chore', async () => {
-    const stops = [1, 2, 3].map(() => scheduleHousekeeping(repo, { intervalMs: 3_600_000, now: () => 7_200_000, log }));
+    const stops = [1, 2, 3].map(() => scheduleHousekeeping(createTableJobQueue(db, {}, log, { concurrency: {} }), { intervalMs: 3_600_000, now: () => 7_200_000, log }));
     for (const stop of stops) stop();
     for (let i = 0; i < 50 && (await db.selectFrom('jobs').select('id').execute()).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
     const rows = await db.selectFrom('jobs').select(['id', 'kind']).execute();

@@ -4,9 +4,9 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ImageModerator } from '../../media/moderation/moderator.js';
 import { ScanFailedError, ScannerUnavailableError, type MalwareScanner } from '../../media/scanner/scanner.js';
 import type { MediaStorage } from '../../media/storage/storage.js';
-import type { JobRecord } from '../../jobs/job-repository.js';
-import { RetryLaterError, type JobHandler } from '../../jobs/job-worker.js';
+import { RetryLaterError, type JobHandler, type JobSpec, type QueuedJob } from '../../jobs/job-queue.js';
 import { failpoint } from '../../faults/failpoints.js';
+import { jobPayload } from '../../telemetry/job-tracing.js';
 import { recordUploadOutcome, uploadOutcomeForRejection } from '../../telemetry/metrics.js';
 import { traceStep } from '../../telemetry/pipeline-tracing.js';
 import type { PhotoRepository } from '../photo-repository.js';
@@ -18,6 +18,23 @@ import { transformUpload } from '../pipeline/transform-upload.js';
 import { validateUpload } from '../pipeline/validate.js';
 
 export const PROCESS_PHOTO_JOB = 'process_photo';
+const PROCESS_PHOTO_MAX_ATTEMPTS = 5;
+
+/**
+ * A photo's processing job. Its id is derived from the photo's, so queuing it again (a retried
+ * enqueue, the reconciler) never makes a second job.
+ */
+export function processPhotoJob(photo: { readonly id: string; readonly trace_parent: string }, at?: number): JobSpec {
+  return {
+    id: `process-${photo.id}`,
+    kind: PROCESS_PHOTO_JOB,
+    photoId: photo.id,
+    // Like a message header: the job's span continues the upload request's trace.
+    payload: jobPayload(photo.trace_parent),
+    maxAttempts: PROCESS_PHOTO_MAX_ATTEMPTS,
+    at,
+  };
+}
 
 export interface ProcessPhotoDeps {
   readonly photos: PhotoRepository;
@@ -63,7 +80,7 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
   const scannerRetryMs = deps.scannerRetryMs ?? 30_000;
 
   return {
-    async run(job: JobRecord): Promise<void> {
+    async run(job: QueuedJob): Promise<void> {
       const photoId = job.photo_id;
       if (!photoId) return;
       const photo = await deps.photos.findById(photoId);
@@ -148,7 +165,7 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
       }
     },
 
-    async onGiveUp(job: JobRecord): Promise<void> {
+    async onGiveUp(job: QueuedJob): Promise<void> {
       if (!job.photo_id) return;
       recordUploadOutcome('failed');
       await deps.photos.setStatus(job.photo_id, 'failed', FAILED_DETAIL, now());
