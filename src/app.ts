@@ -15,6 +15,12 @@ import { createSessionService } from './accounts/sessions/session-service.js';
 import { createLoginThrottle } from './accounts/throttle/login-throttle.js';
 import { createThrottleRepository } from './accounts/throttle/throttle-repository.js';
 import { createUserRepository } from './accounts/user-repository.js';
+import { createSecretBox } from './accounts/two-factor/secret-box.js';
+import { createTwoFactorRepository } from './accounts/two-factor/two-factor-repository.js';
+import { twoFactorRoutes } from './accounts/two-factor/two-factor-routes.js';
+import { createTwoFactorService } from './accounts/two-factor/two-factor-service.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { createAuditRepository } from './audit/audit-repository.js';
 import { createCaptionAgent } from './agent/caption-agent.js';
 import { CAPTION_PHOTO_JOB } from './agent/caption-photo-job.js';
 import { apiRoutes, registerBearerAuthentication } from './api/index.js';
@@ -202,6 +208,9 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     hasher,
     events: accountSecurityEvents(app.log),
   });
+  const audit = createAuditLog(createAuditRepository(db), app.log);
+  // TOTP secrets are encrypted at rest under a key derived from SECRET_KEY (see secret-box.ts).
+  const twoFactor = createTwoFactorService({ repository: createTwoFactorRepository(db), users, throttle, hasher, sessions, secretBox: createSecretBox(secretKey, 'totp secret') });
 
   const store = await openMediaStorage(config);
   registerHttpTelemetry(app);
@@ -231,6 +240,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   const media = await createMedia(app, config, db, store.storage, [
     { name: 'expired sessions', run: () => sessions.purgeExpired() },
     { name: 'stale throttles', run: () => throttle.purgeStale() },
+    { name: 'expired login challenges', run: () => twoFactor.purgeExpired() },
   ]);
 
   await app.register(staticFiles);
@@ -243,7 +253,8 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     ],
   });
   await app.register(landingRoutes);
-  await app.register(accountRoutes, { accounts, sessions, apiTokens, signupsPerWindow: config.throttle.signupsPerWindow });
+  await app.register(accountRoutes, { accounts, sessions, apiTokens, twoFactor, audit, signupsPerWindow: config.throttle.signupsPerWindow });
+  await app.register(twoFactorRoutes, { twoFactor, sessions, audit });
   await app.register(photoRoutes, {
     service: media.service,
     stagingDir: media.stagingDir,
