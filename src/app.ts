@@ -19,6 +19,10 @@ import { createSecretBox } from './accounts/two-factor/secret-box.js';
 import { createTwoFactorRepository } from './accounts/two-factor/two-factor-repository.js';
 import { twoFactorRoutes } from './accounts/two-factor/two-factor-routes.js';
 import { createTwoFactorService } from './accounts/two-factor/two-factor-service.js';
+import { createAdminRepository } from './admin/admin-repository.js';
+import { adminRoutes } from './admin/admin-routes.js';
+import { createModerationService } from './admin/moderation-service.js';
+import { createUserAdminService, type UserAdminService } from './admin/user-admin-service.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createAuditRepository } from './audit/audit-repository.js';
 import { createCaptionAgent } from './agent/caption-agent.js';
@@ -212,6 +216,16 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   // TOTP secrets are encrypted at rest under a key derived from SECRET_KEY (see secret-box.ts).
   const twoFactor = createTwoFactorService({ repository: createTwoFactorRepository(db), users, throttle, hasher, sessions, secretBox: createSecretBox(secretKey, 'totp secret') });
 
+  const adminRepository = createAdminRepository(db);
+  const userAdmin = createUserAdminService({
+    repository: adminRepository,
+    audit,
+    hasher,
+    endSessions: (userId) => sessions.endAll(userId),
+    resetTwoFactor: (userId) => twoFactor.reset(userId),
+  });
+  if (config.adminUsername !== undefined) await promoteAtStartup(app, userAdmin, config.adminUsername);
+
   const store = await openMediaStorage(config);
   registerHttpTelemetry(app);
   await app.register(fastifyCookie, { secret: secretKey, hook: 'onRequest' });
@@ -265,6 +279,14 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     mediaLinks: store.links,
   });
   await app.register(shareRoutes, { photos: media.service, shares });
+  const moderation = createModerationService({
+    repository: adminRepository,
+    audit,
+    storage: media.storage,
+    openMedia: (photo, variant) => media.service.openMedia(photo, variant),
+    findPhoto: (id) => media.photos.findById(id),
+  });
+  await app.register(adminRoutes, { users: userAdmin, moderation, audit });
   await app.register(apiRoutes, {
     apiTokens,
     features: [
@@ -294,4 +316,16 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     store.close();
     await db.destroy();
   });
+}
+
+/** ADMIN_USERNAME: the operator's first admin, promoted (and audited) at each start while it is not one. */
+async function promoteAtStartup(app: FastifyInstance, users: UserAdminService, username: string): Promise<void> {
+  const user = await users.findByUsername(username);
+  if (!user) {
+    app.log.warn({ event: 'admin_username_unknown' }, 'ADMIN_USERNAME names no user yet; sign up with that name and restart');
+    return;
+  }
+  if (user.role === 'admin') return;
+  await users.promote(user.id, { party: { name: 'ADMIN_USERNAME' } });
+  app.log.info({ event: 'admin_promoted', user_id: user.id }, 'ADMIN_USERNAME promoted to admin');
 }

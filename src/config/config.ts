@@ -115,6 +115,8 @@ export interface AppConfig {
   /** S3_BUCKET and the AWS SDK's variables; undefined keeps media on disk under DATA_DIR/media. */
   readonly s3: S3Config | undefined;
   readonly mediaDelivery: MediaDelivery;
+  /** ADMIN_USERNAME: this user is made an admin at start-up (if the account exists). */
+  readonly adminUsername: string | undefined;
 }
 
 /**
@@ -182,6 +184,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       caption: parseCaption(read),
       s3,
       mediaDelivery: parseMediaDelivery(read, s3),
+      adminUsername: read.optionalString('ADMIN_USERNAME')?.trim() || undefined,
     };
   });
 }

@@ -3,17 +3,11 @@ import { Secret, TOTP, URI } from 'otpauth';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { fieldErrors } from '../support/assertions.js';
 import { DIALECTS } from '../support/databases.js';
-import { STRONG_PASSWORD, TestClient, extractCsrf } from '../support/client.js';
+import { STRONG_PASSWORD, clientWithOwnAddress, extractCsrf } from '../support/client.js';
 import { enableTwoFactor, shownSecret, totpCode } from '../support/two-factor.js';
 
 const STEP_MS = 30_000;
-let addressCounter = 0;
-function freshClient(t: TestApp): TestClient {
-  const client = new TestClient(t.app);
-  addressCounter += 1;
-  client.remoteAddress = `10.16.${Math.floor(addressCounter / 250)}.${(addressCounter % 250) + 1}`;
-  return client;
-}
+const freshClient = (t: TestApp) => clientWithOwnAddress(t.app, 16);
 
 /** The app's clock (Date only: timers run as usual), moved on a whole TOTP step at a time. */
 function nextStep(): number {
