@@ -4,6 +4,7 @@ import { DIALECTS } from '../support/databases.js';
 import { clientWithOwnAddress, extractCsrf, type TestClient } from '../support/client.js';
 import { smallJpeg, uploadProcessed } from '../support/photos.js';
 import { enableTwoFactor } from '../support/two-factor.js';
+import { createToken, withBearer } from '../api/api-client.js';
 
 const ADMIN_PAGES = ['/admin/', '/admin/moderation/', '/admin/users/', '/admin/audit/'];
 const freshClient = (t: TestApp) => clientWithOwnAddress(t.app, 17);
@@ -131,13 +132,20 @@ describe.each(DIALECTS)('administration (%s)', (dialect) => {
     await victim.signupAndLogin('to_disable');
     const user = await t.db.selectFrom('users').select('id').where('username_key', '=', 'to_disable').executeTakeFirstOrThrow();
     const token = extractCsrf((await admin.get('/admin/users/?q=to_')).body)!;
+    const apiToken = await createToken(victim, 'script');
+    expect((await withBearer(t, apiToken.token, { url: '/api/v1/me' })).statusCode).toBe(200);
     expect((await admin.post(`/admin/users/${user.id}/disable/`, { _csrf: token })).statusCode).toBe(303);
     expect((await victim.get('/photos/')).statusCode).toBe(303);
+    expect((await withBearer(t, apiToken.token, { url: '/api/v1/me' })).statusCode).toBe(401);
     const refused = await freshClient(t).login('to_disable');
     expect(refused.statusCode).toBe(403);
     expect(refused.body).toContain('This account is disabled.');
     expect((await admin.get('/admin/users/?q=to_')).body).toMatch(/data-user="to_disable"[\s\S]*?Disabled/);
     expect((await admin.post(`/admin/users/${user.id}/enable/`, { _csrf: token })).statusCode).toBe(303);
+    expect((await withBearer(t, apiToken.token, { url: '/api/v1/me' })).statusCode).toBe(200);
+    // The search box is a prefix of usernames, never a pattern.
+    expect((await admin.get('/admin/users/?q=%25')).body).not.toContain('data-user=');
+    expect((await admin.get('/admin/users/?q=to_')).body).toContain('data-user="to_disable"');
     const back = freshClient(t);
     expect((await back.login('to_disable')).statusCode).toBe(303);
 
