@@ -15,6 +15,16 @@ import { createSessionService } from './accounts/sessions/session-service.js';
 import { createLoginThrottle } from './accounts/throttle/login-throttle.js';
 import { createThrottleRepository } from './accounts/throttle/throttle-repository.js';
 import { createUserRepository } from './accounts/user-repository.js';
+import { createSecretBox } from './accounts/two-factor/secret-box.js';
+import { createTwoFactorRepository } from './accounts/two-factor/two-factor-repository.js';
+import { twoFactorRoutes } from './accounts/two-factor/two-factor-routes.js';
+import { createTwoFactorService } from './accounts/two-factor/two-factor-service.js';
+import { createAdminRepository } from './admin/admin-repository.js';
+import { adminRoutes } from './admin/admin-routes.js';
+import { createModerationService } from './admin/moderation-service.js';
+import { createUserAdminService, type UserAdminService } from './admin/user-admin-service.js';
+import { createAuditLog } from './audit/audit-log.js';
+import { createAuditRepository } from './audit/audit-repository.js';
 import { createCaptionAgent } from './agent/caption-agent.js';
 import { CAPTION_PHOTO_JOB } from './agent/caption-photo-job.js';
 import { apiRoutes, registerBearerAuthentication } from './api/index.js';
@@ -222,6 +232,19 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     hasher,
     events: accountSecurityEvents(app.log),
   });
+  const audit = createAuditLog(createAuditRepository(db), app.log);
+  // TOTP secrets are encrypted at rest under a key derived from SECRET_KEY (see secret-box.ts).
+  const twoFactor = createTwoFactorService({ repository: createTwoFactorRepository(db), users, throttle, hasher, sessions, secretBox: createSecretBox(secretKey, 'totp secret') });
+
+  const adminRepository = createAdminRepository(db);
+  const userAdmin = createUserAdminService({
+    repository: adminRepository,
+    audit,
+    hasher,
+    endSessions: (userId) => sessions.endAll(userId),
+    resetTwoFactor: (userId) => twoFactor.reset(userId),
+  });
+  if (config.adminUsername !== undefined) await promoteAtStartup(app, userAdmin, config.adminUsername);
 
   const reveals = createRevealSealer(secretKey);
   const store = await openMediaStorage(config);
@@ -254,6 +277,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   const media = await createMedia(app, config, db, redis, store.storage, [
     { name: 'expired sessions', run: () => sessions.purgeExpired() },
     { name: 'stale throttles', run: () => throttle.purgeStale() },
+    { name: 'expired login challenges', run: () => twoFactor.purgeExpired() },
   ]);
 
   await app.register(staticFiles);
@@ -270,9 +294,12 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     accounts,
     sessions,
     apiTokens,
+    twoFactor,
+    audit,
     signupsPerWindow: config.throttle.signupsPerWindow,
     limiterStore: redis && config.redis ? { redis: redis.commands, nameSpace: config.redis.keyPrefix } : undefined,
   });
+  await app.register(twoFactorRoutes, { twoFactor, sessions, audit });
   await app.register(photoRoutes, {
     service: media.service,
     stagingDir: media.stagingDir,
@@ -287,6 +314,14 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     mediaLinks: store.links,
   });
   await app.register(shareRoutes, { photos: media.service, shares, reveals });
+  const moderation = createModerationService({
+    repository: adminRepository,
+    audit,
+    storage: media.storage,
+    openMedia: (photo, variant) => media.service.openMedia(photo, variant),
+    findPhoto: (id) => media.photos.findById(id),
+  });
+  await app.register(adminRoutes, { users: userAdmin, moderation, audit });
   await app.register(apiRoutes, {
     apiTokens,
     features: [
@@ -319,4 +354,16 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     store.close();
     await db.destroy();
   });
+}
+
+/** ADMIN_USERNAME: the operator's first admin, promoted (and audited) at each start while it is not one. */
+async function promoteAtStartup(app: FastifyInstance, users: UserAdminService, username: string): Promise<void> {
+  const user = await users.findByUsername(username);
+  if (!user) {
+    app.log.warn({ event: 'admin_username_unknown' }, 'ADMIN_USERNAME names no user yet; sign up with that name and restart');
+    return;
+  }
+  if (user.role === 'admin') return;
+  await users.promote(user.id, { party: { name: 'ADMIN_USERNAME' } });
+  app.log.info({ event: 'admin_promoted', user_id: user.id }, 'ADMIN_USERNAME promoted to admin');
 }

@@ -25,8 +25,12 @@ export interface LoginInput {
 }
 
 export type LoginResult =
-  | { ok: true; session: StartedSession; user: { id: string; username: string } }
-  | { ok: false; reason: 'invalid_credentials' }
+  | { ok: true; secondFactor: false; session: StartedSession; user: { id: string; username: string } }
+  /** The password was right and the account has two-factor login on: no session until the code step. */
+  | { ok: true; secondFactor: true; user: { id: string; username: string } }
+  | { ok: false; reason: 'invalid_credentials'; lockedSeconds: number }
+  /** The password was right but an admin disabled the account (Django's confirm_login_allowed). */
+  | { ok: false; reason: 'disabled'; user: { id: string; username: string } }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number };
 
 export interface AccountServiceEvents {
@@ -99,15 +103,17 @@ export function createAccountService(deps: AccountServiceDeps) {
       if (!user || !valid) {
         const lockedSeconds = await deps.throttle.recordFailure(keys);
         deps.events?.loginFailed?.({ reason: 'invalid_credentials', lockedSeconds });
-        return { ok: false, reason: 'invalid_credentials' };
+        return { ok: false, reason: 'invalid_credentials', lockedSeconds };
       }
+      if (user.disabled_at > 0) return { ok: false, reason: 'disabled', user: { id: user.id, username: user.username } };
       await deps.throttle.recordSuccess(keys);
       // Rehash on login when the configured argon2 parameters have risen (OWASP Password Storage).
       if (deps.hasher.needsRehash(user.password_hash)) {
         await deps.users.updatePasswordHash(user.id, await deps.hasher.hash(password), user.password_changed_at);
       }
+      if (user.totp_enabled_at > 0) return { ok: true, secondFactor: true, user: { id: user.id, username: user.username } };
       const session = await deps.sessions.start(user.id, input.userAgent);
-      return { ok: true, session, user: { id: user.id, username: user.username } };
+      return { ok: true, secondFactor: false, session, user: { id: user.id, username: user.username } };
     },
   };
 }

@@ -1,6 +1,7 @@
 import rateLimit from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { partyOf, type AuditLog } from '../audit/audit-log.js';
 import { AppError } from '../errors/catalog.js';
 import { safeNextPath } from '../security/safe-redirect.js';
 import { LoginPage } from '../views/pages/login-page.js';
@@ -14,11 +15,15 @@ import type { ApiTokenService } from './api-tokens/api-token-service.js';
 import { clearSessionCookie, setSessionCookie } from './sessions/session-cookie.js';
 import { redirectWithNotice } from '../web/notices.js';
 import type { SessionService } from './sessions/session-service.js';
+import { setChallengeCookie } from './two-factor/challenge-cookie.js';
+import type { TwoFactorService } from './two-factor/two-factor-service.js';
 
 export interface AccountRoutesDeps {
   readonly accounts: AccountService;
   readonly sessions: SessionService;
   readonly apiTokens: ApiTokenService;
+  readonly twoFactor: TwoFactorService;
+  readonly audit: AuditLog;
   readonly signupsPerWindow: number;
   /**
    * REDIS_URL set: the limiter counts in Redis, so the limit holds across every web instance
@@ -29,6 +34,8 @@ export interface AccountRoutesDeps {
 
 // Django's AuthenticationForm message: the same for an unknown user and a wrong password.
 const INVALID_LOGIN = 'Please enter a correct username and password. Note that both fields may be case-sensitive.';
+// Django's 'inactive' message, shown only to someone who knew the password.
+const DISABLED_LOGIN = 'This account is disabled.';
 
 const SIGNUP_FIELDS = ['username', 'email', 'password1', 'password2'] as const;
 const LOGIN_FIELDS = ['username', 'password', 'next'] as const;
@@ -81,15 +88,28 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       address: request.ip,
       userAgent: request.headers['user-agent'] ?? '',
     });
+    if (result.ok && result.secondFactor) {
+      // No session yet: only a short-lived challenge bound to this browser, good for the code form alone.
+      setChallengeCookie(reply, await deps.twoFactor.startChallenge(result.user.id, safeNextPath(form.next)));
+      await deps.audit.record({ event: 'two_factor_challenged', target: partyOf(result.user), request });
+      return reply.redirect('/accounts/login/2fa/', 303);
+    }
     if (result.ok) {
       // A fresh session id at login (no fixation); the previous session, if any, is ended.
       if (request.session) await deps.sessions.end(request.session.idHash);
       setSessionCookie(reply, result.session.token, deps.sessions.cookieMaxAgeSeconds);
       request.log.info({ event: 'login_succeeded', user_id: result.user.id }, 'login succeeded');
+      await deps.audit.record({ event: 'login_succeeded', actor: partyOf(result.user), target: partyOf(result.user), request, detail: 'password' });
       return reply.redirect(safeNextPath(form.next), 303);
+    }
+    if (result.reason === 'disabled') {
+      await deps.audit.record({ event: 'login_refused_disabled', target: partyOf(result.user), request });
+      if (wantsJson(request)) throw new AppError('forbidden', { detail: DISABLED_LOGIN });
+      return renderLoginError(request, reply, form, DISABLED_LOGIN, 403);
     }
     const throttled = result.reason === 'throttled';
     request.log.warn({ event: throttled ? 'login_throttled' : 'login_failed', ...(throttled ? { retry_after: result.retryAfterSeconds } : {}) }, 'login refused');
+    await recordLoginRefusal(deps.audit, request, form.username, result);
     if (throttled) {
       const detail = `Too many failed login attempts. Try again in ${result.retryAfterSeconds} seconds.`;
       if (wantsJson(request)) throw new AppError('too_many_requests', { detail, retryAfterSeconds: result.retryAfterSeconds });
@@ -103,6 +123,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
   // Public so an expired session can still log out cleanly; CSRF-checked like every POST.
   app.post('/accounts/logout/', { config: { public: true } }, async (request, reply) => {
     if (request.session) await deps.sessions.end(request.session.idHash);
+    if (request.user) await deps.audit.record({ event: 'logout', actor: partyOf(request.user), target: partyOf(request.user), request });
     clearSessionCookie(reply);
     request.log.info({ event: 'logout' }, 'logged out');
     return redirectWithNotice(reply, '/accounts/login/', 'logged_out');
@@ -111,6 +132,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
   app.post('/accounts/logout-everywhere/', async (request, reply) => {
     const user = requireUser(request);
     const ended = await deps.sessions.endAll(user.id);
+    await deps.audit.record({ event: 'logout_everywhere', actor: partyOf(user), target: partyOf(user), request, detail: `sessions ended: ${ended}` });
     clearSessionCookie(reply);
     request.log.info({ event: 'logout_everywhere', sessions_ended: ended }, 'logged out everywhere');
     return redirectWithNotice(reply, '/accounts/login/', 'logged_out_everywhere');
@@ -118,6 +140,17 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
 
   app.get('/accounts/', async (request, reply) => sendAccountPage(request, reply, deps));
   await app.register(apiTokenPageRoutes, deps);
+}
+
+/** A failed or throttled login in the audit log, under the username as typed (it may name no account). */
+async function recordLoginRefusal(audit: AuditLog, request: FastifyRequest, username: string, result: { reason: 'invalid_credentials'; lockedSeconds: number } | { reason: 'throttled'; retryAfterSeconds: number }) {
+  const target = { name: username.normalize('NFKC').trim() };
+  if (result.reason === 'throttled') {
+    await audit.record({ event: 'login_throttled', target, request, detail: `retry after ${result.retryAfterSeconds} s` });
+    return;
+  }
+  await audit.record({ event: 'login_failed', target, request });
+  if (result.lockedSeconds > 0) await audit.record({ event: 'login_locked_out', target, request, detail: `locked for ${result.lockedSeconds} s` });
 }
 
 function renderLoginError(request: FastifyRequest, reply: FastifyReply, form: { username: string; next: string }, message: string, status: number) {

@@ -120,6 +120,8 @@ export interface AppConfig {
   readonly mediaDelivery: MediaDelivery;
   /** REDIS_URL; undefined keeps jobs in the database and limiters in the process (embedded default). */
   readonly redis: RedisConfig | undefined;
+  /** ADMIN_USERNAME: this user is made an admin at start-up (if the account exists). */
+  readonly adminUsername: string | undefined;
 }
 
 /**
@@ -189,6 +191,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       s3,
       mediaDelivery: parseMediaDelivery(read, s3),
       redis: parseRedis(read),
+      adminUsername: read.optionalString('ADMIN_USERNAME')?.trim() || undefined,
     };
   });
 }

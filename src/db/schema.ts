@@ -12,7 +12,19 @@ export interface UsersTable {
   password_changed_at: number;
   /** Bumped by a trigger on every change to this user's photos (migration 0006). */
   photos_version: Generated<number>;
+  /** 'user' or 'admin' (migration 0011). */
+  role: Generated<UserRole>;
+  /** When an admin disabled the account; 0 while it is active. */
+  disabled_at: Generated<number>;
+  /** The TOTP secret, encrypted (two-factor/secret-box.ts); '' when none is set up. */
+  totp_secret: Generated<string>;
+  /** When two-factor login was confirmed; 0 while it is off (a secret may wait for confirmation). */
+  totp_enabled_at: Generated<number>;
+  /** The last TOTP time step accepted: a code of that step or earlier is never accepted again. */
+  totp_last_step: Generated<number>;
 }
+
+export type UserRole = 'user' | 'admin';
 
 export interface SessionsTable {
   /** SHA-256 of the session token; the token itself is only ever in the client's cookie. */
@@ -32,7 +44,7 @@ export interface LoginThrottleTable {
   locked_until: number;
 }
 
-export type PhotoStatus = 'queued' | 'scanning' | 'processing' | 'ready' | 'pending_scan' | 'held' | 'rejected' | 'failed';
+export type PhotoStatus = 'queued' | 'scanning' | 'processing' | 'ready' | 'pending_scan' | 'held' | 'rejected' | 'failed' | 'removed';
 
 export interface PhotosTable {
   id: string;
@@ -110,6 +122,40 @@ export interface ShareLinksTable {
   views: number;
 }
 
+export interface RecoveryCodesTable {
+  user_id: string;
+  /** SHA-256 (hex) of the code; the codes are shown once and never stored. */
+  code_hash: string;
+  created_at: number;
+  /** When the code was used; 0 while it is unused. */
+  used_at: Generated<number>;
+}
+
+/** A login whose password was right and whose second factor is still awaited (bound to one browser's cookie). */
+export interface LoginChallengesTable {
+  /** SHA-256 of the challenge cookie's token. */
+  id_hash: string;
+  user_id: string;
+  /** Where to go after the second step (already checked by safeNextPath). */
+  next: string;
+  created_at: number;
+  expires_at: number;
+}
+
+/** One security event (src/audit/). Absent actors and targets are ''. */
+export interface AuditLogTable {
+  id: string;
+  at: number;
+  event: string;
+  actor_id: string;
+  actor_name: string;
+  target_id: string;
+  target_name: string;
+  ip: string;
+  request_id: string;
+  detail: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -118,4 +164,7 @@ export interface Database {
   jobs: JobsTable;
   api_tokens: ApiTokensTable;
   share_links: ShareLinksTable;
+  recovery_codes: RecoveryCodesTable;
+  login_challenges: LoginChallengesTable;
+  audit_log: AuditLogTable;
 }

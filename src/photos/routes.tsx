@@ -174,7 +174,7 @@ export function toView(photo: PhotoRecord): PhotoView {
   };
 }
 
-function parsePage(raw: string | null): number {
+export function parsePage(raw: string | null): number {
   if (raw === null || raw === '') return 1;
   if (!/^\d{1,6}$/.test(raw)) throw new AppError('bad_request', { detail: 'The page number must be a whole number.' });
   const page = Number(raw);

@@ -27,6 +27,7 @@ export function describeUnshareable(status: PhotoStatus): string | null {
       return 'This photo is held for review, so it cannot be shared.';
     case 'rejected':
     case 'failed':
+    case 'removed':
       return 'This photo was not accepted, so it cannot be shared.';
     default:
       return 'This photo is still being processed. It can be shared once it is ready.';

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STRONG_PASSWORD } from '../support/client.js';
 import { smallJpeg } from '../support/photos.js';
 import { startListeningApp, type ListeningApp } from '../support/server.js';
-import { CHROMIUM_MISSING, launchChromium } from '../support/chromium.js';
+import { CHROMIUM_MISSING, launchChromium, signUpAndLogIn } from '../support/chromium.js';
+import { totpCode } from '../support/two-factor.js';
 import { describeWith } from '../support/requirements.js';
 
 const OWNER = 'form_owner';
@@ -14,7 +15,10 @@ const SHARE_PASSWORD = 'tidepool-heron';
 // feature), as on a LAN install; --host-resolver-rules points it at the loopback server.
 const LAN_HOST = 'photos.test';
 // Forms whose action is a variable in the view, with the route it holds.
-const VARIABLE_ACTIONS: Record<string, string> = { 'share-password-page.tsx action': '/s/:/' };
+const VARIABLE_ACTIONS: Record<string, string | readonly string[]> = {
+  'share-password-page.tsx action': '/s/:/',
+  'admin-pages.tsx action': ['/admin/moderation/:/release/', '/admin/moderation/:/remove/', '/admin/users/:/disable/', '/admin/users/:/enable/', '/admin/users/:/end-sessions/', '/admin/users/:/reset-2fa/'],
+};
 
 // Every <form> of the app, filled in and submitted through the real UI, in the order a user meets
 // them: the steps share one owner (one browser context) and one uploaded photo, so they run in order.
@@ -250,15 +254,68 @@ describeWith(CHROMIUM_MISSING, 'every form, filled in and submitted in Chromium'
     await phone.close();
   });
 
+  it('two-factor login and administration: setup, the code step, moderation, users, reset and turning it off', async () => {
+    const context = await browser.newContext();
+    const p = await context.newPage();
+    await signUpAndLogIn(p, server.origin, 'forms_admin');
+    await server.db.updateTable('users').set({ role: 'admin' }).where('username_key', '=', 'forms_admin').execute();
+    const setUp = async (atMs: number) => {
+      await p.goto(`${server.origin}/accounts/2fa/`);
+      const secret = await p.inputValue('#id_totp_secret');
+      await p.fill('#id_code', totpCode(secret, atMs));
+      await p.click('button:text("Turn on two-factor login")');
+      await p.waitForSelector('#recovery-codes');
+      return secret;
+    };
+    const secret = await setUp(Date.now());
+    await p.click('button:text("Log out")');
+    await p.waitForURL(/\/accounts\/login\/$/);
+    await logIn(p, 'forms_admin');
+    await p.waitForURL(/\/accounts\/login\/2fa\/$/);
+    await p.fill('#id_code', totpCode(secret, Date.now() + 30_000));
+    await p.click('button:text("Verify")');
+    await p.waitForURL(/\/photos\/$/);
+
+    const owner = await server.db.selectFrom('users').select('id').where('username_key', '=', OWNER.toLowerCase()).executeTakeFirstOrThrow();
+    const held = ['a'.repeat(32), 'b'.repeat(32)];
+    for (const id of held) await server.db.insertInto('photos').values({ id, owner_id: owner.id, status: 'held', title: `held ${id[0]}`, created_at: Date.now() }).execute();
+    await p.goto(`${server.origin}/admin/moderation/`);
+    await p.click(`[data-photo-id="${held[0]}"] button:text("Release")`);
+    await p.waitForURL(/done=released$/);
+    await p.fill(`#reason-${held[1]}`, 'Not for this site');
+    await p.click(`[data-photo-id="${held[1]}"] button:text("Remove")`);
+    await p.waitForURL(/done=removed$/);
+
+    const row = `[data-user="${OWNER}"]`;
+    for (const [button, done] of [['Disable', 'disable'], ['Enable', 'enable'], ['End sessions', 'end-sessions']] as const) {
+      await p.goto(`${server.origin}/admin/users/`);
+      await p.click(`${row} button:text("${button}")`);
+      await p.waitForURL(new RegExp(`done=${done}$`));
+    }
+    await p.goto(`${server.origin}/admin/users/`);
+    await p.click('[data-user="forms_admin"] button:text("Reset two-factor")');
+    await p.waitForURL(/\/accounts\/2fa\/\?next=/);
+
+    const again = await setUp(Date.now());
+    await p.goto(`${server.origin}/accounts/2fa/`);
+    await p.fill('#id_password', STRONG_PASSWORD);
+    await p.fill('#id_code', totpCode(again, Date.now() + 30_000));
+    await p.click('button:text("Turn off two-factor login")');
+    await p.waitForURL(/\/accounts\/2fa\/$/);
+    expect(await p.inputValue('#id_totp_secret')).toMatch(/^[A-Z2-7]+$/);
+    await context.close();
+  }, 60_000);
+
   it('left no form of the app out: every <form> in the views was submitted above', async () => {
     const sources = (await readdir('src', { recursive: true })).filter((file) => file.endsWith('.tsx'));
     const actions: string[] = [];
     for (const file of sources) {
       const text = await readFile(path.join('src', file), 'utf8');
-      const forms = [...text.matchAll(/<form\b[^>]*?\saction=(?:"([^"]*)"|\{`([^`]*)`\}|\{(\w+)\})/g)];
-      expect(forms.length, `${file}: a <form> without a recognisable action`).toBe(text.match(/<form\b/g)?.length ?? 0);
+      // Search and filter forms (method="get") change nothing and are not posted.
+      const forms = [...text.matchAll(/<form\b(?![^>]*method="get")[^>]*?\saction=(?:"([^"]*)"|\{`([^`]*)`\}|\{(\w+)\})/g)];
+      expect(forms.length, `${file}: a <form> without a recognisable action`).toBe(text.match(/<form\b(?![^>]*method="get")/g)?.length ?? 0);
       for (const [, literal, template, variable] of forms) {
-        actions.push(literal ?? template?.replace(/\$\{[^}]*\}/g, ':') ?? VARIABLE_ACTIONS[`${path.basename(file)} ${variable}`] ?? `${file}: {${variable}}`);
+        actions.push(...[literal ?? template?.replace(/\$\{[^}]*\}/g, ':') ?? VARIABLE_ACTIONS[`${path.basename(file)} ${variable}`] ?? `${file}: {${variable}}`].flat());
       }
     }
     expect(actions.length).toBeGreaterThanOrEqual(12);

@@ -77,3 +77,12 @@ export const STRONG_PASSWORD = 'violet harbour lantern whisk';
 export function extractCsrf(html: string): string | null {
   return /name="_csrf" value="([^"]+)"/.exec(html)?.[1] ?? null;
 }
+
+let addressCounter = 0;
+/** A client with a client address of its own under `10.<subnet>.`, so per-address throttling never couples two tests. */
+export function clientWithOwnAddress(app: FastifyInstance, subnet: number): TestClient {
+  const client = new TestClient(app);
+  addressCounter += 1;
+  client.remoteAddress = `10.${subnet}.${Math.floor(addressCounter / 250)}.${(addressCounter % 250) + 1}`;
+  return client;
+}

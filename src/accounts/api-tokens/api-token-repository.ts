@@ -28,7 +28,9 @@ export function createApiTokenRepository(db: Db) {
         'api_tokens.last_used_at',
         ...AUTHENTICATED_USER_COLUMNS,
       ])
-      .where('api_tokens.token_hash', '=', slot(0)),
+      .where('api_tokens.token_hash', '=', slot(0))
+      // A disabled account's tokens stop working at once (migration 0011).
+      .where('users.disabled_at', '=', 0),
   );
   return {
     async insert(row: ApiTokensTable): Promise<void> {

@@ -24,7 +24,9 @@ export function createSessionRepository(db: Db) {
         'sessions.user_agent',
         ...AUTHENTICATED_USER_COLUMNS,
       ])
-      .where('sessions.id_hash', '=', slot(0)),
+      .where('sessions.id_hash', '=', slot(0))
+      // A disabled account's credentials stop working at once, whatever else is left (migration 0011).
+      .where('users.disabled_at', '=', 0),
   );
   return {
     async insert(session: SessionsTable): Promise<void> {

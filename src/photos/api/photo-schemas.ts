@@ -4,7 +4,7 @@ import { MEDIA_VARIANTS } from '../media-variants.js';
 import type { PhotoRecord } from '../photo-repository.js';
 import { PENDING_STATUSES } from '../photo-service.js';
 
-export const PHOTO_STATUSES = ['queued', 'scanning', 'processing', 'pending_scan', 'ready', 'held', 'rejected', 'failed'] as const;
+export const PHOTO_STATUSES = ['queued', 'scanning', 'processing', 'pending_scan', 'ready', 'held', 'rejected', 'failed', 'removed'] as const;
 
 export const PhotoIdParams = Type.Object(
   { id: Type.String({ pattern: '^[0-9a-f]{32}$', description: 'The photo id (128 random bits, hex).' }) },

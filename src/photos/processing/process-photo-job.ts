@@ -52,7 +52,7 @@ export interface ProcessPhotoDeps {
   readonly now?: () => number;
 }
 
-const FINAL_STATUSES = new Set(['ready', 'held', 'rejected']);
+const FINAL_STATUSES = new Set(['ready', 'held', 'rejected', 'removed']);
 const STORAGE_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
 const STORAGE_FULL_DETAIL = 'Waiting for storage space on the server. The photo is kept and will be finished when there is room.';
 const PENDING_SCAN_DETAIL = 'Waiting for the malware scanner. The photo stays private until it has been scanned.';

@@ -29,6 +29,10 @@ export function AccountPage({ context, email, sessions, apiTokens }: AccountPage
           <dd>{context.user?.username}</dd>
           <dt>Email address</dt>
           <dd>{email}</dd>
+          <dt>Two-factor login</dt>
+          <dd>
+            <a href="/accounts/2fa/">Set up or manage</a>
+          </dd>
         </dl>
         <h2>Signed-in sessions</h2>
         <table class="sessions">

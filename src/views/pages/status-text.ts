@@ -8,6 +8,7 @@ export const STATUS_TEXT: Readonly<Record<string, string>> = {
   held: 'Held for review',
   rejected: 'Rejected',
   failed: 'Processing failed',
+  removed: 'Removed by a moderator',
 };
 
 /** Rough progress through the pipeline, for the progress bar. */
@@ -20,4 +21,5 @@ export const STATUS_PROGRESS: Readonly<Record<string, number>> = {
   held: 100,
   rejected: 100,
   failed: 100,
+  removed: 100,
 };
