@@ -8,7 +8,12 @@ import { createAccountService } from './accounts/account-service.js';
 import { createApiTokenRepository } from './accounts/api-tokens/api-token-repository.js';
 import { createApiTokenService } from './accounts/api-tokens/api-token-service.js';
 import { createPasswordHasher } from './accounts/password/hashing.js';
+import { accountApiRoutes } from './accounts/api/account-api-routes.js';
+import { passwordChangeRoutes } from './accounts/password-change/password-change-routes.js';
+import { passwordResetRoutes } from './accounts/password-reset/password-reset-routes.js';
+import { createPasswordServices } from './accounts/password-services.js';
 import { accountRoutes } from './accounts/routes.js';
+import { sessionPageRoutes } from './accounts/sessions/session-page-routes.js';
 import { createSessionRepository } from './accounts/sessions/session-repository.js';
 import { registerSessionLoading } from './accounts/sessions/session-plugin.js';
 import { createSessionService } from './accounts/sessions/session-service.js';
@@ -202,6 +207,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     hasher,
     events: accountSecurityEvents(app.log),
   });
+  const passwords = createPasswordServices({ db, users, sessions, hasher, loginThrottle: throttle, mail: config.mail, log: app.log });
 
   const store = await openMediaStorage(config);
   registerHttpTelemetry(app);
@@ -231,6 +237,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   const media = await createMedia(app, config, db, store.storage, [
     { name: 'expired sessions', run: () => sessions.purgeExpired() },
     { name: 'stale throttles', run: () => throttle.purgeStale() },
+    { name: 'expired password-reset links', run: () => passwords.resets.purgeExpired() },
   ]);
 
   await app.register(staticFiles);
@@ -244,6 +251,9 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   });
   await app.register(landingRoutes);
   await app.register(accountRoutes, { accounts, sessions, apiTokens, signupsPerWindow: config.throttle.signupsPerWindow });
+  await app.register(passwordChangeRoutes, { passwordChange: passwords.passwordChange, sessions });
+  await app.register(passwordResetRoutes, { resets: passwords.resets });
+  await app.register(sessionPageRoutes, { sessions });
   await app.register(photoRoutes, {
     service: media.service,
     stagingDir: media.stagingDir,
@@ -266,6 +276,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
         mediaLinks: store.links,
       }),
       shareApiRoutes({ photos: media.service, shares }),
+      accountApiRoutes({ passwordChange: passwords.passwordChange, sessions }),
     ],
   });
 
@@ -280,6 +291,9 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     stopHousekeeping();
     await media.worker.stop();
     media.stopQueueGauge();
+    // Reset mail already promised to a user goes out before the process stops.
+    await passwords.outbox?.drain();
+    passwords.outbox?.close();
     store.close();
     await db.destroy();
   });

@@ -23,6 +23,9 @@ export interface AccountRoutesDeps {
 // Django's AuthenticationForm message: the same for an unknown user and a wrong password.
 const INVALID_LOGIN = 'Please enter a correct username and password. Note that both fields may be case-sensitive.';
 
+// Django's password_reset_complete text.
+const PASSWORD_RESET_NOTICE = 'Your password has been set. You may go ahead and log in now.';
+
 const SIGNUP_FIELDS = ['username', 'email', 'password1', 'password2'] as const;
 const LOGIN_FIELDS = ['username', 'password', 'next'] as const;
 
@@ -55,7 +58,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
 
   app.get('/accounts/login/', { config: publicPage }, async (request, reply) => {
     const next = safeNextPath(readQueryParam(request.query, 'next'), '');
-    const notice = readQueryParam(request.query, 'created') === '1' ? 'Your account has been created. You can log in now.' : undefined;
+    const notice = readQueryParam(request.query, 'created') === '1' ? 'Your account has been created. You can log in now.' : readQueryParam(request.query, 'reset') === '1' ? PASSWORD_RESET_NOTICE : undefined;
     return sendPage(reply, <LoginPage context={viewContextFor(request, reply)} username="" next={next} errors={[]} notice={notice} />);
   });
 

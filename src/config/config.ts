@@ -2,6 +2,7 @@ import { isIP, isIPv4 } from 'node:net';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseEnv, type EnvReader } from './env-parsers.js';
+import { parseMail, type MailConfig } from './mail-config.js';
 import { parseMediaDelivery, parseS3, type MediaDelivery, type S3Config } from './s3-config.js';
 
 export type DatabaseConfig =
@@ -115,6 +116,8 @@ export interface AppConfig {
   /** S3_BUCKET and the AWS SDK's variables; undefined keeps media on disk under DATA_DIR/media. */
   readonly s3: S3Config | undefined;
   readonly mediaDelivery: MediaDelivery;
+  /** SMTP_URL, MAIL_FROM and PUBLIC_URL; undefined turns password reset by email off. */
+  readonly mail: MailConfig | undefined;
 }
 
 /**
@@ -182,6 +185,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       caption: parseCaption(read),
       s3,
       mediaDelivery: parseMediaDelivery(read, s3),
+      mail: parseMail(read),
     };
   });
 }
