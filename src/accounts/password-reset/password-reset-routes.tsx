@@ -33,7 +33,8 @@ export async function passwordResetRoutes(app: FastifyInstance, deps: { readonly
       request.log.info({ event: 'password_reset_requested' }, 'password reset requested');
       return page(request, reply, { state: 'sent', email: '', errors: [] });
     }
-    if (result.reason === 'unavailable') return page(request, reply, { state: 'unavailable', email: '', errors: [] }, 503);
+    // Not an outage but how this server is set up: the page says so (a 5xx would read as a fault).
+    if (result.reason === 'unavailable') return page(request, reply, { state: 'unavailable', email: '', errors: [] });
     if (result.reason === 'invalid') return page(request, reply, { state: 'form', email: form.email, errors: result.errors }, 400);
     request.log.warn({ event: 'password_reset_throttled', retry_after: result.retryAfterSeconds }, 'password reset throttled');
     const detail = `Too many password reset requests for this address or from your network. Try again in ${result.retryAfterSeconds} seconds.`;
