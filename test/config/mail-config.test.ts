@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/config/env-parsers.js';
 
-const SECRET = 'smtp-s3cret-do-not-echo';
+// Made up per run: a password that must never appear in a configuration error.
+const SECRET = randomBytes(12).toString('hex');
 const MAIL = { SMTP_URL: `smtp://mailer:${SECRET}@mail.example.test:587`, MAIL_FROM: 'photovault <photos@example.test>', PUBLIC_URL: 'https://photos.example.test/' };
 
 function configError(env: Record<string, string>): ConfigError {
