@@ -8,7 +8,12 @@ import { createAccountService } from './accounts/account-service.js';
 import { createApiTokenRepository } from './accounts/api-tokens/api-token-repository.js';
 import { createApiTokenService } from './accounts/api-tokens/api-token-service.js';
 import { createPasswordHasher } from './accounts/password/hashing.js';
+import { accountApiRoutes } from './accounts/api/account-api-routes.js';
+import { passwordChangeRoutes } from './accounts/password-change/password-change-routes.js';
+import { passwordResetRoutes } from './accounts/password-reset/password-reset-routes.js';
+import { createPasswordServices } from './accounts/password-services.js';
 import { accountRoutes } from './accounts/routes.js';
+import { sessionPageRoutes } from './accounts/sessions/session-page-routes.js';
 import { createSessionRepository } from './accounts/sessions/session-repository.js';
 import { registerSessionLoading } from './accounts/sessions/session-plugin.js';
 import { createSessionService } from './accounts/sessions/session-service.js';
@@ -235,6 +240,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   const audit = createAuditLog(createAuditRepository(db), app.log);
   // TOTP secrets are encrypted at rest under a key derived from SECRET_KEY (see secret-box.ts).
   const twoFactor = createTwoFactorService({ repository: createTwoFactorRepository(db), users, throttle, hasher, sessions, secretBox: createSecretBox(secretKey, 'totp secret') });
+  const passwords = createPasswordServices({ db, users, sessions, hasher, loginThrottle: throttle, mail: config.mail, log: app.log });
 
   const adminRepository = createAdminRepository(db);
   const userAdmin = createUserAdminService({
@@ -278,6 +284,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     { name: 'expired sessions', run: () => sessions.purgeExpired() },
     { name: 'stale throttles', run: () => throttle.purgeStale() },
     { name: 'expired login challenges', run: () => twoFactor.purgeExpired() },
+    { name: 'expired password-reset links', run: () => passwords.resets.purgeExpired() },
   ]);
 
   await app.register(staticFiles);
@@ -300,6 +307,9 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     limiterStore: redis && config.redis ? { redis: redis.commands, nameSpace: config.redis.keyPrefix } : undefined,
   });
   await app.register(twoFactorRoutes, { twoFactor, sessions, audit });
+  await app.register(passwordChangeRoutes, { passwordChange: passwords.passwordChange, sessions });
+  await app.register(passwordResetRoutes, { resets: passwords.resets });
+  await app.register(sessionPageRoutes, { sessions });
   await app.register(photoRoutes, {
     service: media.service,
     stagingDir: media.stagingDir,
@@ -334,6 +344,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
         mediaLinks: store.links,
       }),
       shareApiRoutes({ photos: media.service, shares }),
+      accountApiRoutes({ passwordChange: passwords.passwordChange, sessions }),
     ],
   });
 
@@ -350,6 +361,9 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     stopHousekeeping();
     await media.queue.close();
     media.stopQueueGauge();
+    // Reset mail already promised to a user goes out before the process stops.
+    await passwords.outbox?.drain();
+    passwords.outbox?.close();
     await redis?.close();
     store.close();
     await db.destroy();

@@ -107,6 +107,12 @@ export async function photovaultContexts(origin: string, doc: OpenApiDocument, s
     csrf = await csrfFrom(session, '/accounts/');
   }
   const sessionHeaders = (op: Operation): Record<string, string> => ({ cookie, ...(UNSAFE.has(op.method) ? { 'x-csrf-token': csrf, origin } : {}) });
+  // The session's own id (from a session list, if the API has one) must not be ended by the fuzzer.
+  const sessionList = operations.find((op) => op.method === 'GET' && /\/sessions$/.test(op.path));
+  if (sessionList) {
+    const listed = await session.get(sessionList.path, { accept: 'application/json' });
+    for (const item of (JSON.parse(listed.body) as { items?: { id?: unknown }[] }).items ?? []) if (typeof item.id === 'string') protectedIds.add(item.id);
+  }
   const contexts: AuthContext[] = [{ name: 'session', anonymous: false, headers: sessionHeaders }];
 
   // An operation that answers with a `token` property mints API tokens: make one for a Bearer context.

@@ -5,6 +5,7 @@ import { AccountPage } from '../views/pages/account-page.js';
 import { sendPage, viewContextFor } from '../web/pages.js';
 import type { ApiTokenService } from './api-tokens/api-token-service.js';
 import type { SessionService } from './sessions/session-service.js';
+import { summarizeSessions } from './sessions/session-summary.js';
 
 export interface AccountPageDeps {
   readonly sessions: SessionService;
@@ -22,12 +23,7 @@ export async function sendAccountPage(request: FastifyRequest, reply: FastifyRep
   const user = request.user;
   if (!user) throw new AppError('unauthenticated');
   const [sessionRows, tokens] = await Promise.all([deps.sessions.list(user.id), deps.apiTokens.list(user.id, LISTED_TOKENS)]);
-  const sessions = sessionRows.map((s) => ({
-    current: s.id_hash === request.session?.idHash,
-    createdAt: s.created_at,
-    lastSeenAt: s.last_seen_at,
-    userAgent: s.user_agent,
-  }));
+  const sessions = summarizeSessions(sessionRows, request.session?.idHash);
   const page = <AccountPage context={viewContextFor(request, reply)} email={user.email} sessions={sessions} apiTokens={{ tokens, ...extras }} />;
   return sendPage(reply, page, status);
 }

@@ -25,6 +25,11 @@ export function normalizeEmail(raw: string): string {
   return at < 0 ? trimmed : trimmed.slice(0, at) + trimmed.slice(at).toLowerCase();
 }
 
+/** The look-up key of an email address: the whole address compared case-insensitively (Django's iexact). */
+export function emailKey(email: string): string {
+  return normalizeEmail(email).toLowerCase();
+}
+
 export function usernameErrors(username: string): string[] {
   const length = [...username].length;
   if (length === 0) return ['Enter a username.'];

@@ -37,6 +37,9 @@ const INVALID_LOGIN = 'Please enter a correct username and password. Note that b
 // Django's 'inactive' message, shown only to someone who knew the password.
 const DISABLED_LOGIN = 'This account is disabled.';
 
+// Django's password_reset_complete text.
+const PASSWORD_RESET_NOTICE = 'Your password has been set. You may go ahead and log in now.';
+
 const SIGNUP_FIELDS = ['username', 'email', 'password1', 'password2'] as const;
 const LOGIN_FIELDS = ['username', 'password', 'next'] as const;
 
@@ -76,7 +79,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
 
   app.get('/accounts/login/', { config: publicPage }, async (request, reply) => {
     const next = safeNextPath(readQueryParam(request.query, 'next'), '');
-    const notice = readQueryParam(request.query, 'created') === '1' ? 'Your account has been created. You can log in now.' : undefined;
+    const notice = readQueryParam(request.query, 'created') === '1' ? 'Your account has been created. You can log in now.' : readQueryParam(request.query, 'reset') === '1' ? PASSWORD_RESET_NOTICE : undefined;
     return sendPage(reply, <LoginPage context={viewContextFor(request, reply)} username="" next={next} errors={[]} notice={notice} />);
   });
 

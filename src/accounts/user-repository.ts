@@ -1,9 +1,10 @@
 import type { Db } from '../db/database.js';
 import type { Insertable, Selectable } from 'kysely';
 import type { UsersTable } from '../db/schema.js';
+import { emailKey } from './identity.js';
 
 export type UserRecord = Selectable<UsersTable>;
-export type NewUser = Insertable<UsersTable>;
+export type NewUser = Omit<Insertable<UsersTable>, 'email_key'>;
 
 /** All SQL about users. Kysely parameterises every value. */
 export function createUserRepository(db: Db) {
@@ -14,11 +15,15 @@ export function createUserRepository(db: Db) {
     async findById(id: string): Promise<UserRecord | undefined> {
       return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
     },
+    /** Every account with this email address, compared case-insensitively (addresses are not unique). */
+    async findByEmail(email: string): Promise<UserRecord[]> {
+      return db.selectFrom('users').selectAll().where('email_key', '=', emailKey(email)).orderBy('created_at').execute();
+    },
     /** Inserts the user; resolves false when the username is already taken (unique index). */
     async insert(user: NewUser): Promise<boolean> {
       const result = await db
         .insertInto('users')
-        .values(user)
+        .values({ ...user, email_key: emailKey(user.email) })
         .onConflict((oc) => oc.column('username_key').doNothing())
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;

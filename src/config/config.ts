@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseEnv, type EnvReader } from './env-parsers.js';
 import { parseRedis, type RedisConfig } from './redis-config.js';
+import { parseMail, type MailConfig } from './mail-config.js';
 import { parseMediaDelivery, parseS3, type MediaDelivery, type S3Config } from './s3-config.js';
 
 export type DatabaseConfig =
@@ -122,6 +123,8 @@ export interface AppConfig {
   readonly redis: RedisConfig | undefined;
   /** ADMIN_USERNAME: this user is made an admin at start-up (if the account exists). */
   readonly adminUsername: string | undefined;
+  /** SMTP_URL, MAIL_FROM and PUBLIC_URL; undefined turns password reset by email off. */
+  readonly mail: MailConfig | undefined;
 }
 
 /**
@@ -192,6 +195,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       mediaDelivery: parseMediaDelivery(read, s3),
       redis: parseRedis(read),
       adminUsername: read.optionalString('ADMIN_USERNAME')?.trim() || undefined,
+      mail: parseMail(read),
     };
   });
 }

@@ -7,6 +7,8 @@ export interface UsersTable {
   /** NFKC + lower-case form of the username; unique, used for look-ups. */
   username_key: string;
   email: string;
+  /** emailKey(email): NFKC, lower-cased; indexed, not unique (migration 0010). */
+  email_key: Generated<string>;
   password_hash: string;
   created_at: number;
   password_changed_at: number;
@@ -36,8 +38,20 @@ export interface SessionsTable {
   user_agent: string;
 }
 
+export interface PasswordResetTokensTable {
+  /** SHA-256 (hex) of the token in the mailed link; the token itself is never stored. */
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface LoginThrottleTable {
-  /** `account:<username_key>` or `address:<ip>` for logins; `share:<share id>` or `share-address:<ip>` for share-link passwords. */
+  /**
+   * `account:<username_key>` or `address:<ip>` for logins; `share:<share id>` or `share-address:<ip>`
+   * for share-link passwords; `reset-email:<email_key>`, `reset-address:<ip>` and `reset-account:<user id>`
+   * for password-reset requests.
+   */
   key: string;
   failures: number;
   first_failure_at: number;
@@ -167,4 +181,5 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   login_challenges: LoginChallengesTable;
   audit_log: AuditLogTable;
+  password_reset_tokens: PasswordResetTokensTable;
 }

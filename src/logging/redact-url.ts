@@ -1,3 +1,4 @@
+import { redactResetToken } from '../accounts/password-reset/reset-token.js';
 import { redactShareToken } from '../shares/share-token.js';
 
 export interface RedactedUrl {
@@ -10,11 +11,11 @@ export interface RedactedUrl {
 /**
  * A request target without secrets, for logs and telemetry (OWASP Logging: no credentials or
  * personal data): share links carry their token in the path, and query values may hold personal
- * data (a name, a search), so only the query's keys are kept.
+ * data (a name, a search), so only the query's keys are kept. Password-reset links carry theirs too.
  */
 export function redactUrl(raw: string): RedactedUrl {
   const queryAt = raw.indexOf('?');
-  const path = redactShareToken(queryAt === -1 ? raw : raw.slice(0, queryAt));
+  const path = redactResetToken(redactShareToken(queryAt === -1 ? raw : raw.slice(0, queryAt)));
   if (queryAt === -1) return { path, query: undefined };
   const keys = [...new URLSearchParams(raw.slice(queryAt + 1)).keys()];
   return { path, query: keys.map((key) => `${encodeURIComponent(key)}=REDACTED`).join('&') };

@@ -4,7 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
-import { TestClient } from '../support/client.js';
+import { STRONG_PASSWORD, TestClient } from '../support/client.js';
 import { DIALECTS } from '../support/databases.js';
 import { API_TEST_ENV, createToken, sessionJson, signedIn, withBearer } from './api-client.js';
 
@@ -94,7 +94,16 @@ describe.each(DIALECTS)('the OpenAPI document (%s)', (dialect) => {
     for (const page of ['/', '/accounts/', '/accounts/login/', '/photos/', '/openapi.json', '/healthz', '/api/docs', '/api/docs/json']) expect(paths).not.toContain(page);
     const operations = operationsOf(doc).map(([path, method]) => `${method.toUpperCase()} ${path}`);
     expect(operations).toEqual(
-      expect.arrayContaining(['GET /api/v1/me', 'GET /api/v1/csrf-token', 'GET /api/v1/tokens', 'POST /api/v1/tokens', 'DELETE /api/v1/tokens/{id}']),
+      expect.arrayContaining([
+        'GET /api/v1/me',
+        'GET /api/v1/csrf-token',
+        'GET /api/v1/tokens',
+        'POST /api/v1/tokens',
+        'DELETE /api/v1/tokens/{id}',
+        'POST /api/v1/account/password',
+        'GET /api/v1/account/sessions',
+        'DELETE /api/v1/account/sessions/{id}',
+      ]),
     );
   });
 
@@ -168,6 +177,17 @@ describe.each(DIALECTS)('the OpenAPI document (%s)', (dialect) => {
     expectConforms('delete', '/api/v1/tokens/{id}', await withBearer(t, token, { method: 'DELETE', url: `/api/v1/tokens/${bobs.id}` }));
     expectConforms('delete', '/api/v1/tokens/{id}', await withBearer(t, token, { method: 'DELETE', url: '/api/v1/tokens/bad' }));
     expectConforms('delete', '/api/v1/tokens/{id}', await withBearer(t, bobs.token, { method: 'DELETE', url: `/api/v1/tokens/${bobs.id}` }));
+
+    const sessions = await alice.get('/api/v1/account/sessions');
+    expectConforms('get', '/api/v1/account/sessions', sessions);
+    expectConforms('get', '/api/v1/account/sessions', await anonymous.get('/api/v1/account/sessions'));
+    const bobsSession = ((await bob.get('/api/v1/account/sessions')).json() as { items: { id: string }[] }).items[0]!.id;
+    expectConforms('delete', '/api/v1/account/sessions/{id}', await sessionJson(alice, 'DELETE', `/api/v1/account/sessions/${bobsSession}`));
+    expectConforms('delete', '/api/v1/account/sessions/{id}', await sessionJson(alice, 'DELETE', '/api/v1/account/sessions/bad'));
+    expectConforms('post', '/api/v1/account/password', await sessionJson(alice, 'POST', '/api/v1/account/password', { old_password: 'wrong old password', new_password: 'x' }));
+    expectConforms('post', '/api/v1/account/password', await sessionJson(alice, 'POST', '/api/v1/account/password', {}));
+    expectConforms('post', '/api/v1/account/password', await sessionJson(alice, 'POST', '/api/v1/account/password', { old_password: STRONG_PASSWORD, new_password: 'tundra parsnip beacon quiver' }));
+    expectConforms('delete', '/api/v1/account/sessions/{id}', await withBearer(t, token, { method: 'DELETE', url: `/api/v1/account/sessions/${(sessions.json() as { items: { id: string }[] }).items[0]!.id}` }));
   });
 });
 

@@ -8,6 +8,7 @@ import { startListeningApp, type ListeningApp } from '../support/server.js';
 import { CHROMIUM_MISSING, launchChromium, signUpAndLogIn } from '../support/chromium.js';
 import { totpCode } from '../support/two-factor.js';
 import { describeWith } from '../support/requirements.js';
+import { resetLinkIn, startSmtpServer, type TestSmtpServer } from '../support/smtp-server.js';
 
 const OWNER = 'form_owner';
 const SHARE_PASSWORD = 'tidepool-heron';
@@ -17,13 +18,16 @@ const LAN_HOST = 'photos.test';
 // Forms whose action is a variable in the view, with the route it holds.
 const VARIABLE_ACTIONS: Record<string, string | readonly string[]> = {
   'share-password-page.tsx action': '/s/:/',
+  'password-reset-confirm-page.tsx action': '/accounts/password/reset/:/',
   'admin-pages.tsx action': ['/admin/moderation/:/release/', '/admin/moderation/:/remove/', '/admin/users/:/disable/', '/admin/users/:/enable/', '/admin/users/:/end-sessions/', '/admin/users/:/reset-2fa/'],
 };
+const CHANGED_PASSWORD = 'saffron lighthouse pebble orbit';
 
 // Every <form> of the app, filled in and submitted through the real UI, in the order a user meets
 // them: the steps share one owner (one browser context) and one uploaded photo, so they run in order.
 describeWith(CHROMIUM_MISSING, 'every form, filled in and submitted in Chromium', () => {
   let server: ListeningApp;
+  let smtp: TestSmtpServer;
   let browser: Browser;
   let owner: BrowserContext;
   let page: Page;
@@ -36,7 +40,9 @@ describeWith(CHROMIUM_MISSING, 'every form, filled in and submitted in Chromium'
   const postedRoutes = new Set<string>();
 
   beforeAll(async () => {
-    server = await startListeningApp('sqlite', {}, {
+    smtp = await startSmtpServer();
+    const mail = { SMTP_URL: smtp.url, MAIL_FROM: 'photovault <photos@example.test>', PUBLIC_URL: 'https://photos.example.test' };
+    server = await startListeningApp('sqlite', mail, {
       beforeReady: (app) => {
         // onSend: before the answer leaves, so the record is there by the time the browser shows it.
         app.addHook('onSend', async (request, _reply, payload) => {
@@ -56,13 +62,14 @@ describeWith(CHROMIUM_MISSING, 'every form, filled in and submitted in Chromium'
   afterAll(async () => {
     await browser?.close();
     await server?.close();
+    await smtp?.close();
   });
 
   const heading = (p: Page) => p.textContent('h1');
 
-  async function logIn(p: Page, username = OWNER) {
+  async function logIn(p: Page, username = OWNER, password = STRONG_PASSWORD) {
     await p.fill('#id_username', username);
-    await p.fill('#id_password', STRONG_PASSWORD);
+    await p.fill('#id_password', password);
     await p.click('button[type=submit]:text("Log in")');
   }
 
@@ -237,6 +244,88 @@ describeWith(CHROMIUM_MISSING, 'every form, filled in and submitted in Chromium'
     expect((await page.goto(photoUrl))?.status()).toBe(404);
   });
 
+  /** A second browser signed in as the owner. */
+  async function secondBrowser(password = STRONG_PASSWORD) {
+    const context = await browser.newContext();
+    const other = await context.newPage();
+    await other.goto(`${server.origin}/accounts/login/`);
+    await logIn(other, OWNER, password);
+    await other.waitForURL(/\/photos\/$/);
+    const signedIn = async () => {
+      await other.goto(`${server.origin}/photos/`);
+      return new URL(other.url()).pathname === '/photos/';
+    };
+    return { context, signedIn };
+  }
+
+  it('sessions: each named by browser and system; end another one, then every other one', async () => {
+    const phone = await secondBrowser();
+    await page.goto(`${server.origin}/accounts/`);
+    const rows = page.locator('.sessions-section tbody tr');
+    expect(await rows.count()).toBe(2);
+    expect(await page.textContent('.sessions-section tbody')).toMatch(/Chrom/);
+    expect(await page.textContent('.sessions-section tbody')).toContain('Linux');
+    expect(await page.textContent('.sessions-section tbody')).not.toContain('Mozilla/5.0');
+    expect(await rows.filter({ hasText: '(this session)' }).count()).toBe(1);
+    await page.click('.sessions-section button[aria-label^="End the session of"]');
+    await page.waitForURL(`${server.origin}/accounts/`);
+    expect(await page.locator('.sessions-section tbody tr').count()).toBe(1);
+    expect(await phone.signedIn()).toBe(false);
+    await phone.context.close();
+
+    const tablet = await secondBrowser();
+    await page.goto(`${server.origin}/accounts/`);
+    await page.click('button:text-is("Log out everywhere else")');
+    await page.waitForURL(`${server.origin}/accounts/`);
+    expect(await tablet.signedIn()).toBe(false);
+    expect(await heading(page)).toBe('Your account');
+    await tablet.context.close();
+  });
+
+  it('password change: the other browser is signed out, this one stays signed in', async () => {
+    const phone = await secondBrowser();
+    await page.goto(`${server.origin}/accounts/`);
+    await page.click('a:text("Change your password")');
+    await page.fill('#id_old_password', STRONG_PASSWORD);
+    await page.fill('#id_new_password1', CHANGED_PASSWORD);
+    await page.fill('#id_new_password2', CHANGED_PASSWORD);
+    await page.click('button[type=submit]:text("Change my password")');
+    await page.waitForURL(`${server.origin}/accounts/password/change/done/`);
+    expect(await heading(page)).toBe('Password changed');
+    expect(await phone.signedIn()).toBe(false);
+    await page.goto(`${server.origin}/photos/`);
+    expect(new URL(page.url()).pathname).toBe('/photos/');
+    await phone.context.close();
+  });
+
+  it('password reset: the mail reaches the SMTP server, its link sets the password, every session ends', async () => {
+    const stranger = await browser.newContext();
+    const forgot = await stranger.newPage();
+    await forgot.goto(`${server.origin}/accounts/login/`);
+    await forgot.click('a:text("Forgotten your password?")');
+    await forgot.fill('#id_email', `${OWNER}@example.com`);
+    await forgot.click('button[type=submit]:text("Reset my password")');
+    expect(await forgot.textContent('p.notice')).toContain('We’ve emailed you instructions');
+    const link = resetLinkIn(await smtp.nextMailTo(`${OWNER}@example.com`));
+    expect(link.origin).toBe('https://photos.example.test');
+
+    await forgot.goto(`${server.origin}${link.pathname}`);
+    expect(await heading(forgot)).toBe('Enter new password');
+    await forgot.fill('#id_new_password1', STRONG_PASSWORD);
+    await forgot.fill('#id_new_password2', STRONG_PASSWORD);
+    await forgot.click('button[type=submit]:text("Change my password")');
+    await forgot.waitForURL(/\/accounts\/login\/\?reset=1$/);
+    expect(await forgot.textContent('p.notice')).toContain('Your password has been set.');
+    await forgot.goto(`${server.origin}${link.pathname}`);
+    expect(await heading(forgot)).toBe('Password reset unsuccessful');
+    await stranger.close();
+
+    await page.goto(`${server.origin}/photos/`);
+    expect(new URL(page.url()).pathname).toBe('/accounts/login/');
+    await logIn(page);
+    await page.waitForURL(/\/photos\/$/);
+  });
+
   it('log out everywhere: every session of the account ends', async () => {
     const phone = await browser.newContext();
     const other = await phone.newPage();
@@ -245,7 +334,7 @@ describeWith(CHROMIUM_MISSING, 'every form, filled in and submitted in Chromium'
     await other.waitForURL(/\/photos\/$/);
 
     await page.goto(`${server.origin}/accounts/`);
-    await page.click('button:text("Log out everywhere")');
+    await page.click('button:text-is("Log out everywhere")');
     await page.waitForURL(/\/accounts\/login\//);
     for (const p of [page, other]) {
       await p.goto(`${server.origin}/photos/`);

@@ -23,7 +23,14 @@ export interface DastToolsOptions {
 }
 
 /** Never a form that ends the scan's session or removes what it scans. */
-export const WAPITI_EXCLUDED_PATHS = ['/accounts/logout/', '/accounts/logout-everywhere/', '/photos/*/delete/', '/accounts/api-tokens/*/revoke/'];
+export const WAPITI_EXCLUDED_PATHS = [
+  '/accounts/logout/',
+  '/accounts/logout-everywhere/',
+  '/accounts/sessions/*/end/',
+  '/accounts/sessions/end-others/',
+  '/photos/*/delete/',
+  '/accounts/api-tokens/*/revoke/',
+];
 
 const INSTALL: Readonly<Record<string, string>> = { wapiti: WAPITI_BINARY, sqlmap: SQLMAP_BINARY };
 

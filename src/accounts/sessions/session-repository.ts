@@ -49,6 +49,15 @@ export function createSessionRepository(db: Db) {
       const result = await db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
       return Number(result.numDeletedRows);
     },
+    /** Ends one session, only if it is this user's; resolves whether it did. */
+    async deleteOwned(userId: string, idHash: string): Promise<boolean> {
+      const result = await db.deleteFrom('sessions').where('user_id', '=', userId).where('id_hash', '=', idHash).executeTakeFirst();
+      return Number(result.numDeletedRows) === 1;
+    },
+    async deleteAllForUserExcept(userId: string, keepIdHash: string): Promise<number> {
+      const result = await db.deleteFrom('sessions').where('user_id', '=', userId).where('id_hash', '!=', keepIdHash).executeTakeFirst();
+      return Number(result.numDeletedRows);
+    },
     async listForUser(userId: string): Promise<SessionsTable[]> {
       return db.selectFrom('sessions').selectAll().where('user_id', '=', userId).orderBy('last_seen_at', 'desc').execute();
     },

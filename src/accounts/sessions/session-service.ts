@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { SessionConfig } from '../../config/config.js';
 import type { SessionRepository, SessionWithUser } from './session-repository.js';
+import { sessionRef } from './session-ref.js';
 
 const TOKEN_BYTES = 32; // 256 bits; OWASP Session Management asks for at least 64 bits of entropy.
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
@@ -67,6 +68,21 @@ export function createSessionService(repository: SessionRepository, config: Sess
 
     async list(userId: string) {
       return repository.listForUser(userId);
+    },
+
+    /**
+     * Ends the user's session with this public ref (see session-ref.ts); resolves the ended
+     * session's id hash, or null when the user has no such session (another user's ref included).
+     */
+    async endByRef(userId: string, ref: string): Promise<string | null> {
+      const match = (await repository.listForUser(userId)).find((session) => sessionRef(session.id_hash) === ref);
+      if (!match) return null;
+      return (await repository.deleteOwned(userId, match.id_hash)) ? match.id_hash : null;
+    },
+
+    /** "Log out everywhere else": every session of the user but this one. */
+    async endOthers(userId: string, keepIdHash: string): Promise<number> {
+      return repository.deleteAllForUserExcept(userId, keepIdHash);
     },
 
     async purgeExpired(): Promise<number> {

@@ -1,5 +1,6 @@
 import { CsrfField } from './csrf-field.js';
 import { FieldErrors } from './field-errors.js';
+import { formatTime } from '../format-time.js';
 
 export interface ApiTokenView {
   readonly id: string;
@@ -17,8 +18,6 @@ export interface ApiTokensSectionProps {
   readonly errors?: readonly string[] | undefined;
   readonly name?: string | undefined;
 }
-
-const formatTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 
 /** The account page's list of personal API tokens, with create and revoke forms. */
 export function ApiTokensSection({ csrfToken, tokens, created, errors, name }: ApiTokensSectionProps) {

@@ -1,5 +1,6 @@
 import { CsrfField } from './csrf-field.js';
 import { FieldErrors } from './field-errors.js';
+import { formatTime } from '../format-time.js';
 
 export interface ShareLinkView {
   readonly id: string;
@@ -24,8 +25,6 @@ export interface ShareLinksSectionProps {
 }
 
 const STATE_TEXT = { active: 'Active', expired: 'Expired', revoked: 'Revoked' } as const;
-const formatTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
-
 /** The owner's share links for one photo, on the photo page: create, list, revoke. */
 export function ShareLinksSection({ csrfToken, photoId, links, unshareable, created, errors, expiryChoices, defaultExpiry }: ShareLinksSectionProps) {
   const invalid = errors !== undefined && errors.length > 0;

@@ -1,23 +1,15 @@
 import { ApiTokensSection, type ApiTokensSectionProps } from '../components/api-tokens-section.js';
-import { CsrfField } from '../components/csrf-field.js';
+import type { SessionSummary } from '../../accounts/sessions/session-summary.js';
+import { SessionsSection } from '../components/sessions-section.js';
 import { Layout } from '../layout.js';
 import type { ViewContext } from '../view-context.js';
-
-export interface AccountSessionView {
-  readonly current: boolean;
-  readonly createdAt: number;
-  readonly lastSeenAt: number;
-  readonly userAgent: string;
-}
 
 export interface AccountPageProps {
   readonly context: ViewContext;
   readonly email: string;
-  readonly sessions: readonly AccountSessionView[];
+  readonly sessions: readonly SessionSummary[];
   readonly apiTokens: Omit<ApiTokensSectionProps, 'csrfToken'>;
 }
-
-const formatTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 
 export function AccountPage({ context, email, sessions, apiTokens }: AccountPageProps) {
   return (
@@ -34,35 +26,11 @@ export function AccountPage({ context, email, sessions, apiTokens }: AccountPage
             <a href="/accounts/2fa/">Set up or manage</a>
           </dd>
         </dl>
-        <h2>Signed-in sessions</h2>
-        <table class="sessions">
-          <thead>
-            <tr>
-              <th>Browser</th>
-              <th>Signed in</th>
-              <th>Last active</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.map((s) => (
-              <tr>
-                <td>
-                  {s.userAgent || 'Unknown'}
-                  {s.current ? <strong> (this session)</strong> : null}
-                </td>
-                <td data-label="Signed in">{formatTime(s.createdAt)}</td>
-                <td data-label="Last active">{formatTime(s.lastSeenAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-        <form method="post" action="/accounts/logout-everywhere/">
-          <CsrfField token={context.csrfToken} />
-          <button type="submit" class="danger">
-            Log out everywhere
-          </button>
-        </form>
+        <p>
+          <a href="/accounts/password/change/">Change your password</a>
+        </p>
       </section>
+      <SessionsSection csrfToken={context.csrfToken} sessions={sessions} />
       <ApiTokensSection csrfToken={context.csrfToken} {...apiTokens} />
     </Layout>
   );

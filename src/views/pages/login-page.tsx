@@ -28,6 +28,9 @@ export function LoginPage({ context, username, next, errors, notice }: LoginPage
           <button type="submit">Log in</button>
         </form>
         <p>
+          <a href="/accounts/password/reset/">Forgotten your password?</a>
+        </p>
+        <p>
           No account yet? <a href="/accounts/signup/">Sign up</a>.
         </p>
       </section>
