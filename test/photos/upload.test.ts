@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import exifReader from 'exif-reader';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -13,6 +14,7 @@ import {
   makeJpegWithPhpPayload,
   makePngDeclaring,
   makeTruncatedJpeg,
+  PAYLOAD_MARKER,
   PDF_DOCUMENT,
   PLAIN_TEXT,
   SVG_WITH_SCRIPT,
@@ -78,14 +80,23 @@ describe.each(DIALECTS)('photo upload (%s)', (dialect) => {
     expect(await statusOf(body.id)).toMatchObject({ status: 'ready', final: true });
   });
 
-  it('strips EXIF (GPS included) and applies the orientation', async () => {
-    const id = await uploadProcessed(t, alice, await makeJpegWithMetadata(6));
-    const original = (await alice.get(`/photos/${id}/media/original`)).rawPayload;
+  it('keeps the original losslessly with EXIF (GPS included), XMP and comments removed, upright by its orientation, as an attachment', async () => {
+    const upload = await makeJpegWithMetadata(6);
+    const id = await uploadProcessed(t, alice, upload);
+    const response = await alice.get(`/photos/${id}/media/original`);
+    expect(response.headers['content-type']).toBe('image/jpeg');
+    expect(response.headers['content-disposition']).toBe(`attachment; filename="photo-${id}.jpg"`);
+    const original = response.rawPayload;
+    expect(original.includes(PAYLOAD_MARKER)).toBe(false);
+    expect(original.includes('PhotovaultCam')).toBe(false);
     const meta = await sharp(original).metadata();
-    expect(meta.exif).toBeUndefined();
+    expect(exifReader(meta.exif as Buffer).Image).toEqual({ Orientation: 6 });
     expect(meta.xmp).toBeUndefined();
     expect(meta.iptc).toBeUndefined();
-    expect(meta.orientation ?? 1).toBe(1);
+    expect(meta.comments).toBeUndefined();
+    expect(meta.autoOrient).toEqual({ width: 40, height: 80 });
+    const decoded = async (image: Buffer) => sharp(image, { autoOrient: true }).raw().toBuffer();
+    expect(await decoded(original)).toEqual(await decoded(upload));
   });
 
   const refusedTypes: [string, Buffer | string, string][] = [
