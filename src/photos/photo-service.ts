@@ -7,6 +7,7 @@ import { jobPayload } from '../telemetry/job-tracing.js';
 import { MediaCache, readFully } from './media-cache.js';
 import { MEDIA_VARIANTS, mediaKey, type MediaVariant } from './media-variants.js';
 import { OwnedPhotoCache, type PhotoOwner } from './owned-photo-cache.js';
+import { NO_FACT_COLUMNS } from './photo-facts-columns.js';
 import type { PhotoRecord, PhotoRepository } from './photo-repository.js';
 import { deletePhotoFiles } from './pipeline/store-photo.js';
 import { PROCESS_PHOTO_JOB, stagedPathFor } from './processing/process-photo-job.js';
@@ -73,6 +74,8 @@ export function createPhotoService(deps: PhotoServiceDeps) {
         trace_parent: traceParent,
         created_at: at,
         updated_at: at,
+        ...NO_FACT_COLUMNS,
+        keep_location: staged.keepLocation ? 1 : 0,
       };
       const job = newJob({
         id: newPhotoId(),

@@ -17,6 +17,8 @@ export interface StagedUpload {
   readonly bytes: number;
   readonly originalName: string;
   readonly title: string;
+  /** The owner ticked "keep location": the photo's GPS position is kept as data (never in the file). */
+  readonly keepLocation: boolean;
 }
 
 export interface ReceiveUploadOptions {
@@ -48,6 +50,7 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
   const target = path.join(options.stagingDir, `${PROCESS_TAG}.${randomBytes(16).toString('hex')}.part`);
   let staged: { bytes: number; originalName: string } | undefined;
   let title = '';
+  let keepLocation = false;
   try {
     for await (const part of request.parts({ limits: { fileSize: options.maxBytes, files: 1, fields: 4, fieldSize: 4096, parts: 6, ...PART_HEADER_LIMITS } })) {
       if (request.csrfPendingInBody) {
@@ -56,6 +59,7 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
       }
       if (part.type === 'field') {
         if (part.fieldname === 'title') title = [...fieldText(part).normalize('NFC')].slice(0, TITLE_MAX).join('').trim();
+        if (part.fieldname === 'keep_location') keepLocation = parseCheckbox(fieldText(part));
         continue;
       }
       const refusal = part.fieldname !== fileField || staged ? `Send exactly one file, in the field “${fileField}”.` : fileNameProblem(part.filename);
@@ -75,7 +79,15 @@ export async function receiveUpload(request: FastifyRequest, options: ReceiveUpl
     await rm(target, { force: true });
     throw new PhotoRejectedError('empty');
   }
-  return { path: target, ...staged, title };
+  return { path: target, ...staged, title, keepLocation };
+}
+
+/** An HTML checkbox (`on` when ticked) or an API client's boolean; anything else is a 400. */
+function parseCheckbox(value: string): boolean {
+  const normalized = value.trim().toLowerCase();
+  if (normalized === 'on' || normalized === 'true' || normalized === '1') return true;
+  if (normalized === '' || normalized === 'off' || normalized === 'false' || normalized === '0') return false;
+  throw new AppError('bad_request', { detail: 'The field “keep_location” must be on/true/1 or off/false/0.' });
 }
 
 async function writePart(part: MultipartFile, target: string, maxBytes: number) {
