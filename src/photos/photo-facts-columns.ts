@@ -35,3 +35,20 @@ export const NO_FACT_COLUMNS: PhotoFactColumns = Object.freeze({
   latitude: null,
   longitude: null,
 });
+
+/** The facts kept in a photo's columns. */
+export function factsOf(columns: PhotoFactColumns): PhotoFacts {
+  return {
+    takenAt: columns.taken_at,
+    takenOffsetMinutes: columns.taken_offset,
+    cameraMake: columns.camera_make,
+    cameraModel: columns.camera_model,
+    lensModel: columns.lens_model,
+    exposureTime: columns.exposure_time,
+    fNumber: columns.f_number,
+    iso: columns.iso,
+    focalLength: columns.focal_length,
+    latitude: columns.latitude,
+    longitude: columns.longitude,
+  };
+}

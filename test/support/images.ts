@@ -63,6 +63,27 @@ export async function makeJpegWithMetadata(orientation = 1): Promise<Buffer> {
   return insertJpegComment(jpeg, `comment ${PAYLOAD_MARKER}`);
 }
 
+/** What a camera writes: make, model, lens, exposure, date taken (with its offset unless null) and a GPS position. */
+export async function makeCameraJpeg(options: { taken?: string; offset?: string | null; width?: number; height?: number } = {}): Promise<Buffer> {
+  const { taken = '2019:07:14 15:30:00', offset = '+02:00', width = 64, height = 48 } = options;
+  return sharp(gradientPixels(width, height, false), { raw: { width, height, channels: 3 } })
+    .withExif({
+      IFD0: { Make: 'Canon', Model: 'Canon EOS R5' },
+      IFD2: {
+        DateTimeOriginal: taken,
+        ...(offset === null ? {} : { OffsetTimeOriginal: offset }),
+        ExposureTime: '1/250',
+        FNumber: '28/10',
+        ISOSpeedRatings: '400',
+        FocalLength: '35/1',
+        LensModel: 'RF24-70mm F2.8 L IS USM',
+      },
+      IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 2650/100', GPSLongitudeRef: 'W', GPSLongitude: '0/1 7/1 3966/100' },
+    })
+    .jpeg()
+    .toBuffer();
+}
+
 /** Inserts a COM segment right after the SOI marker. */
 export function insertJpegComment(jpeg: Buffer, text: string): Buffer {
   const body = Buffer.from(text, 'latin1');

@@ -133,3 +133,9 @@ function degrees(value: unknown, ref: unknown, positive: string, negative: strin
   if (total > limit) return null;
   return Math.round((ref === negative ? -total : total) * 1e7) / 1e7;
 }
+
+/** "+02:00" for 120, "-07:00" for -420 (EXIF OffsetTime and RFC 3339 spell offsets alike); `minus` may be a typographic '−' for pages. */
+export function formatUtcOffset(minutes: number, minus = '-'): string {
+  const abs = Math.abs(minutes);
+  return `${minutes < 0 ? minus : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+}
