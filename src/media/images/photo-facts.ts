@@ -68,7 +68,7 @@ export function readPhotoFacts(exif: Buffer | undefined, options: ReadPhotoFacts
   }
   const image = tags.Image ?? {};
   const photo = tags.Photo ?? {};
-  const takenAt = plausibleDate(photo.DateTimeOriginal, options.now);
+  const takenAt = plausibleDate(photo.DateTimeOriginal, exif, options.now);
   const location = options.keepLocation ? readLocation(tags.GPSInfo ?? {}) : null;
   return {
     takenAt,
@@ -99,10 +99,14 @@ function integerInRange(value: unknown, min: number, max: number): number | null
   return number !== null && Number.isInteger(number) ? number : null;
 }
 
-function plausibleDate(value: unknown, now: number): number | null {
+function plausibleDate(value: unknown, exif: Buffer, now: number): number | null {
   if (!(value instanceof Date)) return null;
   const ms = value.getTime();
-  return Number.isFinite(ms) && ms >= EARLIEST_TAKEN_AT && ms <= now + DAY_MS ? ms : null;
+  if (!(Number.isFinite(ms) && ms >= EARLIEST_TAKEN_AT && ms <= now + DAY_MS)) return null;
+  // exif-reader builds the Date with Date.UTC, which rolls impossible fields over ("0000:00:00" is
+  // 30 November 1899, month 13 is next January): the date counts only if the block spells it so.
+  const spelt = new Date(ms).toISOString().slice(0, 19).replace(/-/g, ':').replace('T', ' ');
+  return exif.includes(spelt, 0, 'latin1') ? ms : null;
 }
 
 /** EXIF 2.31 OffsetTime: "+HH:MM" or "-HH:MM"; real offsets lie between -12:00 and +14:00. */
