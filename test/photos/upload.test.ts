@@ -13,9 +13,11 @@ import {
   makeJpegWithMetadata,
   makeJpegWithPhpPayload,
   makePngDeclaring,
+  makePngWithMetadata,
   makeTruncatedJpeg,
   PAYLOAD_MARKER,
   PDF_DOCUMENT,
+  TRAILING_DATA,
   PLAIN_TEXT,
   SVG_WITH_SCRIPT,
 } from '../support/images.js';
@@ -97,6 +99,30 @@ describe.each(DIALECTS)('photo upload (%s)', (dialect) => {
     expect(meta.autoOrient).toEqual({ width: 40, height: 80 });
     const decoded = async (image: Buffer) => sharp(image, { autoOrient: true }).raw().toBuffer();
     expect(await decoded(original)).toEqual(await decoded(upload));
+  });
+
+  it('keeps a PNG original losslessly: text chunks, EXIF and trailing data gone, pixels identical', async () => {
+    const upload = await makePngWithMetadata();
+    const id = await uploadProcessed(t, alice, upload);
+    const response = await alice.get(`/photos/${id}/media/original`);
+    expect(response.headers['content-type']).toBe('image/png');
+    expect(response.headers['content-disposition']).toBe(`attachment; filename="photo-${id}.png"`);
+    const original = response.rawPayload;
+    for (const planted of [PAYLOAD_MARKER, 'PhotovaultCam', TRAILING_DATA, 'tEXt', 'zTXt', 'iTXt', 'eXIf', 'tIME']) expect(original.includes(planted), planted).toBe(false);
+    const decoded = async (image: Buffer) => sharp(image).raw().toBuffer();
+    expect(await decoded(original)).toEqual(await decoded(upload));
+    expect((await alice.get(`/photos/${id}/`)).body).toContain('(PNG)');
+  });
+
+  it('rejects a JPEG whose segment structure is malformed, with the reason on the photo page', async () => {
+    const jpeg = await smallJpeg();
+    // Bytes between two segments where a marker must be: libjpeg skips them with a warning, the stripper refuses.
+    const firstSegmentEnd = 4 + jpeg.readUInt16BE(4);
+    const broken = Buffer.concat([jpeg.subarray(0, firstSegmentEnd), Buffer.from('junk'), jpeg.subarray(firstSegmentEnd)]);
+    const id = photoIdFrom((await uploadForm(alice, broken)).headers.location);
+    await t.app.jobWorker.drain();
+    expect(await statusOf(id)).toMatchObject({ status: 'rejected', detail: expect.stringMatching(/damaged or incomplete/) });
+    expect((await alice.get(`/photos/${id}/media/original`)).statusCode).toBe(404);
   });
 
   const refusedTypes: [string, Buffer | string, string][] = [

@@ -99,6 +99,9 @@ export function insertJpegSegment(jpeg: Buffer, marker: number, body: Buffer): B
   return Buffer.concat([jpeg.subarray(0, 2), header, body, jpeg.subarray(2)]);
 }
 
+/** What makePngWithMetadata appends after IEND. */
+export const TRAILING_DATA = 'TRAILING-DATA';
+
 /**
  * A PNG carrying an ICC profile, gamma and density (kept for display) plus tEXt, zTXt, iTXt, tIME, a
  * private chunk and data after IEND, all holding the marker; with an eXIf orientation when given.
@@ -117,7 +120,7 @@ export async function makePngWithMetadata(orientation?: number): Promise<Buffer>
     pngChunk('tIME', Buffer.from([0x07, 0xe3, 7, 14, 12, 0, 0])),
     pngChunk('prVt', Buffer.from(PAYLOAD_MARKER)),
   ];
-  return Buffer.concat([png.subarray(0, ihdrEnd), ...text, png.subarray(ihdrEnd), Buffer.from(`<?php /* ${PAYLOAD_MARKER} */ ?>`)]);
+  return Buffer.concat([png.subarray(0, ihdrEnd), ...text, png.subarray(ihdrEnd), Buffer.from(`${TRAILING_DATA} ${PAYLOAD_MARKER}`)]);
 }
 
 /** A JPEG that is also an HTML page: the markup hides in a COM segment (a classic polyglot). */
