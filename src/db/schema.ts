@@ -87,6 +87,27 @@ export interface PhotosTable {
   trace_parent: Generated<string>;
   created_at: number;
   updated_at: Generated<number>;
+  /**
+   * When it was taken, by the camera's clock: epoch ms whose UTC fields are the local date and time
+   * (EXIF DateTimeOriginal); null when unknown. taken_offset: minutes east of UTC, when recorded.
+   * The gallery orders by coalesce(taken_at, created_at) (migration 0008's index).
+   */
+  taken_at: Generated<number | null>;
+  taken_offset: Generated<number | null>;
+  camera_make: Generated<string>;
+  camera_model: Generated<string>;
+  lens_model: Generated<string>;
+  /** Seconds. */
+  exposure_time: Generated<number | null>;
+  f_number: Generated<number | null>;
+  iso: Generated<number | null>;
+  /** Millimetres. */
+  focal_length: Generated<number | null>;
+  /** Degrees; stored only when the owner chose to keep the location at upload. */
+  latitude: Generated<number | null>;
+  longitude: Generated<number | null>;
+  /** 1 when the owner ticked "keep location" at upload. */
+  keep_location: Generated<number>;
 }
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';

@@ -1,15 +1,24 @@
 import { compileLookup } from '../db/compiled-query.js';
 import type { Db } from '../db/database.js';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { PhotosTable, PhotoStatus } from '../db/schema.js';
+import type { PhotoFactColumns } from './photo-facts-columns.js';
 
 export type PhotoRecord = Selectable<PhotosTable>;
 
 /** Statuses a photo leaves only through its processing job (PENDING_STATUSES in photo-service.ts). */
 const UNFINISHED_STATUSES: readonly PhotoStatus[] = ['queued', 'scanning', 'processing', 'pending_scan'];
 
+/**
+ * The gallery's order key: the date taken, else the upload time. Spelt exactly as in migration 0008's
+ * index `photos_owner_timeline (owner_id, coalesce(taken_at, created_at), id)`: SQLite and PostgreSQL
+ * use an expression index only for the same expression, and then walk it backwards and stop after a
+ * page instead of sorting every photo of the owner. Every timeline query orders by this, then id.
+ */
+export const TIMELINE_ORDER = sql<number>`coalesce(taken_at, created_at)`;
+
 /** What a gallery tile shows: a page of them is read without the other columns. */
-const TILE_COLUMNS = ['id', 'title', 'status', 'alt_text', 'width', 'height', 'placeholder'] as const;
+const TILE_COLUMNS = ['id', 'title', 'status', 'alt_text', 'width', 'height', 'placeholder', 'taken_at', 'created_at'] as const;
 export type PhotoTile = Pick<PhotoRecord, (typeof TILE_COLUMNS)[number]>;
 
 export interface ProcessedPhoto {
@@ -22,14 +31,16 @@ export interface ProcessedPhoto {
   readonly bytes: number;
   readonly contentHash: string;
   readonly placeholder: string;
+  /** What the EXIF said, read before the strip (location only when the owner kept it). */
+  readonly facts: PhotoFactColumns;
 }
 
 /** All SQL about photos. */
 export function createPhotoRepository(db: Db) {
   const ownedPhoto = compileLookup(db, (slot) => db.selectFrom('photos').selectAll().where('id', '=', slot(0)).where('owner_id', '=', slot(1)));
-  // One page of an owner's photos in gallery order; the id breaks ties between equal timestamps.
+  // One page of an owner's timeline (date taken, else upload time); the id breaks ties.
   const ownerPage = (ownerId: string, limit: number, offset: number) =>
-    db.selectFrom('photos').where('owner_id', '=', ownerId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).offset(offset);
+    db.selectFrom('photos').where('owner_id', '=', ownerId).orderBy(TIMELINE_ORDER, 'desc').orderBy('id', 'desc').limit(limit).offset(offset);
 
   return {
     /** Inserts a photo row; `executor` is the transaction that also queues its job (JobQueue.enqueueWith). */
@@ -59,12 +70,12 @@ export function createPhotoRepository(db: Db) {
       await db.updateTable('photos').set({ upload_hash: '' }).where('id', '=', id).where('owner_id', '=', ownerId).execute();
     },
 
-    /** One page of the owner's gallery tiles, newest first (walks index photos_owner_created_id). */
+    /** One page of the owner's gallery tiles, latest taken first (walks index photos_owner_timeline). */
     async listTilesForOwner(ownerId: string, limit: number, offset: number): Promise<PhotoTile[]> {
       return ownerPage(ownerId, limit, offset).select(TILE_COLUMNS).execute();
     },
 
-    /** The owner's photos, newest first (index photos_owner_created_id). */
+    /** The owner's photos, latest taken first (index photos_owner_timeline). */
     async listForOwner(ownerId: string, limit: number, offset: number): Promise<PhotoRecord[]> {
       return ownerPage(ownerId, limit, offset).selectAll().execute();
     },
@@ -102,6 +113,7 @@ export function createPhotoRepository(db: Db) {
           bytes: processed.bytes,
           content_hash: processed.contentHash,
           placeholder: processed.placeholder,
+          ...processed.facts,
           updated_at: now,
         })
         .where('id', '=', id)

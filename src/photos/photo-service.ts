@@ -6,6 +6,7 @@ import type { JobQueue } from '../jobs/job-queue.js';
 import { MediaCache, readFully } from './media-cache.js';
 import { MEDIA_VARIANTS, mediaKey, type MediaVariant } from './media-variants.js';
 import { OwnedPhotoCache, type PhotoOwner } from './owned-photo-cache.js';
+import { NO_FACT_COLUMNS } from './photo-facts-columns.js';
 import type { PhotoRecord, PhotoRepository } from './photo-repository.js';
 import { deletePhotoFiles } from './pipeline/store-photo.js';
 import { processPhotoJob, stagedPathFor } from './processing/process-photo-job.js';
@@ -101,6 +102,8 @@ export function createPhotoService(deps: PhotoServiceDeps) {
         trace_parent: traceParent,
         created_at: at,
         updated_at: at,
+        ...NO_FACT_COLUMNS,
+        keep_location: staged.keepLocation ? 1 : 0,
       };
       try {
         await deps.queue.enqueueWith((trx) => deps.photos.insert(photo, trx), processPhotoJob(photo, at));

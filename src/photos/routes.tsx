@@ -11,6 +11,7 @@ import { ConfirmDeletePage, PhotoDetailsPage } from '../views/pages/photo-forms-
 import { PageTemplateCache } from '../views/page-template-cache.js';
 import { readForm, readQueryParam } from '../web/forms.js';
 import { sendHtml, sendPage, viewContextFor, wantsJson } from '../web/pages.js';
+import { factsOf } from './photo-facts-columns.js';
 import { parsePhotoId } from './photo-id.js';
 import type { PhotoRecord } from './photo-repository.js';
 import { PENDING_STATUSES, type PhotoService } from './photo-service.js';
@@ -171,6 +172,7 @@ export function toView(photo: PhotoRecord): PhotoView {
     altText: photo.alt_text,
     caption: photo.caption,
     createdAt: photo.created_at,
+    ...factsOf(photo),
   };
 }
 

@@ -7,7 +7,7 @@ import { TestClient } from '../support/client.js';
 import { DIALECTS } from '../support/databases.js';
 import { multipartBody } from '../support/multipart.js';
 import { smallJpeg } from '../support/photos.js';
-import { SVG_WITH_SCRIPT } from '../support/images.js';
+import { makeCameraJpeg, SVG_WITH_SCRIPT } from '../support/images.js';
 
 // ajv-formats is CommonJS: under NodeNext its function is the `default` of module.exports.
 const addFormats = addFormatsModule.default;
@@ -21,8 +21,8 @@ describe.each(DIALECTS)('photos JSON API (%s)', (dialect) => {
   const api = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, options: { token?: string; payload?: unknown; headers?: Record<string, string> } = {}) =>
     t.app.inject({ method, url, headers: { authorization: `Bearer ${options.token ?? bearer}`, ...(options.headers ?? {}) }, ...(options.payload === undefined ? {} : { payload: options.payload as string }) });
 
-  const upload = async (file: Buffer, token = bearer) => {
-    const body = multipartBody([{ name: 'title', value: 'From the API' }, { name: 'image', value: file, filename: 'a.jpg', contentType: 'image/jpeg' }]);
+  const upload = async (file: Buffer, token = bearer, fields: { name: string; value: string }[] = [{ name: 'title', value: 'From the API' }]) => {
+    const body = multipartBody([...fields, { name: 'image', value: file, filename: 'a.jpg', contentType: 'image/jpeg' }]);
     return api('POST', '/api/v1/photos', { token, payload: body.payload, headers: { 'content-type': body.contentType } });
   };
 
@@ -83,6 +83,31 @@ describe.each(DIALECTS)('photos JSON API (%s)', (dialect) => {
     const deleted = await api('DELETE', `/api/v1/photos/${body.id}`);
     expect(deleted.statusCode).toBe(204);
     expect((await api('GET', `/api/v1/photos/${body.id}`)).statusCode).toBe(404);
+  });
+
+  it('exposes the date taken and the camera, and the location only when the upload kept it', async () => {
+    const withoutLocation = (await upload(await makeCameraJpeg())).json() as { id: string };
+    const withLocation = (await upload(await makeCameraJpeg({ offset: null }), bearer, [{ name: 'keep_location', value: 'true' }])).json() as { id: string };
+    await t.app.jobWorker.drain();
+    const first = await api('GET', `/api/v1/photos/${withoutLocation.id}`);
+    expectConforms('/api/v1/photos/{id}', 'get', 200, first.json());
+    expect(first.json()).toMatchObject({
+      taken_at: '2019-07-14T15:30:00+02:00',
+      camera: { make: 'Canon', model: 'Canon EOS R5', lens: 'RF24-70mm F2.8 L IS USM', exposure_time: 0.004, f_number: 2.8, iso: 400, focal_length: 35 },
+      location: null,
+    });
+    const second = (await api('GET', `/api/v1/photos/${withLocation.id}`)).json() as { taken_at: string; location: { latitude: number; longitude: number } };
+    expect(second.taken_at).toBe('2019-07-14T15:30:00');
+    expect(second.location.latitude).toBeCloseTo(51.50736, 4);
+    expect(second.location.longitude).toBeCloseTo(-0.12768, 4);
+    // A photo without EXIF has no date taken and empty camera fields.
+    const plain = (await upload(await smallJpeg())).json() as { id: string };
+    await t.app.jobWorker.drain();
+    expect((await api('GET', `/api/v1/photos/${plain.id}`)).json()).toMatchObject({ taken_at: null, camera: { make: '', iso: null }, location: null });
+    // The list is a timeline: the photo uploaded last but taken in 2019 comes after the undated one.
+    const items = ((await api('GET', '/api/v1/photos?per_page=100')).json() as { items: { id: string }[] }).items.map((p) => p.id);
+    expect(items.indexOf(plain.id)).toBeLessThan(items.indexOf(withoutLocation.id));
+    expect((await upload(await smallJpeg(), bearer, [{ name: 'keep_location', value: 'maybe' }])).statusCode).toBe(400);
   });
 
   it('answers hostile uploads with problem documents', async () => {

@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
+import exifReader from 'exif-reader';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -12,8 +13,11 @@ import {
   makeJpegWithMetadata,
   makeJpegWithPhpPayload,
   makePngDeclaring,
+  makePngWithMetadata,
   makeTruncatedJpeg,
+  PAYLOAD_MARKER,
   PDF_DOCUMENT,
+  TRAILING_DATA,
   PLAIN_TEXT,
   SVG_WITH_SCRIPT,
 } from '../support/images.js';
@@ -78,14 +82,47 @@ describe.each(DIALECTS)('photo upload (%s)', (dialect) => {
     expect(await statusOf(body.id)).toMatchObject({ status: 'ready', final: true });
   });
 
-  it('strips EXIF (GPS included) and applies the orientation', async () => {
-    const id = await uploadProcessed(t, alice, await makeJpegWithMetadata(6));
-    const original = (await alice.get(`/photos/${id}/media/original`)).rawPayload;
+  it('keeps the original losslessly with EXIF (GPS included), XMP and comments removed, upright by its orientation, as an attachment', async () => {
+    const upload = await makeJpegWithMetadata(6);
+    const id = await uploadProcessed(t, alice, upload);
+    const response = await alice.get(`/photos/${id}/media/original`);
+    expect(response.headers['content-type']).toBe('image/jpeg');
+    expect(response.headers['content-disposition']).toBe(`attachment; filename="photo-${id}.jpg"`);
+    const original = response.rawPayload;
+    expect(original.includes(PAYLOAD_MARKER)).toBe(false);
+    expect(original.includes('PhotovaultCam')).toBe(false);
     const meta = await sharp(original).metadata();
-    expect(meta.exif).toBeUndefined();
+    expect(exifReader(meta.exif as Buffer).Image).toEqual({ Orientation: 6 });
     expect(meta.xmp).toBeUndefined();
     expect(meta.iptc).toBeUndefined();
-    expect(meta.orientation ?? 1).toBe(1);
+    expect(meta.comments).toBeUndefined();
+    expect(meta.autoOrient).toEqual({ width: 40, height: 80 });
+    const decoded = async (image: Buffer) => sharp(image, { autoOrient: true }).raw().toBuffer();
+    expect(await decoded(original)).toEqual(await decoded(upload));
+  });
+
+  it('keeps a PNG original losslessly: text chunks, EXIF and trailing data gone, pixels identical', async () => {
+    const upload = await makePngWithMetadata();
+    const id = await uploadProcessed(t, alice, upload);
+    const response = await alice.get(`/photos/${id}/media/original`);
+    expect(response.headers['content-type']).toBe('image/png');
+    expect(response.headers['content-disposition']).toBe(`attachment; filename="photo-${id}.png"`);
+    const original = response.rawPayload;
+    for (const planted of [PAYLOAD_MARKER, 'PhotovaultCam', TRAILING_DATA, 'tEXt', 'zTXt', 'iTXt', 'eXIf', 'tIME']) expect(original.includes(planted), planted).toBe(false);
+    const decoded = async (image: Buffer) => sharp(image).raw().toBuffer();
+    expect(await decoded(original)).toEqual(await decoded(upload));
+    expect((await alice.get(`/photos/${id}/`)).body).toContain('(PNG)');
+  });
+
+  it('rejects a JPEG whose segment structure is malformed, with the reason on the photo page', async () => {
+    const jpeg = await smallJpeg();
+    // Bytes between two segments where a marker must be: libjpeg skips them with a warning, the stripper refuses.
+    const firstSegmentEnd = 4 + jpeg.readUInt16BE(4);
+    const broken = Buffer.concat([jpeg.subarray(0, firstSegmentEnd), Buffer.from('junk'), jpeg.subarray(firstSegmentEnd)]);
+    const id = photoIdFrom((await uploadForm(alice, broken)).headers.location);
+    await t.app.jobWorker.drain();
+    expect(await statusOf(id)).toMatchObject({ status: 'rejected', detail: expect.stringMatching(/damaged or incomplete/) });
+    expect((await alice.get(`/photos/${id}/media/original`)).statusCode).toBe(404);
   });
 
   const refusedTypes: [string, Buffer | string, string][] = [

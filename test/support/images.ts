@@ -63,12 +63,64 @@ export async function makeJpegWithMetadata(orientation = 1): Promise<Buffer> {
   return insertJpegComment(jpeg, `comment ${PAYLOAD_MARKER}`);
 }
 
+/** What a camera writes: make, model, lens, exposure, date taken (with its offset unless null) and a GPS position. */
+export async function makeCameraJpeg(options: { taken?: string; offset?: string | null; width?: number; height?: number } = {}): Promise<Buffer> {
+  const { taken = '2019:07:14 15:30:00', offset = '+02:00', width = 64, height = 48 } = options;
+  return sharp(gradientPixels(width, height, false), { raw: { width, height, channels: 3 } })
+    .withExif({
+      IFD0: { Make: 'Canon', Model: 'Canon EOS R5' },
+      IFD2: {
+        DateTimeOriginal: taken,
+        ...(offset === null ? {} : { OffsetTimeOriginal: offset }),
+        ExposureTime: '1/250',
+        FNumber: '28/10',
+        ISOSpeedRatings: '400',
+        FocalLength: '35/1',
+        LensModel: 'RF24-70mm F2.8 L IS USM',
+      },
+      IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 2650/100', GPSLongitudeRef: 'W', GPSLongitude: '0/1 7/1 3966/100' },
+    })
+    .jpeg()
+    .toBuffer();
+}
+
 /** Inserts a COM segment right after the SOI marker. */
 export function insertJpegComment(jpeg: Buffer, text: string): Buffer {
   const body = Buffer.from(text, 'latin1');
   const header = Buffer.from([0xff, 0xfe, 0, 0]);
   header.writeUInt16BE(body.length + 2, 2);
   return Buffer.concat([jpeg.subarray(0, 2), header, body, jpeg.subarray(2)]);
+}
+
+/** Inserts an arbitrary marker segment (e.g. APP13 IPTC, APP2 MPF) right after the SOI marker. */
+export function insertJpegSegment(jpeg: Buffer, marker: number, body: Buffer): Buffer {
+  const header = Buffer.from([0xff, marker, 0, 0]);
+  header.writeUInt16BE(body.length + 2, 2);
+  return Buffer.concat([jpeg.subarray(0, 2), header, body, jpeg.subarray(2)]);
+}
+
+/** What makePngWithMetadata appends after IEND. */
+export const TRAILING_DATA = 'TRAILING-DATA';
+
+/**
+ * A PNG carrying an ICC profile, gamma and density (kept for display) plus tEXt, zTXt, iTXt, tIME, a
+ * private chunk and data after IEND, all holding the marker; with an eXIf orientation when given.
+ */
+export async function makePngWithMetadata(orientation?: number): Promise<Buffer> {
+  let pipeline = sharp(gradientPixels(60, 30, true), { raw: { width: 60, height: 30, channels: 4 } })
+    .withIccProfile('p3')
+    .withExif({ IFD0: { Make: 'PhotovaultCam', Copyright: PAYLOAD_MARKER } });
+  if (orientation !== undefined) pipeline = pipeline.withMetadata({ orientation, density: 300 });
+  const png = await pipeline.png().toBuffer();
+  const ihdrEnd = 8 + 25;
+  const text = [
+    pngChunk('tEXt', Buffer.from(`Comment\0${PAYLOAD_MARKER}`, 'latin1')),
+    pngChunk('zTXt', Buffer.concat([Buffer.from('Author\0\0', 'latin1'), deflateSync(Buffer.from(PAYLOAD_MARKER))])),
+    pngChunk('iTXt', Buffer.from(`XML:com.adobe.xmp\0\0\0\0\0<x:xmpmeta>${PAYLOAD_MARKER}</x:xmpmeta>`, 'latin1')),
+    pngChunk('tIME', Buffer.from([0x07, 0xe3, 7, 14, 12, 0, 0])),
+    pngChunk('prVt', Buffer.from(PAYLOAD_MARKER)),
+  ];
+  return Buffer.concat([png.subarray(0, ihdrEnd), ...text, png.subarray(ihdrEnd), Buffer.from(`${TRAILING_DATA} ${PAYLOAD_MARKER}`)]);
 }
 
 /** A JPEG that is also an HTML page: the markup hides in a COM segment (a classic polyglot). */
@@ -163,7 +215,8 @@ function gradientPixels(width: number, height: number, alpha: boolean): Buffer {
   return pixels;
 }
 
-function pngChunk(type: string, data: Buffer): Buffer {
+/** One PNG chunk: length, type, data and CRC. */
+export function pngChunk(type: string, data: Buffer): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32BE(data.length, 0);
   const typeAndData = Buffer.concat([Buffer.from(type, 'latin1'), data]);

@@ -6,6 +6,7 @@ import * as shareLinks from './0004-share-links.js';
 import * as galleryOrderIndex from './0005-gallery-order-index.js';
 import * as photosVersion from './0006-photos-version.js';
 import * as jobLeases from './0007-job-leases.js';
+import * as photoFacts from './0008-photo-facts.js';
 import * as passwordReset from './0010-password-reset.js';
 import * as adminAndTwoFactor from './0011-admin-and-two-factor.js';
 import * as uploadHash from './0012-upload-hash.js';
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '0005-gallery-order-index': galleryOrderIndex,
   '0006-photos-version': photosVersion,
   '0007-job-leases': jobLeases,
+  '0008-photo-facts': photoFacts,
   '0010-password-reset': passwordReset,
   '0011-admin-and-two-factor': adminAndTwoFactor,
   '0012-upload-hash': uploadHash,

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
 import { encodeImage, encodePipeline, type EncodedImage, type OutputFormat } from './encode.js';
 import { ImageDecodeError, toImageDecodeError } from './image-decode-error.js';
 import { imageWork } from './image-work.js';
+import { isLosslessFormat, stripMetadata, type LosslessFormat } from './lossless/strip-metadata.js';
+import { readPhotoFacts, type PhotoFacts } from './photo-facts.js';
 import { resizeRaw, type RawImage } from './raw-image.js';
 import { restrictImageDecoders } from './restrict-decoders.js';
 import { createThumbhash } from './thumbhash.js';
@@ -14,6 +17,10 @@ export interface TransformOptions {
   thumbnailSize?: number;
   /** Box the display image fits inside (default 1440). */
   displaySize?: number;
+  /** Read the GPS position into `facts` (the owner chose to keep it); default false. */
+  keepLocation?: boolean;
+  /** Now, in epoch ms, for judging the date taken (default Date.now()). */
+  now?: number;
 }
 
 /** The same picture as WebP and as a JPEG fallback for clients without WebP. */
@@ -23,8 +30,14 @@ export interface Rendition {
 }
 
 export interface TransformedImage {
-  /** The upload re-encoded from its pixels, upright, with no metadata. */
+  /**
+   * The original the owner downloads. JPEG and PNG: the upload's own bytes with the metadata removed
+   * and the image data untouched (colour profile and orientation kept, see lossless/). WebP, GIF and
+   * HEIF/AVIF: re-encoded from the pixels, upright, with no metadata.
+   */
   original: EncodedImage;
+  /** Camera, exposure, date taken (and location when asked), read before the metadata was removed. */
+  facts: PhotoFacts;
   display: Rendition;
   thumbnail: Rendition;
   /** Base64 ThumbHash placeholder. */
@@ -46,28 +59,42 @@ const DISPLAY_WEBP_EFFORT = 2;
 const DECODERS = new Set(['jpeg', 'png', 'webp', 'gif', 'heif']);
 
 /**
- * Decodes the upload, fully and strictly, and derives everything from its pixels: the re-encoded
- * original, display and thumbnail renditions, and a ThumbHash. This is the pipeline's only pixel
- * decoding, so it is what refuses truncated and corrupt files: it throws ImageDecodeError
- * ('corrupt', 'too_many_pixels' or 'unsupported').
+ * Decodes the upload strictly and derives everything from it: the original, display and thumbnail
+ * renditions, a ThumbHash, and the facts (camera, date taken) read from its EXIF before any of it is
+ * dropped. This is the pipeline's only pixel decoding, so it is what refuses truncated and corrupt
+ * files: it throws ImageDecodeError ('corrupt', 'too_many_pixels' or 'unsupported').
  *
- * The file goes through libvips twice, with the same strict options (loaders restricted to the
- * allow-list, failOn 'error', the pixel limit): once streamed straight into the original's encoder,
- * and once shrunk on load to the display size, from which the thumbnail and ThumbHash are made.
- * Neither holds the full-size frame in memory (6 MP: 18 MB per upload that the garbage collector
- * had to account for), and the two run in parallel.
+ * Every pass uses the same strict options (loaders restricted to the allow-list, failOn 'error', the
+ * pixel limit). JPEG and PNG: the original is the upload with its metadata stripped losslessly, and
+ * the renditions are decoded from those stripped bytes. Other formats: the file is decoded twice in
+ * parallel, once streamed straight into the original's encoder and once shrunk on load to the display
+ * size; neither holds the full-size frame in memory (6 MP: 18 MB per upload).
  */
 export async function transformImage(inputPath: string, options: TransformOptions): Promise<TransformedImage> {
   const header = await readHeader(inputPath, options.maxPixels);
-  const format = originalFormatFor(header.decoder, header.alpha);
-  const [original, renditions] = await Promise.all([
-    encodePipeline(decoderFor(inputPath, options.maxPixels), header.alpha, format, { quality: ORIGINAL_QUALITY }).catch(rethrowAsDecodeError),
-    decodeDisplayPixels(inputPath, options.maxPixels, options.displaySize ?? 1440).then((display) => makeRenditions(display, options.thumbnailSize ?? 256)),
-  ]);
+  const facts = readPhotoFacts(header.exif, { keepLocation: options.keepLocation ?? false, now: options.now ?? Date.now() });
+  const renditionsOf = (input: string | Buffer) =>
+    decodeDisplayPixels(input, options.maxPixels, options.displaySize ?? 1440).then((display) => makeRenditions(display, options.thumbnailSize ?? 256));
+  let original: EncodedImage;
+  let renditions: Awaited<ReturnType<typeof renditionsOf>>;
+  if (isLosslessFormat(header.decoder)) {
+    // The renditions are decoded from the stripped bytes, so the file the owner downloads is the one
+    // this strict decode has just proven whole. The path is the pipeline's own staging name.
+    // eslint-disable-next-line security/detect-non-literal-fs-filename -- never a request value
+    original = { ...header.size, data: stripMetadata(header.decoder, await readFile(inputPath), header.orientation), format: header.decoder, mime: LOSSLESS_MIME[header.decoder] };
+    renditions = await renditionsOf(original.data);
+  } else {
+    const format = originalFormatFor(header.decoder, header.alpha);
+    [original, renditions] = await Promise.all([
+      encodePipeline(decoderFor(inputPath, options.maxPixels), header.alpha, format, { quality: ORIGINAL_QUALITY }).catch(rethrowAsDecodeError),
+      renditionsOf(inputPath),
+    ]);
+  }
   const { display, thumbnail, thumbhash } = renditions;
 
   return {
     original,
+    facts,
     display,
     thumbnail,
     thumbhash,
@@ -77,9 +104,11 @@ export async function transformImage(inputPath: string, options: TransformOption
   };
 }
 
+const LOSSLESS_MIME: Readonly<Record<LosslessFormat, string>> = { jpeg: 'image/jpeg', png: 'image/png' };
+
 /** The same strict decoding for every pass over the upload: upright, 8-bit sRGB. */
-function decoderFor(inputPath: string, maxPixels: number): Sharp {
-  return sharp(inputPath, {
+function decoderFor(input: string | Buffer, maxPixels: number): Sharp {
+  return sharp(input, {
     // Pixel flood (CWE-400): refuse on the header's dimensions before allocating.
     limitInputPixels: maxPixels,
     // Refuse truncated or invalid pixel data instead of rendering what was readable.
@@ -89,20 +118,29 @@ function decoderFor(inputPath: string, maxPixels: number): Sharp {
   }).toColourspace('srgb');
 }
 
-async function readHeader(inputPath: string, maxPixels: number): Promise<{ decoder: string; alpha: boolean }> {
+interface Header {
+  readonly decoder: string;
+  readonly alpha: boolean;
+  readonly orientation: number | undefined;
+  readonly exif: Buffer | undefined;
+  /** Upright size. */
+  readonly size: { readonly width: number; readonly height: number };
+}
+
+async function readHeader(inputPath: string, maxPixels: number): Promise<Header> {
   restrictImageDecoders();
   try {
-    const { format, hasAlpha } = await sharp(inputPath, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();
+    const { format, hasAlpha, orientation, exif, autoOrient } = await sharp(inputPath, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();
     if (!DECODERS.has(format)) throw new ImageDecodeError('unsupported', `refusing to decode ${format}`);
-    return { decoder: format, alpha: hasAlpha };
+    return { decoder: format, alpha: hasAlpha, orientation, exif, size: { width: autoOrient.width, height: autoOrient.height } };
   } catch (error) {
     return rethrowAsDecodeError(error);
   }
 }
 
 /** Display-sized pixels (JPEG and WebP shrink while decoding), never enlarged. */
-async function decodeDisplayPixels(inputPath: string, maxPixels: number, displaySize: number): Promise<RawImage> {
-  const pipeline = decoderFor(inputPath, maxPixels).resize(displaySize, displaySize, { fit: 'inside', withoutEnlargement: true }).raw({ depth: 'uchar' });
+async function decodeDisplayPixels(input: string | Buffer, maxPixels: number, displaySize: number): Promise<RawImage> {
+  const pipeline = decoderFor(input, maxPixels).resize(displaySize, displaySize, { fit: 'inside', withoutEnlargement: true }).raw({ depth: 'uchar' });
   try {
     const { data, info } = await imageWork(() => pipeline.toBuffer({ resolveWithObject: true }));
     return { data, width: info.width, height: info.height, channels: info.channels };
@@ -115,7 +153,7 @@ function rethrowAsDecodeError(error: unknown): never {
   throw error instanceof ImageDecodeError ? error : toImageDecodeError(error);
 }
 
-// Keep the uploader's format family; GIF keeps its first frame as lossless PNG, and HEIF/AVIF
+// For the formats without a lossless path: keep the uploader's format family; GIF keeps its first frame as lossless PNG, and HEIF/AVIF
 // (which not every browser shows) becomes JPEG, or WebP when it has transparency.
 function originalFormatFor(decoder: string, alpha: boolean): OutputFormat {
   switch (decoder) {

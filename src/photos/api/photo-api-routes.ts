@@ -41,7 +41,7 @@ export function photoApiRoutes(deps: PhotoApiDeps): ApiPlugin {
       {
         schema: {
           operationId: 'listPhotos',
-          summary: 'Your photos, newest first',
+          summary: 'Your photos, latest taken first (date taken, else upload time)',
           tags: TAGS,
           security: READ_SECURITY,
           querystring: PageQuery,

@@ -1,8 +1,11 @@
 import { Type } from 'typebox';
 import { Timestamp, toTimestamp } from '../../api/index.js';
+import { CAMERA_TEXT_MAX, formatUtcOffset } from '../../media/images/photo-facts.js';
 import { MEDIA_VARIANTS } from '../media-variants.js';
 import type { PhotoRecord } from '../photo-repository.js';
 import { PENDING_STATUSES } from '../photo-service.js';
+
+const TAKEN_AT_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}([+-]\\d{2}:\\d{2})?$';
 
 export const PHOTO_STATUSES = ['queued', 'scanning', 'processing', 'pending_scan', 'ready', 'held', 'rejected', 'failed', 'removed'] as const;
 
@@ -48,6 +51,25 @@ export const PhotoSchema = Type.Object(
     caption: Type.String(),
     created_at: Timestamp,
     updated_at: Timestamp,
+    taken_at: Type.Union([Type.String({ pattern: TAKEN_AT_PATTERN }), Type.Null()], {
+      description: 'When it was taken (EXIF DateTimeOriginal), as the camera’s local date and time, with its UTC offset when the camera recorded one (OffsetTimeOriginal): "2019-07-14T15:30:00+02:00" or "2019-07-14T15:30:00". Null when unknown; the timeline then uses created_at.',
+    }),
+    camera: Type.Object(
+      {
+        make: Type.String({ maxLength: CAMERA_TEXT_MAX }),
+        model: Type.String({ maxLength: CAMERA_TEXT_MAX }),
+        lens: Type.String({ maxLength: CAMERA_TEXT_MAX }),
+        exposure_time: Type.Union([Type.Number({ exclusiveMinimum: 0, description: 'Seconds.' }), Type.Null()]),
+        f_number: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()]),
+        iso: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]),
+        focal_length: Type.Union([Type.Number({ exclusiveMinimum: 0, description: 'Millimetres.' }), Type.Null()]),
+      },
+      { additionalProperties: false, description: 'What the EXIF said, read before it was removed from the stored original ("" or null when unknown).' },
+    ),
+    location: Type.Union(
+      [Type.Object({ latitude: Type.Number({ minimum: -90, maximum: 90 }), longitude: Type.Number({ minimum: -180, maximum: 180 }) }, { additionalProperties: false }), Type.Null()],
+      { description: 'GPS position in degrees, only when the owner chose keep_location at upload; otherwise null (and never stored).' },
+    ),
     media: Type.Object(
       Object.fromEntries(MEDIA_VARIANTS.map((v) => [v.replace('.', '_'), Type.String()])) as Record<string, ReturnType<typeof Type.String>>,
       { additionalProperties: false, description: 'Media URLs under this API (available when status is ready or held).' },
@@ -85,6 +107,11 @@ export const UploadBody = Type.Object(
   {
     image: Type.String({ format: 'binary', description: 'The photo: JPEG, PNG, WebP, GIF or AVIF. Type is decided from the bytes.' }),
     title: Type.Optional(Type.String({ maxLength: 200 })),
+    keep_location: Type.Optional(
+      Type.Union(['on', 'true', '1', 'off', 'false', '0'].map((v) => Type.Literal(v)), {
+        description: 'Keep the GPS position as data (default off: it is never stored). It is removed from the stored file either way.',
+      }),
+    ),
   },
   { description: 'multipart/form-data. With a session cookie send X-CSRF-Token (or a `_csrf` field before the file).' },
 );
@@ -116,8 +143,26 @@ export function toPhotoJson(photo: PhotoRecord) {
     caption: photo.caption,
     created_at: toTimestamp(photo.created_at),
     updated_at: toTimestamp(photo.updated_at || photo.created_at),
+    taken_at: takenAtText(photo.taken_at, photo.taken_offset),
+    camera: {
+      make: photo.camera_make,
+      model: photo.camera_model,
+      lens: photo.lens_model,
+      exposure_time: photo.exposure_time,
+      f_number: photo.f_number,
+      iso: photo.iso,
+      focal_length: photo.focal_length,
+    },
+    location: photo.latitude !== null && photo.longitude !== null ? { latitude: photo.latitude, longitude: photo.longitude } : null,
     media: Object.fromEntries(MEDIA_VARIANTS.map((v) => [v.replace('.', '_'), `${base}${v}`])),
   };
+}
+
+/** The camera's local date and time (taken_at's UTC fields), plus its offset when known. */
+function takenAtText(takenAt: number | null, offsetMinutes: number | null): string | null {
+  if (takenAt === null) return null;
+  const local = new Date(takenAt).toISOString().slice(0, 19);
+  return offsetMinutes === null ? local : `${local}${formatUtcOffset(offsetMinutes)}`;
 }
 
 export function toStatusJson(photo: PhotoRecord) {

@@ -9,6 +9,7 @@ import { failpoint } from '../../faults/failpoints.js';
 import { jobPayload } from '../../telemetry/job-tracing.js';
 import { recordUploadOutcome, uploadOutcomeForRejection } from '../../telemetry/metrics.js';
 import { traceStep } from '../../telemetry/pipeline-tracing.js';
+import { factColumns } from '../photo-facts-columns.js';
 import type { PhotoRepository } from '../photo-repository.js';
 import { moderatePhoto } from '../pipeline/moderate-photo.js';
 import { PhotoRejectedError } from '../pipeline/rejection.js';
@@ -118,7 +119,8 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
         }
         await deps.photos.setStatus(photoId, 'processing', '', now());
         await failpoint('photo.transform');
-        const image = await traceStep('transform', () => transformUpload(staged, { maxPixels: deps.maxPixels }));
+        // Location is read from the EXIF only when the owner asked to keep it at upload.
+        const image = await traceStep('transform', () => transformUpload(staged, { maxPixels: deps.maxPixels, keepLocation: photo.keep_location === 1, now: now() }));
         await failpoint('photo.moderate');
         const verdict = await traceStep('moderate', () => moderatePhoto(deps.moderator, image.thumbnail.jpeg.data));
         if (verdict.held) deps.log.warn({ event: 'moderation_hold', photo_id: photoId }, 'photo held for review');
@@ -146,6 +148,7 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
             bytes: image.original.data.length,
             contentHash: image.contentHash,
             placeholder: image.thumbhash,
+            facts: factColumns(image.facts),
           },
           now(),
         );

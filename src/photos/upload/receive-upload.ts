@@ -19,6 +19,8 @@ export interface StagedUpload {
   readonly title: string;
   /** Hex SHA-256 of the bytes received, computed as they streamed in. */
   readonly uploadHash: string;
+  /** The owner ticked "keep location": the photo's GPS position is kept as data (never in the file). */
+  readonly keepLocation: boolean;
 }
 
 /** A file of a several-file upload refused on its own (too large, empty, a bad name); the others go on. */
@@ -78,10 +80,11 @@ async function receiveParts(request: FastifyRequest, options: ReceiveUploadOptio
   const fileField = options.fileField ?? 'image';
   const single = maxFiles === 1;
   await mkdir(options.stagingDir, { recursive: true, mode: 0o700 });
-  const staged: Omit<StagedUpload, 'title'>[] = [];
+  const staged: Omit<StagedUpload, 'title' | 'keepLocation'>[] = [];
   const refused: RefusedFile[] = [];
   let target = '';
   let title = '';
+  let keepLocation = false;
   try {
     // A file past the size limit is cut short and marked truncated (not thrown), so that in a
     // several-file post it alone is refused and the next part is still read. (@fastify/multipart
@@ -97,6 +100,7 @@ async function receiveParts(request: FastifyRequest, options: ReceiveUploadOptio
       }
       if (part.type === 'field') {
         if (part.fieldname === 'title') title = [...fieldText(part).normalize('NFC')].slice(0, TITLE_MAX).join('').trim();
+        if (part.fieldname === 'keep_location') keepLocation = parseCheckbox(fieldText(part));
         continue;
       }
       if (part.fieldname !== fileField || (single && staged.length > 0)) {
@@ -128,7 +132,15 @@ async function receiveParts(request: FastifyRequest, options: ReceiveUploadOptio
     if (clientWentAway(request)) throw uploadAborted(request, error);
     throw translateMultipartError(error, options.maxBytes, maxFiles);
   }
-  return { files: staged.map((file) => ({ ...file, title })), refused };
+  return { files: staged.map((file) => ({ ...file, title, keepLocation })), refused };
+}
+
+/** An HTML checkbox (`on` when ticked) or an API client's boolean; anything else is a 400. */
+function parseCheckbox(value: string): boolean {
+  const normalized = value.trim().toLowerCase();
+  if (normalized === 'on' || normalized === 'true' || normalized === '1') return true;
+  if (normalized === '' || normalized === 'off' || normalized === 'false' || normalized === '0') return false;
+  throw new AppError('bad_request', { detail: 'The field “keep_location” must be on/true/1 or off/false/0.' });
 }
 
 async function writePart(part: MultipartFile, target: string) {

@@ -1,6 +1,7 @@
 import { PhotoPicture } from '../components/photo-picture.js';
 import { UploadDropZone } from '../components/upload-drop-zone.js';
 import { Layout } from '../layout.js';
+import { formatMonth, photoAlt, photoName, timelineDate } from '../photo-dates.js';
 import type { ViewContext } from '../view-context.js';
 import { STATUS_TEXT } from './status-text.js';
 
@@ -12,6 +13,8 @@ export interface GalleryPhoto {
   readonly width: number;
   readonly height: number;
   readonly placeholder: string;
+  readonly taken_at: number | null;
+  readonly created_at: number;
 }
 
 export interface GalleryPageProps {
@@ -36,21 +39,26 @@ export function GalleryPage({ context, photos, page, hasNext, maxBytes }: Galler
       {photos.length === 0 ? (
         <p class="empty">You have no photos yet.</p>
       ) : (
-        <ul class="gallery">
-          {photos.map((p) => (
-            <li>
-              <a href={`/photos/${p.id}/`} class="tile">
-                {p.status === 'ready' || p.status === 'held' ? (
-                  <PhotoPicture id={p.id} size="thumb" alt={p.alt_text || p.title || 'Photo'} width={p.width} height={p.height} placeholder={p.placeholder} mediaBase={`/photos/${p.id}/media/`} />
-                ) : (
-                  <span class="tile-pending">{STATUS_TEXT[p.status] ?? p.status}</span>
-                )}
-                <span class="tile-title">{p.title || 'Untitled'}</span>
-                {p.status !== 'ready' ? <span class={`status status-${p.status}`}>{STATUS_TEXT[p.status] ?? p.status}</span> : null}
-              </a>
-            </li>
-          ))}
-        </ul>
+        groupByMonth(photos).map((group) => (
+          <section class="month" aria-labelledby={`month-${group.key}`}>
+            <h2 id={`month-${group.key}`}>{group.heading}</h2>
+            <ul class="gallery">
+              {group.photos.map((p) => (
+                <li>
+                  <a href={`/photos/${p.id}/`} class="tile">
+                    {p.status === 'ready' || p.status === 'held' ? (
+                      <PhotoPicture id={p.id} size="thumb" alt={photoAlt(p)} width={p.width} height={p.height} placeholder={p.placeholder} mediaBase={`/photos/${p.id}/media/`} />
+                    ) : (
+                      <span class="tile-pending">{STATUS_TEXT[p.status] ?? p.status}</span>
+                    )}
+                    <span class="tile-title">{photoName(p)}</span>
+                    {p.status !== 'ready' ? <span class={`status status-${p.status}`}>{STATUS_TEXT[p.status] ?? p.status}</span> : null}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </section>
+        ))
       )}
       <nav class="pager" aria-label="Pages">
         {page > 1 ? <a href={`/photos/?page=${page - 1}`}>Newer</a> : null}
@@ -58,4 +66,24 @@ export function GalleryPage({ context, photos, page, hasNext, maxBytes }: Galler
       </nav>
     </Layout>
   );
+}
+
+interface MonthGroup {
+  /** `2019-07`, for the heading's id. */
+  readonly key: string;
+  readonly heading: string;
+  readonly photos: GalleryPhoto[];
+}
+
+/** Consecutive photos of the same month (the timeline is ordered by date) under one heading. */
+function groupByMonth(photos: readonly GalleryPhoto[]): MonthGroup[] {
+  const groups: MonthGroup[] = [];
+  for (const photo of photos) {
+    const date = new Date(timelineDate(photo));
+    const key = `${date.getUTCFullYear()}-${String(date.getUTCMonth() + 1).padStart(2, '0')}`;
+    const last = groups.at(-1);
+    if (last?.key === key) last.photos.push(photo);
+    else groups.push({ key, heading: formatMonth(date.getTime()), photos: [photo] });
+  }
+  return groups;
 }

@@ -1,11 +1,13 @@
 import type { ComponentChildren } from 'preact';
 import { CsrfField } from '../components/csrf-field.js';
+import { PhotoFactsList, type PhotoFactsView } from '../components/photo-facts-list.js';
 import { PhotoPicture } from '../components/photo-picture.js';
 import { Layout } from '../layout.js';
+import { photoAlt, photoName } from '../photo-dates.js';
 import type { ViewContext } from '../view-context.js';
 import { STATUS_PROGRESS, STATUS_TEXT } from './status-text.js';
 
-export interface PhotoView {
+export interface PhotoView extends PhotoFactsView {
   readonly id: string;
   readonly title: string;
   readonly status: string;
@@ -18,7 +20,6 @@ export interface PhotoView {
   readonly placeholder: string;
   readonly altText: string;
   readonly caption: string;
-  readonly createdAt: number;
 }
 
 export interface PhotoPageProps {
@@ -31,12 +32,14 @@ export interface PhotoPageProps {
 
 export function PhotoPage({ context, photo, pending, children }: PhotoPageProps) {
   const viewable = photo.status === 'ready' || photo.status === 'held';
+  const dated = { title: photo.title, taken_at: photo.takenAt, created_at: photo.createdAt };
+  const name = photoName(dated);
   return (
-    <Layout title={photo.title || 'Photo'} context={context} scripts={['/static/gallery.js', '/static/copy.js']} refreshSeconds={pending ? 2 : undefined}>
+    <Layout title={name} context={context} scripts={['/static/gallery.js', '/static/copy.js']} refreshSeconds={pending ? 2 : undefined}>
       <p>
         <a href="/photos/">← All photos</a>
       </p>
-      <h1>{photo.title || 'Untitled'}</h1>
+      <h1>{name}</h1>
       <p class={`status status-${photo.status}`} id="photo-status" data-status={photo.status}>
         Status: {STATUS_TEXT[photo.status] ?? photo.status}
       </p>
@@ -44,12 +47,13 @@ export function PhotoPage({ context, photo, pending, children }: PhotoPageProps)
       {photo.statusDetail ? <p class="notice">{photo.statusDetail}</p> : null}
       {viewable ? (
         <figure class="photo">
-          <PhotoPicture id={photo.id} size="display" alt={photo.altText || photo.title || 'Photo'} width={photo.width} height={photo.height} placeholder={photo.placeholder} mediaBase={`/photos/${photo.id}/media/`} />
+          <PhotoPicture id={photo.id} size="display" alt={photoAlt({ ...dated, alt_text: photo.altText })} width={photo.width} height={photo.height} placeholder={photo.placeholder} mediaBase={`/photos/${photo.id}/media/`} />
           {photo.caption ? <figcaption>{photo.caption}</figcaption> : null}
         </figure>
       ) : null}
       {viewable ? (
         <dl class="facts">
+          <PhotoFactsList facts={photo} />
           <dt>Size</dt>
           <dd>
             {photo.width} × {photo.height} pixels, {Math.round(photo.bytes / 1024)} KB ({photo.format.toUpperCase()})

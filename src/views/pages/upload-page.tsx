@@ -21,11 +21,17 @@ export function UploadPage({ context, maxMegabytes, errors }: UploadPageProps) {
           <label for="id_image">Photos</label>
           <input id="id_image" name="image" type="file" multiple required accept="image/jpeg,image/png,image/webp,image/gif,image/avif,image/heif" aria-describedby="image-help" />
           <p class="help" id="image-help">
-            One or several files (or drop them on this page): JPEG, PNG, WebP, GIF (first frame) or AVIF, up to {maxMegabytes} MB each. Location
-            and camera metadata are removed.
+            One or several files (or drop them on this page): JPEG, PNG, WebP, GIF (first frame) or AVIF, up to {maxMegabytes} MB each.
+            Metadata (location included) is removed from the file; the date taken, camera and exposure are kept as details only you see.
           </p>
           <label for="id_title">Title (optional, given to each photo)</label>
           <input id="id_title" name="title" type="text" maxlength={200} />
+          <label class="checkbox" for="id_keep_location">
+            <input id="id_keep_location" name="keep_location" type="checkbox" value="on" aria-describedby="keep-location-help" /> Keep the location
+          </label>
+          <p class="help" id="keep-location-help">
+            Off by default. When ticked, the GPS position is kept as a detail only you see; it is never left in the file.
+          </p>
           <button type="submit">Upload</button>
         </form>
         <div id="upload-progress" class="progress" hidden>

@@ -9,9 +9,11 @@ import {
   makeJpegWithPhpPayload,
   makeJpegWithZipPayload,
   makePngDeclaring,
+  makePngWithMetadata,
   makeTempDir,
   makeTruncatedJpeg,
   PAYLOAD_MARKER,
+  TRAILING_DATA,
   SVG_WITH_SCRIPT,
   writeFixture,
 } from '../../support/images.js';
@@ -41,21 +43,26 @@ async function failureOf(name: string, data: Buffer | string, options = OPTIONS)
 }
 
 describe('transformImage with hostile input', () => {
-  it('strips EXIF (GPS), XMP, ICC and comments from every output', async () => {
-    const source = await makeJpegWithMetadata();
+  it.each([
+    ['JPEG', 'meta.jpg', makeJpegWithMetadata],
+    ['PNG', 'meta.png', makePngWithMetadata],
+  ])('strips EXIF (GPS), XMP, comments and text from every output of a %s; only the lossless original keeps its ICC profile', async (_name, name, make) => {
+    const source = await make();
     expect(source.includes(PAYLOAD_MARKER)).toBe(true);
     expect((await sharp(source).metadata()).exif).toBeDefined();
 
-    const result = await transformImage(await writeFixture(dir, 'meta.jpg', source), OPTIONS);
+    const result = await transformImage(await writeFixture(dir, name, source), OPTIONS);
     for (const output of outputsOf(result)) {
       expect(output.includes(PAYLOAD_MARKER)).toBe(false);
       expect(output.includes('PhotovaultCam')).toBe(false);
+      expect(output.includes(TRAILING_DATA)).toBe(false);
       const metadata = await sharp(output).metadata();
       expect(metadata.exif).toBeUndefined();
       expect(metadata.xmp).toBeUndefined();
       expect(metadata.iptc).toBeUndefined();
-      expect(metadata.icc).toBeUndefined();
       expect(metadata.comments).toBeUndefined();
+      if (output === result.original.data) expect(metadata.icc).toEqual((await sharp(source).metadata()).icc);
+      else expect(metadata.icc).toBeUndefined();
     }
   });
 

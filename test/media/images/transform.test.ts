@@ -51,20 +51,42 @@ describe('transformImage', () => {
     expect(result.thumbnail.jpeg).toMatchObject({ width: 100, height: 50 });
   });
 
-  it('turns the picture upright from its EXIF orientation', async () => {
+  it('turns the renditions upright from the EXIF orientation, and keeps only that orientation on the original', async () => {
     const file = await writeFixture(dir, 'oriented.jpg', await makeJpegWithMetadata(6));
     const result = await transformImage(file, OPTIONS);
     expect(result).toMatchObject({ width: 40, height: 80 });
-    expect((await sharp(result.original.data).metadata()).orientation).toBeUndefined();
+    expect(result.original).toMatchObject({ width: 40, height: 80 });
+    expect(result.display.jpeg).toMatchObject({ width: 40, height: 80 });
+    expect((await sharp(result.display.jpeg.data).metadata()).orientation).toBeUndefined();
+    // The original is not rotated (that would recompress it): a viewer turns it by its orientation.
+    const original = await sharp(result.original.data).metadata();
+    expect(original).toMatchObject({ orientation: 6, autoOrient: { width: 40, height: 80 } });
+  });
+
+  it.each(['jpeg', 'png'] as const)('keeps a %s original without recompression: its pixels decode identically to the upload’s', async (format) => {
+    const upload = await makeImage(format, { width: 120, height: 80 });
+    const result = await transformImage(await writeFixture(dir, `lossless.${format}`, upload), OPTIONS);
+    expect(result.original.format).toBe(format);
+    const decoded = async (image: Buffer) => sharp(image, { autoOrient: true }).raw().toBuffer();
+    expect(await decoded(result.original.data)).toEqual(await decoded(upload));
+    expect(result.contentHash).toBe(createHash('sha256').update(result.original.data).digest('hex'));
+  });
+
+  it('reads the camera, exposure and date taken before the metadata goes, and the location only when asked', async () => {
+    const file = await writeFixture(dir, 'facts.jpg', await makeJpegWithMetadata(1));
+    const without = await transformImage(file, OPTIONS);
+    expect(without.facts).toMatchObject({ cameraMake: 'PhotovaultCam', latitude: null, longitude: null });
+    const withLocation = await transformImage(file, { ...OPTIONS, keepLocation: true });
+    expect(withLocation.facts.latitude).toBeCloseTo(51.5074, 3);
+    expect(withLocation.facts.longitude).toBeCloseTo(-0.1277, 3);
+    expect(withLocation.original.data.includes('PhotovaultCam')).toBe(false);
   });
 
   it.each([
-    ['jpeg', 'jpeg'],
-    ['png', 'png'],
     ['webp', 'webp'],
     ['gif', 'png'],
     ['avif', 'jpeg'],
-  ] as const)('re-encodes a %s original as %s', async (input, output) => {
+  ] as const)('re-encodes a %s original (no lossless path) as %s', async (input, output) => {
     const file = await writeFixture(dir, `family.${input}`, await makeImage(input));
     const { original } = await transformImage(file, OPTIONS);
     expect(original.format).toBe(output);
