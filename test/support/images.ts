@@ -63,10 +63,14 @@ export async function makeJpegWithMetadata(orientation = 1): Promise<Buffer> {
   return insertJpegComment(jpeg, `comment ${PAYLOAD_MARKER}`);
 }
 
-/** What a camera writes: make, model, lens, exposure, date taken (with its offset unless null) and a GPS position. */
+/**
+ * What a camera writes: make, model, lens, exposure, date taken (with its offset unless null) and a
+ * GPS position; different in its bytes on every call (a comment segment), so that one user's
+ * uploads of it are never reported as duplicates.
+ */
 export async function makeCameraJpeg(options: { taken?: string; offset?: string | null; width?: number; height?: number } = {}): Promise<Buffer> {
   const { taken = '2019:07:14 15:30:00', offset = '+02:00', width = 64, height = 48 } = options;
-  return sharp(gradientPixels(width, height, false), { raw: { width, height, channels: 3 } })
+  const jpeg = await sharp(gradientPixels(width, height, false), { raw: { width, height, channels: 3 } })
     .withExif({
       IFD0: { Make: 'Canon', Model: 'Canon EOS R5' },
       IFD2: {
@@ -82,7 +86,11 @@ export async function makeCameraJpeg(options: { taken?: string; offset?: string 
     })
     .jpeg()
     .toBuffer();
+  cameraCounter += 1;
+  return insertJpegComment(jpeg, `camera test image ${process.pid}-${cameraCounter}-${Math.random().toString(36).slice(2)}`);
 }
+
+let cameraCounter = 0;
 
 /** Inserts a COM segment right after the SOI marker. */
 export function insertJpegComment(jpeg: Buffer, text: string): Buffer {

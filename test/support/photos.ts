@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { insertJpegComment } from './images.js';
 import type { TestApp } from './app.js';
 import { extractCsrf, type TestClient } from './client.js';
 import { multipartBody, type Part } from './multipart.js';
@@ -16,11 +17,7 @@ export async function smallJpeg(width = 64, height = 48, colour = '#369'): Promi
 /** The same JPEG with a COM segment after its SOI marker naming it uniquely (same pixels, other bytes). */
 export function uniqueBytes(jpeg: Buffer): Buffer {
   uniqueCounter += 1;
-  const text = Buffer.from(`photovault test image ${process.pid}-${uniqueCounter}-${Math.random().toString(36).slice(2)}`);
-  const segment = Buffer.alloc(4);
-  segment.writeUInt16BE(0xfffe, 0);
-  segment.writeUInt16BE(text.length + 2, 2);
-  return Buffer.concat([jpeg.subarray(0, 2), segment, text, jpeg.subarray(2)]);
+  return insertJpegComment(jpeg, `photovault test image ${process.pid}-${uniqueCounter}-${Math.random().toString(36).slice(2)}`);
 }
 
 /** Posts the upload form the way a browser does: the CSRF field first, then the file. */
