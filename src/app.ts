@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { createAccountService } from './accounts/account-service.js';
 import { createApiTokenRepository } from './accounts/api-tokens/api-token-repository.js';
 import { createApiTokenService } from './accounts/api-tokens/api-token-service.js';
@@ -31,7 +31,7 @@ import { createScanner } from './media/scanner/create-scanner.js';
 import { LocalStorage } from './media/storage/local-storage.js';
 import { S3Storage } from './media/storage/s3-storage.js';
 import type { MediaLinks, MediaStorage } from './media/storage/storage.js';
-import { createPhotoRepository } from './photos/photo-repository.js';
+import { createPhotoRepository, type PhotoRecord } from './photos/photo-repository.js';
 import { createPhotoService } from './photos/photo-service.js';
 import { createProcessPhotoJob, PROCESS_PHOTO_JOB } from './photos/processing/process-photo-job.js';
 import { sweepOrphans } from './photos/processing/sweep-orphans.js';
@@ -45,8 +45,13 @@ import { applyNeverCache, registerNeverCache } from './security/never-cache.js';
 import { registerAccessLog } from './logging/access-log.js';
 import { appLogController, appLoggerOptions, createLogDestination } from './logging/logger.js';
 import './security/route-options.js';
+import { createAlbumRepository } from './albums/album-repository.js';
+import { createAlbumService } from './albums/album-service.js';
+import { albumApiRoutes } from './albums/api/album-api-routes.js';
+import { renderPhotoAlbumsSection } from './albums/photo-albums-section.js';
+import { albumRoutes } from './albums/routes.js';
 import { createShareRepository } from './shares/share-repository.js';
-import { renderShareSection } from './shares/share-section.js';
+import { renderPhotoShareSection } from './shares/share-section.js';
 import { createShareService } from './shares/share-service.js';
 import { shareApiRoutes } from './shares/api/share-api-routes.js';
 import { shareRoutes } from './shares/routes.js';
@@ -195,6 +200,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   const apiTokens = createApiTokenService(createApiTokenRepository(db));
   const hasher = createPasswordHasher(config.argon2);
   const shares = createShareService({ shares: createShareRepository(db), hasher, throttle });
+  const albums = createAlbumService({ albums: createAlbumRepository(db) });
   const accounts = createAccountService({
     users,
     sessions,
@@ -250,10 +256,12 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     maxBytes: config.upload.maxBytes,
     maxPixels: config.upload.maxPixels,
     traceParentOf: () => currentTraceParent(),
-    renderPhotoSections: (_request, reply, photo) => renderShareSection(shares, reply, photo),
+    renderPhotoSections: async (_request, reply, photo) => [await renderPhotoAlbumsSection(albums, reply, photo), await renderPhotoShareSection(shares, reply, photo)],
     mediaLinks: store.links,
   });
-  await app.register(shareRoutes, { photos: media.service, shares });
+  const photoSections = async (_request: unknown, reply: FastifyReply, photo: PhotoRecord) => renderPhotoAlbumsSection(albums, reply, photo);
+  await app.register(shareRoutes, { photos: media.service, shares, photoSections, albums });
+  await app.register(albumRoutes, { albums, shares });
   await app.register(apiRoutes, {
     apiTokens,
     features: [
@@ -265,7 +273,14 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
         traceParentOf: () => currentTraceParent(),
         mediaLinks: store.links,
       }),
-      shareApiRoutes({ photos: media.service, shares }),
+      albumApiRoutes({ albums }),
+      shareApiRoutes({
+        shares,
+        targets: [
+          { kind: 'photo', collection: '/api/v1/photos', findOwned: async (user, id) => { const photo = await media.service.getOwned(user, id); return photo && { kind: 'photo', photo }; } },
+          { kind: 'album', collection: '/api/v1/albums', findOwned: async (user, id) => { const found = await albums.getOwned(user.id, id); return found && { kind: 'album', album: found.album }; } },
+        ],
+      }),
     ],
   });
 

@@ -1,11 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { JSX } from 'preact';
+import type { ComponentChildren, JSX } from 'preact';
 import type { PhotoRecord } from '../photos/photo-repository.js';
 import { PENDING_STATUSES } from '../photos/photo-service.js';
 import { toView } from '../photos/routes.js';
 import { ShareLinksSection } from '../views/components/share-links-section.js';
 import { PhotoPage } from '../views/pages/photo-page.js';
 import { sendPage, viewContextFor } from '../web/pages.js';
+import type { ShareTarget } from './share-repository.js';
 import { DEFAULT_EXPIRY_DAYS, describeUnshareable, EXPIRY_CHOICES } from './share-rules.js';
 import type { ShareService } from './share-service.js';
 
@@ -14,15 +15,22 @@ export interface ShareSectionExtras {
   readonly errors?: readonly string[];
 }
 
-/** The owner's share section for a photo they own (the caller has checked ownership). */
-export async function renderShareSection(shares: ShareService, reply: FastifyReply, photo: PhotoRecord, extras: ShareSectionExtras = {}): Promise<JSX.Element> {
-  const links = await shares.listForPhoto(photo.owner_id, photo.id);
+/** The owner's share section for a photo or album they own (the caller has checked ownership). */
+export async function renderShareSection(
+  shares: ShareService,
+  reply: FastifyReply,
+  ownerId: string,
+  target: ShareTarget,
+  unshareable: string | null,
+  extras: ShareSectionExtras = {},
+): Promise<JSX.Element> {
+  const links = await shares.list(ownerId, target);
   return (
     <ShareLinksSection
       csrfToken={reply.csrfToken()}
-      photoId={photo.id}
+      target={target}
       links={links}
-      unshareable={describeUnshareable(photo.status)}
+      unshareable={unshareable}
       created={extras.created}
       errors={extras.errors}
       expiryChoices={EXPIRY_CHOICES}
@@ -31,11 +39,23 @@ export async function renderShareSection(shares: ShareService, reply: FastifyRep
   );
 }
 
-/** The photo page with its share section, as a form's answer (e.g. the one that shows a new link). */
-export async function sendPhotoPageWithShares(shares: ShareService, request: FastifyRequest, reply: FastifyReply, photo: PhotoRecord, extras: ShareSectionExtras, status = 200) {
-  const section = await renderShareSection(shares, reply, photo, extras);
+/** A photo's share section (only ready photos can be shared). */
+export function renderPhotoShareSection(shares: ShareService, reply: FastifyReply, photo: PhotoRecord, extras: ShareSectionExtras = {}): Promise<JSX.Element> {
+  return renderShareSection(shares, reply, photo.owner_id, { kind: 'photo', id: photo.id }, describeUnshareable(photo.status), extras);
+}
+
+interface PhotoPageDeps {
+  readonly shares: ShareService;
+  readonly photoSections?: (request: FastifyRequest, reply: FastifyReply, photo: PhotoRecord) => Promise<ComponentChildren>;
+}
+
+/** The photo page with its sections, as a share form's answer (e.g. the one that shows a new link). */
+export async function sendPhotoPageWithShares(deps: PhotoPageDeps, request: FastifyRequest, reply: FastifyReply, photo: PhotoRecord, extras: ShareSectionExtras, status = 200) {
+  const others = await deps.photoSections?.(request, reply, photo);
+  const section = await renderPhotoShareSection(deps.shares, reply, photo, extras);
   const page = (
     <PhotoPage context={viewContextFor(request, reply)} photo={toView(photo)} pending={PENDING_STATUSES.has(photo.status)}>
+      {others}
       {section}
     </PhotoPage>
   );

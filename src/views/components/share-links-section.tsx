@@ -12,7 +12,8 @@ export interface ShareLinkView {
 
 export interface ShareLinksSectionProps {
   readonly csrfToken: string;
-  readonly photoId: string;
+  /** What the links share; the forms post under `/photos/<id>/` or `/albums/<id>/`. */
+  readonly target: { readonly kind: 'photo' | 'album'; readonly id: string };
   readonly links: readonly ShareLinkView[];
   /** Why this photo cannot be shared (not ready); null when it can. */
   readonly unshareable: string | null;
@@ -26,9 +27,16 @@ export interface ShareLinksSectionProps {
 const STATE_TEXT = { active: 'Active', expired: 'Expired', revoked: 'Revoked' } as const;
 const formatTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
 
-/** The owner's share links for one photo, on the photo page: create, list, revoke. */
-export function ShareLinksSection({ csrfToken, photoId, links, unshareable, created, errors, expiryChoices, defaultExpiry }: ShareLinksSectionProps) {
+const SHOWN = {
+  photo: 'this photo, its title and its caption',
+  album: 'this album’s name and its photos (not the originals), with their titles and captions',
+} as const;
+
+/** The owner's share links for one photo or album, on its page: create, list, revoke. */
+export function ShareLinksSection({ csrfToken, target, links, unshareable, created, errors, expiryChoices, defaultExpiry }: ShareLinksSectionProps) {
   const invalid = errors !== undefined && errors.length > 0;
+  const base = `/${target.kind}s/${target.id}/shares/`;
+  const createAction = base;
   return (
     <section class="card share-links" id="share-links" aria-labelledby="share-links-heading">
       <h2 id="share-links-heading">Share</h2>
@@ -38,7 +46,7 @@ export function ShareLinksSection({ csrfToken, photoId, links, unshareable, crea
           <label for="id_new_share_link">New share link</label>
           <input id="id_new_share_link" type="text" value={created.url} size={60} readonly autocomplete="off" spellcheck={false} />
           <p>
-            It expires {formatTime(created.expiresAt)}. {created.hasPassword ? 'Viewers also need the password you chose.' : 'Anyone with the link can see this photo.'}
+            It expires {formatTime(created.expiresAt)}. {created.hasPassword ? 'Viewers also need the password you chose.' : `Anyone with the link can see this ${target.kind}.`}
           </p>
         </div>
       ) : null}
@@ -47,8 +55,8 @@ export function ShareLinksSection({ csrfToken, photoId, links, unshareable, crea
           {unshareable}
         </p>
       ) : (
-        <form method="post" action={`/photos/${photoId}/shares/`}>
-          <p class="help">Anyone with a share link sees this photo, its title and its caption; nothing else of yours.</p>
+        <form method="post" action={createAction}>
+          <p class="help">Anyone with a share link sees {SHOWN[target.kind]}; nothing else of yours.</p>
           <CsrfField token={csrfToken} />
           <label for="id_share_expiry">Expires after</label>
           <select id="id_share_expiry" name="expires_in">
@@ -76,7 +84,7 @@ export function ShareLinksSection({ csrfToken, photoId, links, unshareable, crea
         </form>
       )}
       {links.length === 0 ? (
-        <p class="empty">This photo has no share links.</p>
+        <p class="empty">This {target.kind} has no share links.</p>
       ) : (
         <table class="sessions">
           <thead>
@@ -90,25 +98,28 @@ export function ShareLinksSection({ csrfToken, photoId, links, unshareable, crea
             </tr>
           </thead>
           <tbody>
-            {links.map((link) => (
-              <tr data-share-id={link.id}>
-                <td>{formatTime(link.createdAt)}</td>
-                <td>{formatTime(link.expiresAt)}</td>
-                <td>{link.hasPassword ? 'Yes' : 'No'}</td>
-                <td class={`share-state share-${link.state}`}>{STATE_TEXT[link.state]}</td>
-                <td>{link.views}</td>
-                <td>
-                  {link.state === 'active' ? (
-                    <form method="post" action={`/photos/${photoId}/shares/${link.id}/revoke/`} class="inline-form">
-                      <CsrfField token={csrfToken} />
-                      <button type="submit" class="danger" aria-label={`Revoke the link created ${formatTime(link.createdAt)}`}>
-                        Revoke
-                      </button>
-                    </form>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
+            {links.map((link) => {
+              const revokeAction = `${base}${link.id}/revoke/`;
+              return (
+                <tr data-share-id={link.id}>
+                  <td>{formatTime(link.createdAt)}</td>
+                  <td>{formatTime(link.expiresAt)}</td>
+                  <td>{link.hasPassword ? 'Yes' : 'No'}</td>
+                  <td class={`share-state share-${link.state}`}>{STATE_TEXT[link.state]}</td>
+                  <td>{link.views}</td>
+                  <td>
+                    {link.state === 'active' ? (
+                      <form method="post" action={revokeAction} class="inline-form">
+                        <CsrfField token={csrfToken} />
+                        <button type="submit" class="danger" aria-label={`Revoke the link created ${formatTime(link.createdAt)}`}>
+                          Revoke
+                        </button>
+                      </form>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}

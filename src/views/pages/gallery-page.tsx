@@ -1,3 +1,4 @@
+import { CsrfField } from '../components/csrf-field.js';
 import { PhotoPicture } from '../components/photo-picture.js';
 import { Layout } from '../layout.js';
 import type { ViewContext } from '../view-context.js';
@@ -32,9 +33,19 @@ export function GalleryPage({ context, photos, page, hasNext }: GalleryPageProps
       {photos.length === 0 ? (
         <p class="empty">You have no photos yet.</p>
       ) : (
+        // The checkboxes belong to this form through their form attribute: no JavaScript needed.
+        <form method="post" action="/albums/selection/" id="gallery-selection" class="selection-bar">
+          <CsrfField token={context.csrfToken} />
+          <button type="submit">Add selected to album…</button>
+        </form>
+      )}
+      {photos.length === 0 ? null : (
         <ul class="gallery">
           {photos.map((p) => (
             <li>
+              <label class="tile-select">
+                <input type="checkbox" name="photo" value={p.id} form="gallery-selection" aria-label={`Select ${p.title || 'Untitled'}`} /> Select
+              </label>
               <a href={`/photos/${p.id}/`} class="tile">
                 {p.status === 'ready' || p.status === 'held' ? (
                   <PhotoPicture id={p.id} size="thumb" alt={p.alt_text || p.title || 'Photo'} width={p.width} height={p.height} placeholder={p.placeholder} mediaBase={`/photos/${p.id}/media/`} />
