@@ -47,11 +47,18 @@ export function createAlbumRepository(db: Db) {
   return {
     /** A new album, with its first photos (already checked to be the owner's) in the same transaction. */
     async insert(album: AlbumRow, photoIds: readonly string[]): Promise<AddPhotosOutcome> {
-      return db.transaction().execute(async (trx) => {
-        await trx.insertInto('albums').values(album).execute();
-        if (photoIds.length === 0) return { ok: true, added: 0 };
-        return addOwnedPhotos(trx, album.owner_id, album.id, photoIds, album.created_at);
-      });
+      try {
+        return await db.transaction().execute(async (trx) => {
+          await trx.insertInto('albums').values(album).execute();
+          const outcome = await addOwnedPhotos(trx, album.owner_id, album.id, photoIds, album.created_at);
+          // Thrown to roll the album back: no album is made when one of its photos is refused.
+          if (!outcome.ok) throw new RefusedPhotos(outcome);
+          return outcome;
+        });
+      } catch (error) {
+        if (error instanceof RefusedPhotos) return error.outcome;
+        throw error;
+      }
     },
 
     /** One page of the owner's albums, newest first (index albums_owner_created_id). */
@@ -169,6 +176,12 @@ export function createAlbumRepository(db: Db) {
   };
 }
 
+class RefusedPhotos extends Error {
+  constructor(readonly outcome: AddPhotosOutcome) {
+    super('refused photos');
+  }
+}
+
 type Executor = Pick<Db, 'selectFrom' | 'insertInto' | 'updateTable'>;
 
 async function ownedAlbumExists(trx: Executor, ownerId: string, albumId: string): Promise<boolean> {
@@ -177,6 +190,7 @@ async function ownedAlbumExists(trx: Executor, ownerId: string, albumId: string)
 
 // Reads the photos with the owner in the query: someone else's id and an unknown one look the same.
 async function addOwnedPhotos(trx: Executor, ownerId: string, albumId: string, photoIds: readonly string[], now: number): Promise<AddPhotosOutcome> {
+  if (photoIds.length === 0) return { ok: true, added: 0 };
   const owned = await trx.selectFrom('photos').select('id').where('owner_id', '=', ownerId).where('id', 'in', [...photoIds]).execute();
   if (owned.length !== photoIds.length) return { ok: false, reason: 'photo_not_found' };
   const present = new Set((await trx.selectFrom('album_photos').select('photo_id').where('album_id', '=', albumId).where('photo_id', 'in', [...photoIds]).execute()).map((r) => r.photo_id));
