@@ -162,7 +162,7 @@ describe.each(DIALECTS)('albums over the JSON API (%s)', (dialect) => {
   it('documents every album operation in the OpenAPI document with strict schemas', async () => {
     const doc = (await t.app.inject({ url: '/openapi.json' })).json() as { paths: Record<string, Record<string, { operationId: string; requestBody?: { content: Record<string, { schema: { additionalProperties?: boolean } }> } }>> };
     const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => [`${method.toUpperCase()} ${path}`, op] as const));
-    const byName = new Map(operations);
+    const byName = new Map<string, (typeof operations)[number][1]>(operations);
     for (const name of [
       'GET /api/v1/albums',
       'POST /api/v1/albums',
