@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { STRONG_PASSWORD } from '../support/client.js';
 import { smallJpeg } from '../support/photos.js';
 import { startListeningApp, type ListeningApp } from '../support/server.js';
-import { CHROMIUM_MISSING, launchChromium } from '../support/chromium.js';
+import { CHROMIUM_MISSING, launchChromium, signUpAndLogIn } from '../support/chromium.js';
 import { describeWith } from '../support/requirements.js';
 
 
@@ -142,20 +142,6 @@ describeWith(CHROMIUM_MISSING, 'in a real browser (Chromium)', () => {
     await page.close();
   });
 });
-
-async function signUpAndLogIn(page: Page, origin: string, username: string): Promise<void> {
-  await page.goto(`${origin}/accounts/signup/`);
-  await page.fill('#id_username', username);
-  await page.fill('#id_email', `${username}@example.com`);
-  await page.fill('#id_password1', STRONG_PASSWORD);
-  await page.fill('#id_password2', STRONG_PASSWORD);
-  await page.click('button[type=submit]:text("Sign up")');
-  await page.waitForURL(/\/accounts\/login\//);
-  await page.fill('#id_username', username);
-  await page.fill('#id_password', STRONG_PASSWORD);
-  await page.click('button[type=submit]:text("Log in")');
-  await page.waitForURL(/\/photos\/$/);
-}
 
 // Landscapes painted pixel by pixel (the app's process lets sharp load only the upload formats, so no SVG):
 // sky from top to bottom colour, a sun, far mountains and a near hill.

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { STRONG_PASSWORD } from './client.js';
 
 /** Debian's Chromium (.ci/run installs it); browsers are never downloaded. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -13,4 +14,19 @@ export function launchChromium(extraArgs: readonly string[] = []): Promise<Brows
     executablePath: CHROMIUM_PATH,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic', ...extraArgs],
   });
+}
+
+/** Signs up through the form and logs in; ends on the gallery. */
+export async function signUpAndLogIn(page: Page, origin: string, username: string): Promise<void> {
+  await page.goto(`${origin}/accounts/signup/`);
+  await page.fill('#id_username', username);
+  await page.fill('#id_email', `${username}@example.com`);
+  await page.fill('#id_password1', STRONG_PASSWORD);
+  await page.fill('#id_password2', STRONG_PASSWORD);
+  await page.click('button[type=submit]:text("Sign up")');
+  await page.waitForURL(/\/accounts\/login\//);
+  await page.fill('#id_username', username);
+  await page.fill('#id_password', STRONG_PASSWORD);
+  await page.click('button[type=submit]:text("Log in")');
+  await page.waitForURL(/\/photos\/$/);
 }
