@@ -47,13 +47,13 @@ import { appLogController, appLoggerOptions, createLogDestination } from './logg
 import './security/route-options.js';
 import { createAlbumRepository } from './albums/album-repository.js';
 import { createAlbumService } from './albums/album-service.js';
-import { albumApiRoutes } from './albums/api/album-api-routes.js';
+import { albumApiRoutes, albumShareTarget } from './albums/api/album-api-routes.js';
 import { renderPhotoAlbumsSection } from './albums/photo-albums-section.js';
 import { albumRoutes } from './albums/routes.js';
 import { createShareRepository } from './shares/share-repository.js';
 import { renderPhotoShareSection } from './shares/share-section.js';
 import { createShareService } from './shares/share-service.js';
-import { shareApiRoutes } from './shares/api/share-api-routes.js';
+import { photoShareTarget, shareApiRoutes } from './shares/api/share-api-routes.js';
 import { shareRoutes } from './shares/routes.js';
 import { registerHttpTelemetry } from './telemetry/http-telemetry.js';
 import { withModerationMetrics, withScanMetrics } from './telemetry/measured-media.js';
@@ -201,6 +201,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   const hasher = createPasswordHasher(config.argon2);
   const shares = createShareService({ shares: createShareRepository(db), hasher, throttle });
   const albums = createAlbumService({ albums: createAlbumRepository(db) });
+  const albumSection = (_request: unknown, reply: FastifyReply, photo: PhotoRecord) => renderPhotoAlbumsSection(albums, reply, photo);
   const accounts = createAccountService({
     users,
     sessions,
@@ -256,11 +257,10 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     maxBytes: config.upload.maxBytes,
     maxPixels: config.upload.maxPixels,
     traceParentOf: () => currentTraceParent(),
-    renderPhotoSections: async (_request, reply, photo) => [await renderPhotoAlbumsSection(albums, reply, photo), await renderPhotoShareSection(shares, reply, photo)],
+    renderPhotoSections: async (request, reply, photo) => [await albumSection(request, reply, photo), await renderPhotoShareSection(shares, reply, photo)],
     mediaLinks: store.links,
   });
-  const photoSections = async (_request: unknown, reply: FastifyReply, photo: PhotoRecord) => renderPhotoAlbumsSection(albums, reply, photo);
-  await app.register(shareRoutes, { photos: media.service, shares, photoSections, albums });
+  await app.register(shareRoutes, { photos: media.service, shares, photoSections: albumSection, albums });
   await app.register(albumRoutes, { albums, shares });
   await app.register(apiRoutes, {
     apiTokens,
@@ -274,13 +274,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
         mediaLinks: store.links,
       }),
       albumApiRoutes({ albums }),
-      shareApiRoutes({
-        shares,
-        targets: [
-          { kind: 'photo', collection: '/api/v1/photos', findOwned: async (user, id) => { const photo = await media.service.getOwned(user, id); return photo && { kind: 'photo', photo }; } },
-          { kind: 'album', collection: '/api/v1/albums', findOwned: async (user, id) => { const found = await albums.getOwned(user.id, id); return found && { kind: 'album', album: found.album }; } },
-        ],
-      }),
+      shareApiRoutes({ shares, targets: [photoShareTarget(media.service), albumShareTarget(albums)] }),
     ],
   });
 

@@ -4,11 +4,24 @@ import { requireUser } from '../../accounts/routes.js';
 import { COMMON_PROBLEMS, PageQuery, Paginated, pageOf, pageWindow, problemResponses, READ_SECURITY, WRITE_SECURITY, type ApiPlugin } from '../../api/index.js';
 import { AppError } from '../../errors/catalog.js';
 import { PhotoSchema, toPhotoJson } from '../../photos/api/photo-schemas.js';
+import type { ShareApiTarget } from '../../shares/api/share-api-routes.js';
 import type { AlbumSummaryRow } from '../album-repository.js';
 import type { AlbumService } from '../album-service.js';
 import { AddPhotosBody, AlbumIdParams, AlbumPatch, AlbumPhotoParams, AlbumSchema, CreateAlbumBody, toAlbumJson } from './album-schemas.js';
 
 const TAGS = ['albums'];
+
+/** Albums under `/api/v1/albums/{id}/shares`, for the share links API. */
+export function albumShareTarget(albums: AlbumService): ShareApiTarget {
+  return {
+    kind: 'album',
+    collection: '/api/v1/albums',
+    findOwned: async (user, id) => {
+      const found = await albums.getOwned(user.id, id);
+      return found && { kind: 'album', album: found.album };
+    },
+  };
+}
 
 /** The albums JSON API: the same service, rules and ownership as the pages. */
 export function albumApiRoutes(deps: { albums: AlbumService }): ApiPlugin {

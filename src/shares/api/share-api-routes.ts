@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import { requireUser } from '../../accounts/routes.js';
 import { COMMON_PROBLEMS, problemResponses, READ_SECURITY, Timestamp, toTimestamp, WRITE_SECURITY, type ApiPlugin } from '../../api/index.js';
 import { AppError } from '../../errors/catalog.js';
+import type { PhotoService } from '../../photos/photo-service.js';
 import type { AuthenticatedUser } from '../../security/route-options.js';
 import type { ShareTarget } from '../share-repository.js';
 import { EXPIRY_CHOICES, MAX_SHARE_PASSWORD_LENGTH } from '../share-rules.js';
@@ -64,6 +65,18 @@ function toShareJson(link: ShareLinkSummary) {
 }
 
 const TAGS = ['shares'];
+
+/** Photos under `/api/v1/photos/{id}/shares` (only ready ones can be shared). */
+export function photoShareTarget(photos: PhotoService): ShareApiTarget {
+  return {
+    kind: 'photo',
+    collection: '/api/v1/photos',
+    findOwned: async (user, id) => {
+      const photo = await photos.getOwned(user, id);
+      return photo && { kind: 'photo', photo };
+    },
+  };
+}
 
 /** Share links over the JSON API: the same service, rules and ownership as the pages, for each target. */
 export function shareApiRoutes(deps: { shares: ShareService; targets: readonly ShareApiTarget[] }): ApiPlugin {
