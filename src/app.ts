@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { createAccountService } from './accounts/account-service.js';
 import { createApiTokenRepository } from './accounts/api-tokens/api-token-repository.js';
 import { createApiTokenService } from './accounts/api-tokens/api-token-service.js';
@@ -46,7 +46,7 @@ import { createScanner } from './media/scanner/create-scanner.js';
 import { LocalStorage } from './media/storage/local-storage.js';
 import { S3Storage } from './media/storage/s3-storage.js';
 import type { MediaLinks, MediaStorage } from './media/storage/storage.js';
-import { createPhotoRepository } from './photos/photo-repository.js';
+import { createPhotoRepository, type PhotoRecord } from './photos/photo-repository.js';
 import { createPhotoService } from './photos/photo-service.js';
 import { createProcessPhotoJob, PROCESS_PHOTO_JOB } from './photos/processing/process-photo-job.js';
 import { enqueueUnfinishedPhotos } from './photos/processing/reconcile-photo-jobs.js';
@@ -62,11 +62,16 @@ import { applyNeverCache, registerNeverCache } from './security/never-cache.js';
 import { registerAccessLog } from './logging/access-log.js';
 import { appLogController, appLoggerOptions, createLogDestination } from './logging/logger.js';
 import './security/route-options.js';
+import { createAlbumRepository } from './albums/album-repository.js';
+import { createAlbumService } from './albums/album-service.js';
+import { albumApiRoutes, albumShareTarget } from './albums/api/album-api-routes.js';
+import { renderPhotoAlbumsSection } from './albums/photo-albums-section.js';
+import { albumRoutes } from './albums/routes.js';
 import { createShareRepository } from './shares/share-repository.js';
-import { renderShareSection, revealedShare } from './shares/share-section.js';
+import { renderPhotoShareSection, revealedShare } from './shares/share-section.js';
 import { createRevealSealer } from './web/one-time-reveal.js';
 import { createShareService } from './shares/share-service.js';
-import { shareApiRoutes } from './shares/api/share-api-routes.js';
+import { photoShareTarget, shareApiRoutes } from './shares/api/share-api-routes.js';
 import { shareRoutes } from './shares/routes.js';
 import { registerHttpTelemetry } from './telemetry/http-telemetry.js';
 import { withModerationMetrics, withScanMetrics } from './telemetry/measured-media.js';
@@ -230,6 +235,8 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   const apiTokens = createApiTokenService(createApiTokenRepository(db));
   const hasher = createPasswordHasher(config.argon2);
   const shares = createShareService({ shares: createShareRepository(db), hasher, throttle });
+  const albums = createAlbumService({ albums: createAlbumRepository(db) });
+  const albumSection = (_request: unknown, reply: FastifyReply, photo: PhotoRecord) => renderPhotoAlbumsSection(albums, reply, photo);
   const accounts = createAccountService({
     users,
     sessions,
@@ -318,12 +325,13 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     maxFiles: config.upload.maxFiles,
     traceParentOf: () => currentTraceParent(),
     renderPhotoSections: async (request, reply, photo) => {
-      const created = await revealedShare(shares, request, reply, reveals, photo);
-      return renderShareSection(shares, reply, photo, created ? { created } : {});
+      const created = await revealedShare(shares, request, reply, reveals, photo.owner_id, { kind: 'photo', id: photo.id });
+      return [await albumSection(request, reply, photo), await renderPhotoShareSection(shares, reply, photo, created ? { created } : {})];
     },
     mediaLinks: store.links,
   });
-  await app.register(shareRoutes, { photos: media.service, shares, reveals });
+  await app.register(shareRoutes, { photos: media.service, shares, reveals, photoSections: albumSection, albums });
+  await app.register(albumRoutes, { albums, shares, reveals });
   const moderation = createModerationService({
     repository: adminRepository,
     audit,
@@ -343,7 +351,8 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
         traceParentOf: () => currentTraceParent(),
         mediaLinks: store.links,
       }),
-      shareApiRoutes({ photos: media.service, shares }),
+      albumApiRoutes({ albums }),
+      shareApiRoutes({ shares, targets: [photoShareTarget(media.service), albumShareTarget(albums)] }),
       accountApiRoutes({ passwordChange: passwords.passwordChange, sessions }),
     ],
   });

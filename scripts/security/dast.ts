@@ -52,6 +52,16 @@ export async function scanPhotovault(origin: string, options: { drain?: () => Pr
     const share = /\/s\/[A-Za-z0-9_-]{10,}\/?/.exec(page.body)?.[0];
     if (share) shareSeeds.push(share.endsWith('/') ? share : `${share}/`);
   }
+  // An album holding the photo, with a share link: its pages, forms and shared media are scanned,
+  // and its id is one of the owner's resources the other user must not reach.
+  const albumCreated = await owner.session.postForm('/albums/', { _csrf: await csrfFrom(owner.session, '/albums/'), name: 'scan album', photo: photoId });
+  const albumPage = albumCreated.headers.location ?? '/albums/';
+  const albumId = /^\/albums\/([0-9a-f]{32})\/$/.exec(albumPage)?.[1];
+  if (albumId) {
+    const sharedAlbum = await owner.session.postForm(`${albumPage}shares/`, { _csrf: await csrfFrom(owner.session, albumPage), expires_in: '7', password: '' });
+    const link = /\/s\/[A-Za-z0-9_-]{10,}\//.exec(sharedAlbum.body)?.[0];
+    if (link) shareSeeds.push(link);
+  }
   await owner.session.postForm('/accounts/api-tokens/', { _csrf: await csrfFrom(owner.session, '/accounts/'), name: 'scan token' });
   const tokenId = /\/accounts\/api-tokens\/([^/"]+)\/revoke\//.exec((await owner.session.get('/accounts/')).body)?.[1];
   const share = shareSeeds.join(', ');
@@ -64,12 +74,12 @@ export async function scanPhotovault(origin: string, options: { drain?: () => Pr
   const plan: ScanPlan = {
     origin,
     seeds: ['/', '/accounts/login/', '/accounts/signup/', '/healthz', '/readyz', '/openapi.json', '/api/docs', ...shareSeeds],
-    ownerSeeds: ['/photos/', '/photos/upload/', '/accounts/', photoPage],
+    ownerSeeds: ['/photos/', '/photos/upload/', '/accounts/', photoPage, '/albums/', ...(albumId ? [albumPage] : [])],
     users: { owner, other },
     authCheckPath: '/accounts/',
-    ownerResourceIds: tokenId ? [photoId, decodeURIComponent(tokenId)] : [photoId],
+    ownerResourceIds: [photoId, ...(albumId ? [albumId] : []), ...(tokenId ? [decodeURIComponent(tokenId)] : [])],
     publicPrefixes: ['/s/'],
-    privatePrefixes: ['/accounts/', '/photos/', '/api/', '/s/'],
+    privatePrefixes: ['/accounts/', '/photos/', '/albums/', '/api/', '/s/'],
     openapiPath: '/openapi.json',
     httpsViaForwardedProto: options.httpsViaForwardedProto,
     sensitiveMarkers: sensitive.filter((s) => s.length >= 8),

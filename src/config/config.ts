@@ -162,7 +162,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
         idleTimeoutSeconds: read.integer('SESSION_IDLE_TIMEOUT_SECONDS', 86_400, { min: 60, max: 31_536_000 }),
         absoluteTimeoutSeconds: read.integer('SESSION_ABSOLUTE_TIMEOUT_SECONDS', 1_209_600, { min: 60, max: 31_536_000 }),
       },
-      neverCachePrefixes: read.list('NEVER_CACHE_PREFIXES', ['/accounts/', '/photos/', '/api/', '/s/']),
+      neverCachePrefixes: read.list('NEVER_CACHE_PREFIXES', ['/accounts/', '/photos/', '/albums/', '/api/', '/s/']),
       upload: {
         maxBytes: read.integer('UPLOAD_MAX_BYTES', 10 * 1024 * 1024, { min: 1024, max: 1024 * 1024 * 1024 }),
         maxPixels: read.integer('UPLOAD_MAX_PIXELS', 40_000_000, { min: 10_000, max: 268_402_689 }),

@@ -144,7 +144,9 @@ export interface ApiTokensTable {
 
 export interface ShareLinksTable {
   id: string;
-  photo_id: string;
+  /** What the link shares: exactly one of photo_id and album_id is set (migration 0013). */
+  photo_id: string | null;
+  album_id: string | null;
   owner_id: string;
   /** SHA-256 (hex) of the link's token; the token itself is shown once at creation and never stored. */
   token_hash: string;
@@ -191,6 +193,26 @@ export interface AuditLogTable {
   detail: string;
 }
 
+export interface AlbumsTable {
+  /** 128 random bits as 32 hex characters, like photo ids. */
+  id: string;
+  owner_id: string;
+  name: string;
+  /** The owner's chosen cover (one of the album's photos); null: the album's first photo. */
+  cover_photo_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AlbumPhotosTable {
+  album_id: string;
+  /** Always a photo of the album's owner. */
+  photo_id: string;
+  /** Order in the album: photos added later come after. */
+  position: number;
+  added_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -203,4 +225,6 @@ export interface Database {
   login_challenges: LoginChallengesTable;
   audit_log: AuditLogTable;
   password_reset_tokens: PasswordResetTokensTable;
+  albums: AlbumsTable;
+  album_photos: AlbumPhotosTable;
 }

@@ -2,7 +2,7 @@ import type { PasswordHasher } from '../accounts/password/hashing.js';
 import { normalizePassword } from '../accounts/password/policy.js';
 import type { LoginThrottle, ThrottleKeys } from '../accounts/throttle/login-throttle.js';
 import type { PhotoRecord } from '../photos/photo-repository.js';
-import type { ShareLinkRow, ShareRepository, ShareWithPhoto } from './share-repository.js';
+import type { ShareLinkRow, ShareRepository, ShareTarget, ShareWithTarget } from './share-repository.js';
 import { describeUnshareable, parseExpiry, sharePasswordErrors } from './share-rules.js';
 import { generateShareId, generateShareToken, hashShareToken, isWellFormedShareId, isWellFormedShareToken } from './share-token.js';
 
@@ -26,6 +26,9 @@ export interface ShareLinkSummary {
   readonly views: number;
 }
 
+/** What the owner shares, as read with its owner: a photo (only once ready) or an album. */
+export type ShareSubject = { readonly kind: 'photo'; readonly photo: PhotoRecord } | { readonly kind: 'album'; readonly album: { readonly id: string; readonly owner_id: string } };
+
 export interface CreateShareInput {
   readonly expiresIn: string;
   readonly password: string;
@@ -43,10 +46,11 @@ export function createShareService(deps: ShareServiceDeps) {
   const now = deps.now ?? Date.now;
 
   return {
-    /** Creates a link to a photo its caller owns; the returned token is the only copy there will ever be. */
-    async create(photo: PhotoRecord, input: CreateShareInput): Promise<CreateShareResult> {
-      const unshareable = describeUnshareable(photo.status);
+    /** Creates a link to a photo or album its caller owns; the returned token is the only copy there will ever be. */
+    async create(subject: ShareSubject, input: CreateShareInput): Promise<CreateShareResult> {
+      const unshareable = subject.kind === 'photo' ? describeUnshareable(subject.photo.status) : null;
       if (unshareable) return { ok: false, status: 409, errors: [unshareable] };
+      const owned = subject.kind === 'photo' ? subject.photo : subject.album;
       const lifetime = parseExpiry(input.expiresIn);
       const password = normalizePassword(input.password);
       const errors = [...(lifetime === null ? ['Choose when the link expires: after 1, 7 or 30 days.'] : []), ...sharePasswordErrors(password)];
@@ -55,8 +59,9 @@ export function createShareService(deps: ShareServiceDeps) {
       const at = now();
       const row = {
         id: generateShareId(),
-        photo_id: photo.id,
-        owner_id: photo.owner_id,
+        photo_id: subject.kind === 'photo' ? owned.id : null,
+        album_id: subject.kind === 'album' ? owned.id : null,
+        owner_id: owned.owner_id,
         // ASVS 5.0 11.4.2: a link password is stored like an account password (argon2id).
         password_hash: password === '' ? '' : await deps.hasher.hash(password),
         expires_at: at + lifetime,
@@ -68,30 +73,31 @@ export function createShareService(deps: ShareServiceDeps) {
       return { ok: true, token, link: summarize(row, at) };
     },
 
-    async listForPhoto(ownerId: string, photoId: string): Promise<ShareLinkSummary[]> {
+    async list(ownerId: string, target: ShareTarget): Promise<ShareLinkSummary[]> {
       const at = now();
-      return (await deps.shares.listForPhoto(ownerId, photoId, LIST_LIMIT)).map((row) => summarize(row, at));
+      return (await deps.shares.listFor(ownerId, target, LIST_LIMIT)).map((row) => summarize(row, at));
     },
 
-    /** Revokes one of the owner's links to the photo (idempotent); false when there is no such link. */
-    async revoke(ownerId: string, photoId: string, shareId: string): Promise<boolean> {
+    /** Revokes one of the owner's links to the photo or album (idempotent); false when there is no such link. */
+    async revoke(ownerId: string, target: ShareTarget, shareId: string): Promise<boolean> {
       if (!isWellFormedShareId(shareId)) return false;
-      const share = await deps.shares.findOwned(ownerId, photoId, shareId);
+      const share = await deps.shares.findOwned(ownerId, target, shareId);
       if (!share) return false;
       if (share.revoked_at === 0) await deps.shares.markRevoked(ownerId, shareId, now());
       return true;
     },
 
     /**
-     * The live link for a token and its photo, or null. Malformed, unknown, expired and revoked
-     * tokens, and photos that are no longer ready, all look the same to the caller.
+     * The live link for a token and its photo or album, or null. Malformed, unknown, expired and
+     * revoked tokens, and photos that are no longer ready, all look the same to the caller.
      */
-    async open(token: unknown): Promise<ShareWithPhoto | null> {
+    async open(token: unknown): Promise<ShareWithTarget | null> {
       if (!isWellFormedShareToken(token)) return null;
       const found = await deps.shares.findByTokenHash(hashShareToken(token));
       if (!found) return null;
-      const { share, photo } = found;
-      if (share.revoked_at !== 0 || share.expires_at <= now() || describeUnshareable(photo.status) !== null) return null;
+      const { share } = found;
+      if (share.revoked_at !== 0 || share.expires_at <= now()) return null;
+      if (found.kind === 'photo' && describeUnshareable(found.photo.status) !== null) return null;
       return found;
     },
 

@@ -36,6 +36,7 @@ export function Layout({ title, context, children, scripts = [], refreshSeconds 
             {context.user ? (
               <>
                 <a href="/photos/">Gallery</a>
+                <a href="/albums/">Albums</a>
                 <a href="/accounts/">{context.user.username}</a>
                 <form method="post" action="/accounts/logout/" class="inline-form">
                   <CsrfField token={context.csrfToken} />

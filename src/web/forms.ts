@@ -82,11 +82,7 @@ export function readForm<K extends string>(body: unknown, fields: readonly K[]):
   const source = (body ?? {}) as Record<string, unknown>;
   const out = {} as Record<K, string>;
   for (const field of fields) {
-    const value = Object.hasOwn(source, field) ? source[field] : '';
-    if (typeof value !== 'string') throw new AppError('bad_request', { detail: `The field “${field}” was sent more than once or is not text.` });
-    if (value.length > MAX_FIELD_LENGTH) throw new AppError('bad_request', { detail: `The field “${field}” is too long.` });
-    if (value.includes('\u0000')) throw new AppError('bad_request', { detail: `The field “${field}” contains a NUL character.` });
-    out[field] = value;
+    out[field] = checkFieldValue(field, Object.hasOwn(source, field) ? source[field] : '', 'was sent more than once or is not text');
   }
   return out;
 }
@@ -99,4 +95,33 @@ export function readQueryParam(query: unknown, name: string): string | null {
   if (typeof value !== 'string') throw new AppError('bad_request', { detail: `The parameter “${name}” was sent more than once.` });
   if (value.length > MAX_FIELD_LENGTH) throw new AppError('uri_too_long');
   return value;
+}
+
+/**
+ * Reads a field a form may repeat (checkboxes, several hidden inputs) as a list of strings; a
+ * missing field is an empty list. A non-text value, a NUL byte or an oversized value is a 400, as
+ * in readForm; how many values are acceptable is for the caller to say.
+ */
+export function readFormList(body: unknown, field: string): string[] {
+  if (body !== undefined && body !== null && typeof body !== 'object') throw new AppError('bad_request');
+  const source = (body ?? {}) as Record<string, unknown>;
+  const raw = Object.hasOwn(source, field) ? source[field] : [];
+  const values: unknown[] = Array.isArray(raw) ? raw : [raw];
+  return values.map((value) => checkFieldValue(field, value, 'is not text'));
+}
+
+function checkFieldValue(field: string, value: unknown, notText: string): string {
+  if (typeof value !== 'string') throw new AppError('bad_request', { detail: `The field “${field}” ${notText}.` });
+  if (value.length > MAX_FIELD_LENGTH) throw new AppError('bad_request', { detail: `The field “${field}” is too long.` });
+  if (value.includes('\u0000')) throw new AppError('bad_request', { detail: `The field “${field}” contains a NUL character.` });
+  return value;
+}
+
+/** A `?page=N` parameter: 1 when absent; a 400 when it is not a whole number from 1 to `max`. */
+export function parsePageNumber(raw: string | null, max: number): number {
+  if (raw === null || raw === '') return 1;
+  if (!/^\d{1,7}$/.test(raw)) throw new AppError('bad_request', { detail: 'The page number must be a whole number.' });
+  const page = Number(raw);
+  if (page < 1 || page > max) throw new AppError('bad_request', { detail: 'The page number is out of range.' });
+  return page;
 }

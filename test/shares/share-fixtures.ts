@@ -58,8 +58,13 @@ export interface CreatedShare {
 }
 
 /** Submits the photo page's share form and follows its redirect, like a browser. */
-export async function createShare(client: TestClient, photoId: string, form: { expires_in?: string; password?: string } = {}): Promise<CreatedShare> {
-  const response = await client.submit(`/photos/${photoId}/`, { expires_in: '7', password: '', ...form }, `/photos/${photoId}/shares/`);
+export function createShare(client: TestClient, photoId: string, form: { expires_in?: string; password?: string } = {}): Promise<CreatedShare> {
+  return createShareOn(client, `/photos/${photoId}/`, form);
+}
+
+/** Submits the share form of an owner's page (`/photos/<id>/`, `/albums/<id>/`) and follows its redirect. */
+export async function createShareOn(client: TestClient, ownerPage: string, form: { expires_in?: string; password?: string } = {}): Promise<CreatedShare> {
+  const response = await client.submit(ownerPage, { expires_in: '7', password: '', ...form }, `${ownerPage}shares/`);
   const page = response.statusCode === 303 ? await client.get(String(response.headers.location).replace(/#.*$/, '')) : response;
   return { response, page, token: TOKEN_IN_LINK.exec(page.body)?.[1] ?? '' };
 }

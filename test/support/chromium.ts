@@ -34,10 +34,10 @@ export async function signUpAndLogIn(page: Page, origin: string, username: strin
 }
 
 /** For a browser suite: an app listening on a port (SQLite) and Chromium, started before and closed after. */
-export function useAppInChromium(): { readonly server: ListeningApp; readonly browser: Browser } {
+export function useAppInChromium(env: Record<string, string> = {}): { readonly server: ListeningApp; readonly browser: Browser } {
   const handles = {} as { server: ListeningApp; browser: Browser };
   beforeAll(async () => {
-    handles.server = await startListeningApp('sqlite');
+    handles.server = await startListeningApp('sqlite', env);
     handles.browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {

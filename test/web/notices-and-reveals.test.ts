@@ -94,7 +94,7 @@ describe('notices, one-time reveals and the small pages', () => {
     const row = await t.db.selectFrom('share_links').select('id').where('photo_id', '=', photoB).where('revoked_at', '=', 0).executeTakeFirstOrThrow();
     const revoked = await owner.submit(`/photos/${photoB}/`, {}, `/photos/${photoB}/shares/${row.id}/revoke/`);
     expect(revoked.statusCode).toBe(303);
-    expect((await owner.get(`/photos/${photoB}/`)).body).toContain('Share link revoked: it no longer opens the photo.');
+    expect((await owner.get(`/photos/${photoB}/`)).body).toContain('Share link revoked: it no longer opens anything.');
   });
 
   it('asks before deleting: the confirmation page posts to the delete route; nobody else gets it', async () => {

@@ -10,6 +10,7 @@ import * as photoFacts from './0008-photo-facts.js';
 import * as passwordReset from './0010-password-reset.js';
 import * as adminAndTwoFactor from './0011-admin-and-two-factor.js';
 import * as uploadHash from './0012-upload-hash.js';
+import * as albums from './0013-albums.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0010-password-reset': passwordReset,
   '0011-admin-and-two-factor': adminAndTwoFactor,
   '0012-upload-hash': uploadHash,
+  '0013-albums': albums,
 };

@@ -2,10 +2,11 @@ import { Type } from 'typebox';
 import { requireUser } from '../../accounts/routes.js';
 import { COMMON_PROBLEMS, problemResponses, READ_SECURITY, Timestamp, toTimestamp, WRITE_SECURITY, type ApiPlugin } from '../../api/index.js';
 import { AppError } from '../../errors/catalog.js';
-import { PhotoIdParams } from '../../photos/api/photo-schemas.js';
 import type { PhotoService } from '../../photos/photo-service.js';
+import type { AuthenticatedUser } from '../../security/route-options.js';
+import type { ShareTarget } from '../share-repository.js';
 import { EXPIRY_CHOICES, MAX_SHARE_PASSWORD_LENGTH } from '../share-rules.js';
-import type { ShareLinkSummary, ShareService } from '../share-service.js';
+import type { ShareLinkSummary, ShareService, ShareSubject } from '../share-service.js';
 
 const ShareLink = Type.Object(
   {
@@ -41,6 +42,17 @@ const ShareParams = Type.Object(
   { additionalProperties: false },
 );
 
+const TargetParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{32}$', description: 'The photo or album id (128 random bits, hex).' }) }, { additionalProperties: false });
+
+/** Something links can share under the API: `${collection}/{id}/shares`. */
+export interface ShareApiTarget {
+  readonly kind: ShareTarget['kind'];
+  /** The collection's path, e.g. `/api/v1/photos`. */
+  readonly collection: string;
+  /** The subject if the user owns it; undefined (a 404) for anyone else. */
+  readonly findOwned: (user: AuthenticatedUser, id: string) => Promise<ShareSubject | undefined>;
+}
+
 function toShareJson(link: ShareLinkSummary) {
   return {
     id: link.id,
@@ -54,70 +66,90 @@ function toShareJson(link: ShareLinkSummary) {
 
 const TAGS = ['shares'];
 
-/** Share links over the JSON API: the same service, rules and ownership as the photo page. */
-export function shareApiRoutes(deps: { photos: PhotoService; shares: ShareService }): ApiPlugin {
+/** Photos under `/api/v1/photos/{id}/shares` (only ready ones can be shared). */
+export function photoShareTarget(photos: PhotoService): ShareApiTarget {
+  return {
+    kind: 'photo',
+    collection: '/api/v1/photos',
+    findOwned: async (user, id) => {
+      const photo = await photos.getOwned(user, id);
+      return photo && { kind: 'photo', photo };
+    },
+  };
+}
+
+/** Share links over the JSON API: the same service, rules and ownership as the pages, for each target. */
+export function shareApiRoutes(deps: { shares: ShareService; targets: readonly ShareApiTarget[] }): ApiPlugin {
   return async (app) => {
-    app.get(
-      '/api/v1/photos/:id/shares',
-      {
-        schema: {
-          operationId: 'listShareLinks',
-          summary: 'Share links of one of your photos',
-          tags: TAGS,
-          security: READ_SECURITY,
-          params: PhotoIdParams,
-          response: { 200: Type.Object({ items: Type.Array(ShareLink) }, { additionalProperties: false }), ...problemResponses(400, 404, ...COMMON_PROBLEMS) },
-        },
-      },
-      async (request) => {
-        const user = requireUser(request);
-        if (!(await deps.photos.getOwned(user, request.params.id))) throw new AppError('not_found');
-        return { items: (await deps.shares.listForPhoto(user.id, request.params.id)).map(toShareJson) };
-      },
-    );
+    for (const target of deps.targets) {
+      // Photo operations keep their original ids; album ones say so (listAlbumShareLinks, …).
+      const infix = target.kind === 'photo' ? '' : 'Album';
+      const owned = async (user: AuthenticatedUser, id: string): Promise<ShareSubject> => {
+        const subject = await target.findOwned(user, id);
+        if (!subject) throw new AppError('not_found');
+        return subject;
+      };
 
-    app.post(
-      '/api/v1/photos/:id/shares',
-      {
-        schema: {
-          operationId: 'createShareLink',
-          summary: 'Create a share link (ready photos only)',
-          tags: TAGS,
-          security: WRITE_SECURITY,
-          params: PhotoIdParams,
-          body: CreateShareBody,
-          response: { 201: CreatedShareLink, ...problemResponses(400, 403, 404, 409, 415, ...COMMON_PROBLEMS) },
+      app.get(
+        `${target.collection}/:id/shares`,
+        {
+          schema: {
+            operationId: `list${infix}ShareLinks`,
+            summary: `Share links of one of your ${target.kind}s`,
+            tags: TAGS,
+            security: READ_SECURITY,
+            params: TargetParams,
+            response: { 200: Type.Object({ items: Type.Array(ShareLink) }, { additionalProperties: false }), ...problemResponses(400, 404, ...COMMON_PROBLEMS) },
+          },
         },
-      },
-      async (request, reply) => {
-        const user = requireUser(request);
-        const photo = await deps.photos.getOwned(user, request.params.id);
-        if (!photo) throw new AppError('not_found');
-        const result = await deps.shares.create(photo, { expiresIn: String(request.body.expires_in_days ?? 7), password: request.body.password ?? '' });
-        if (!result.ok) throw new AppError(result.status === 409 ? 'conflict' : 'validation_failed', { detail: result.errors.join(' ') });
-        request.log.info({ event: 'share_created', photo_id: photo.id, share_id: result.link.id }, 'share link created');
-        return reply.code(201).send({ link: toShareJson(result.link), token: result.token, url: `/s/${result.token}/` });
-      },
-    );
+        async (request) => {
+          const user = requireUser(request);
+          await owned(user, request.params.id);
+          return { items: (await deps.shares.list(user.id, { kind: target.kind, id: request.params.id })).map(toShareJson) };
+        },
+      );
 
-    app.delete(
-      '/api/v1/photos/:id/shares/:shareId',
-      {
-        schema: {
-          operationId: 'revokeShareLink',
-          summary: 'Revoke a share link',
-          tags: TAGS,
-          security: WRITE_SECURITY,
-          params: ShareParams,
-          response: { 204: Type.Null({ description: 'Revoked: the link answers 404 from now on.' }), ...problemResponses(400, 403, 404, ...COMMON_PROBLEMS) },
+      app.post(
+        `${target.collection}/:id/shares`,
+        {
+          schema: {
+            operationId: `create${infix}ShareLink`,
+            summary: target.kind === 'photo' ? 'Create a share link (ready photos only)' : 'Create a share link to an album (it shows the ready photos)',
+            tags: TAGS,
+            security: WRITE_SECURITY,
+            params: TargetParams,
+            body: CreateShareBody,
+            response: { 201: CreatedShareLink, ...problemResponses(400, 403, 404, 409, 415, ...COMMON_PROBLEMS) },
+          },
         },
-      },
-      async (request, reply) => {
-        const user = requireUser(request);
-        if (!(await deps.shares.revoke(user.id, request.params.id, request.params.shareId))) throw new AppError('not_found');
-        request.log.info({ event: 'share_revoked', photo_id: request.params.id, share_id: request.params.shareId }, 'share link revoked');
-        return reply.code(204).send(null);
-      },
-    );
+        async (request, reply) => {
+          const subject = await owned(requireUser(request), request.params.id);
+          const result = await deps.shares.create(subject, { expiresIn: String(request.body.expires_in_days ?? 7), password: request.body.password ?? '' });
+          if (!result.ok) throw new AppError(result.status === 409 ? 'conflict' : 'validation_failed', { detail: result.errors.join(' ') });
+          request.log.info({ event: 'share_created', [`${target.kind}_id`]: request.params.id, share_id: result.link.id }, 'share link created');
+          return reply.code(201).send({ link: toShareJson(result.link), token: result.token, url: `/s/${result.token}/` });
+        },
+      );
+
+      app.delete(
+        `${target.collection}/:id/shares/:shareId`,
+        {
+          schema: {
+            operationId: `revoke${infix}ShareLink`,
+            summary: 'Revoke a share link',
+            tags: TAGS,
+            security: WRITE_SECURITY,
+            params: ShareParams,
+            response: { 204: Type.Null({ description: 'Revoked: the link answers 404 from now on.' }), ...problemResponses(400, 403, 404, ...COMMON_PROBLEMS) },
+          },
+        },
+        async (request, reply) => {
+          const user = requireUser(request);
+          if (!(await deps.shares.revoke(user.id, { kind: target.kind, id: request.params.id }, request.params.shareId))) throw new AppError('not_found');
+          request.log.info({ event: 'share_revoked', [`${target.kind}_id`]: request.params.id, share_id: request.params.shareId }, 'share link revoked');
+          return reply.code(204).send(null);
+        },
+      );
+    }
   };
 }

@@ -13,7 +13,8 @@ export interface ShareLinkView {
 
 export interface ShareLinksSectionProps {
   readonly csrfToken: string;
-  readonly photoId: string;
+  /** What the links share; the forms post under `/photos/<id>/` or `/albums/<id>/`. */
+  readonly target: { readonly kind: 'photo' | 'album'; readonly id: string };
   readonly links: readonly ShareLinkView[];
   /** Why this photo cannot be shared (not ready); null when it can. */
   readonly unshareable: string | null;
@@ -25,9 +26,17 @@ export interface ShareLinksSectionProps {
 }
 
 const STATE_TEXT = { active: 'Active', expired: 'Expired', revoked: 'Revoked' } as const;
-/** The owner's share links for one photo, on the photo page: create, list, revoke. */
-export function ShareLinksSection({ csrfToken, photoId, links, unshareable, created, errors, expiryChoices, defaultExpiry }: ShareLinksSectionProps) {
+
+const SHOWN = {
+  photo: 'this photo, its title and its caption',
+  album: 'this album’s name and its photos (not the originals), with their titles and captions',
+} as const;
+
+/** The owner's share links for one photo or album, on its page: create, list, revoke. */
+export function ShareLinksSection({ csrfToken, target, links, unshareable, created, errors, expiryChoices, defaultExpiry }: ShareLinksSectionProps) {
   const invalid = errors !== undefined && errors.length > 0;
+  const base = `/${target.kind}s/${target.id}/shares/`;
+  const createAction = base;
   return (
     <section class="card share-links" id="share-links" aria-labelledby="share-links-heading">
       <h2 id="share-links-heading">Share</h2>
@@ -42,7 +51,7 @@ export function ShareLinksSection({ csrfToken, photoId, links, unshareable, crea
             </button>
           </div>
           <p>
-            It expires {formatTime(created.expiresAt)}. {created.hasPassword ? 'Viewers also need the password you chose.' : 'Anyone with the link can see this photo.'}
+            It expires {formatTime(created.expiresAt)}. {created.hasPassword ? 'Viewers also need the password you chose.' : `Anyone with the link can see this ${target.kind}.`}
           </p>
         </div>
       ) : null}
@@ -51,8 +60,8 @@ export function ShareLinksSection({ csrfToken, photoId, links, unshareable, crea
           {unshareable}
         </p>
       ) : (
-        <form method="post" action={`/photos/${photoId}/shares/`}>
-          <p class="help">Anyone with a share link sees this photo, its title and its caption; nothing else of yours.</p>
+        <form method="post" action={createAction}>
+          <p class="help">Anyone with a share link sees {SHOWN[target.kind]}; nothing else of yours.</p>
           <CsrfField token={csrfToken} />
           <label for="id_share_expiry">Expires after</label>
           <select id="id_share_expiry" name="expires_in">
@@ -80,7 +89,7 @@ export function ShareLinksSection({ csrfToken, photoId, links, unshareable, crea
         </form>
       )}
       {links.length === 0 ? (
-        <p class="empty">This photo has no share links.</p>
+        <p class="empty">This {target.kind} has no share links.</p>
       ) : (
         <table class="sessions">
           <thead>
@@ -94,25 +103,28 @@ export function ShareLinksSection({ csrfToken, photoId, links, unshareable, crea
             </tr>
           </thead>
           <tbody>
-            {links.map((link) => (
-              <tr data-share-id={link.id}>
-                <td data-label="Created">{formatTime(link.createdAt)}</td>
-                <td data-label="Expires">{formatTime(link.expiresAt)}</td>
-                <td data-label="Password">{link.hasPassword ? 'Yes' : 'No'}</td>
-                <td data-label="Status" class={`share-state share-${link.state}`}>{STATE_TEXT[link.state]}</td>
-                <td data-label="Views">{link.views}</td>
-                <td>
-                  {link.state === 'active' ? (
-                    <form method="post" action={`/photos/${photoId}/shares/${link.id}/revoke/`} class="inline-form">
-                      <CsrfField token={csrfToken} />
-                      <button type="submit" class="danger" aria-label={`Revoke the link created ${formatTime(link.createdAt)}`}>
-                        Revoke
-                      </button>
-                    </form>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
+            {links.map((link) => {
+              const revokeAction = `${base}${link.id}/revoke/`;
+              return (
+                <tr data-share-id={link.id}>
+                  <td data-label="Created">{formatTime(link.createdAt)}</td>
+                  <td data-label="Expires">{formatTime(link.expiresAt)}</td>
+                  <td data-label="Password">{link.hasPassword ? 'Yes' : 'No'}</td>
+                  <td data-label="Status" class={`share-state share-${link.state}`}>{STATE_TEXT[link.state]}</td>
+                  <td data-label="Views">{link.views}</td>
+                  <td>
+                    {link.state === 'active' ? (
+                      <form method="post" action={revokeAction} class="inline-form">
+                        <CsrfField token={csrfToken} />
+                        <button type="submit" class="danger" aria-label={`Revoke the link created ${formatTime(link.createdAt)}`}>
+                          Revoke
+                        </button>
+                      </form>
+                    ) : null}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       )}

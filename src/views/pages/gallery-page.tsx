@@ -1,3 +1,4 @@
+import { CsrfField } from '../components/csrf-field.js';
 import { PhotoPicture } from '../components/photo-picture.js';
 import { UploadDropZone } from '../components/upload-drop-zone.js';
 import { Layout } from '../layout.js';
@@ -39,26 +40,36 @@ export function GalleryPage({ context, photos, page, hasNext, maxBytes }: Galler
       {photos.length === 0 ? (
         <p class="empty">You have no photos yet.</p>
       ) : (
-        groupByMonth(photos).map((group) => (
-          <section class="month" aria-labelledby={`month-${group.key}`}>
-            <h2 id={`month-${group.key}`}>{group.heading}</h2>
-            <ul class="gallery">
-              {group.photos.map((p) => (
-                <li>
-                  <a href={`/photos/${p.id}/`} class="tile">
-                    {p.status === 'ready' || p.status === 'held' ? (
-                      <PhotoPicture id={p.id} size="thumb" alt={photoAlt(p)} width={p.width} height={p.height} placeholder={p.placeholder} mediaBase={`/photos/${p.id}/media/`} />
-                    ) : (
-                      <span class="tile-pending">{STATUS_TEXT[p.status] ?? p.status}</span>
-                    )}
-                    <span class="tile-title">{photoName(p)}</span>
-                    {p.status !== 'ready' ? <span class={`status status-${p.status}`}>{STATUS_TEXT[p.status] ?? p.status}</span> : null}
-                  </a>
-                </li>
-              ))}
-            </ul>
-          </section>
-        ))
+        <>
+          {/* The checkboxes belong to this form through their form attribute: no JavaScript needed. */}
+          <form method="post" action="/albums/selection/" id="gallery-selection" class="selection-bar">
+            <CsrfField token={context.csrfToken} />
+            <button type="submit">Add selected to album…</button>
+          </form>
+          {groupByMonth(photos).map((group) => (
+            <section class="month" aria-labelledby={`month-${group.key}`}>
+              <h2 id={`month-${group.key}`}>{group.heading}</h2>
+              <ul class="gallery">
+                {group.photos.map((p) => (
+                  <li>
+                    <label class="tile-select">
+                      <input type="checkbox" name="photo" value={p.id} form="gallery-selection" aria-label={`Select ${photoName(p)}`} /> Select
+                    </label>
+                    <a href={`/photos/${p.id}/`} class="tile">
+                      {p.status === 'ready' || p.status === 'held' ? (
+                        <PhotoPicture id={p.id} size="thumb" alt={photoAlt(p)} width={p.width} height={p.height} placeholder={p.placeholder} mediaBase={`/photos/${p.id}/media/`} />
+                      ) : (
+                        <span class="tile-pending">{STATUS_TEXT[p.status] ?? p.status}</span>
+                      )}
+                      <span class="tile-title">{photoName(p)}</span>
+                      {p.status !== 'ready' ? <span class={`status status-${p.status}`}>{STATUS_TEXT[p.status] ?? p.status}</span> : null}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ))}
+        </>
       )}
       <nav class="pager" aria-label="Pages">
         {page > 1 ? <a href={`/photos/?page=${page - 1}`}>Newer</a> : null}

@@ -7,16 +7,18 @@ export interface SharePasswordPageProps {
   readonly context: ViewContext;
   /** `/s/<token>/`: where the form posts. */
   readonly action: string;
+  /** What the link shares. */
+  readonly what: 'photo' | 'album';
   readonly errors: readonly string[];
 }
 
 /** The password form in front of a protected share link. */
-export function SharePasswordPage({ context, action, errors }: SharePasswordPageProps) {
+export function SharePasswordPage({ context, action, what, errors }: SharePasswordPageProps) {
   const invalid = errors.length > 0;
   return (
     <Layout title="Password required" context={context}>
       <section class="card">
-        <h1>This shared photo is protected</h1>
+        <h1>{`This shared ${what} is protected`}</h1>
         <p>Enter the password you were given with the link.</p>
         <form method="post" action={action}>
           <CsrfField token={context.csrfToken} />
@@ -32,7 +34,7 @@ export function SharePasswordPage({ context, action, errors }: SharePasswordPage
             aria-describedby={invalid ? 'share-password-errors' : undefined}
           />
           <FieldErrors id="share-password-errors" errors={errors} />
-          <button type="submit">View the photo</button>
+          <button type="submit">{`View the ${what}`}</button>
         </form>
       </section>
     </Layout>
