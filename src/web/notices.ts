@@ -39,13 +39,6 @@ const NOTICE_LINKS: Partial<Record<NoticeKey, NoticeLink>> = {
   photos_trashed: { href: '/photos/trash/', label: 'Restore them from the Trash' },
 };
 
-/** The notice's link, if it has one. */
-export function noticeLinkFor(text: string | undefined): NoticeLink | undefined {
-  if (text === undefined) return undefined;
-  const key = (Object.keys(NOTICES) as NoticeKey[]).find((k) => NOTICES[k] === text);
-  return key === undefined ? undefined : NOTICE_LINKS[key];
-}
-
 const PLAIN_NAME = 'pv_notice';
 // Same prefix rule as the session cookie: over HTTPS a sibling subdomain cannot plant it.
 const HOST_NAME = '__Host-pv_notice';
@@ -69,10 +62,10 @@ function isNoticeKey(value: string | undefined): value is NoticeKey {
   return value !== undefined && Object.hasOwn(NOTICES, value);
 }
 
-/** The notice waiting for this page, if any, cleared so that a refresh does not show it again. */
-export function takeNotice(request: FastifyRequest, reply: FastifyReply): string | undefined {
+/** The notice waiting for this page (its text and, for some, a link), if any, cleared so that a refresh does not show it again. */
+export function takeNotice(request: FastifyRequest, reply: FastifyReply): { readonly text: string; readonly link: NoticeLink | undefined } | undefined {
   const value = request.cookies[cookieName(request)];
   if (value === undefined) return undefined;
   reply.clearCookie(cookieName(request), cookieOptions(request));
-  return isNoticeKey(value) ? NOTICES[value] : undefined;
+  return isNoticeKey(value) ? { text: NOTICES[value], link: NOTICE_LINKS[value] } : undefined;
 }

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JSX } from 'preact';
 import { renderDocument } from '../views/render.js';
 import type { ViewContext } from '../views/view-context.js';
-import { noticeLinkFor, takeNotice } from './notices.js';
+import { takeNotice } from './notices.js';
 
 /**
  * The layout's view of this request: the signed-in user and a CSRF token for the page's forms.
@@ -19,8 +19,8 @@ export function viewContextFor(request: FastifyRequest, reply: FastifyReply): Vi
       return csrfToken;
     },
     requestId: request.id,
-    notice,
-    noticeLink: noticeLinkFor(notice),
+    notice: notice?.text,
+    noticeLink: notice?.link,
   };
 }
 

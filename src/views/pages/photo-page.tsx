@@ -92,7 +92,7 @@ export function PhotoPage({ context, photo, pending, children }: PhotoPageProps)
         </form>
         <p>
           <a class="danger-link" href={`/photos/${photo.id}/delete/`}>
-            Delete this photo for good…
+            Delete this photo…
           </a>
         </p>
       </section>
