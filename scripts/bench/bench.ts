@@ -475,10 +475,8 @@ async function scaleOutBench(work: string, uploadJpeg: string, stamp: string): P
   for (const s of shapes) {
     rows.push([s.shape, s.photosPerSecond.toFixed(1), String(Math.round(s.uploadP50Ms)), String(Math.round(s.uploadP99Ms)), String(s.errors), String(Math.round(s.cpuMsPerPhoto)), String(Math.round(s.webPeakRssMb)), String(Math.round(s.webUploadsRssMb)), s.workerPeakRssMb === null ? '-' : String(Math.round(s.workerPeakRssMb))]);
   }
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
   const title = `photovault scale-out bench (scale-out media on ${SCALE_STORAGE === 'disk' ? 'local disk' : 's3rver'}) — ${RUNS === 1 ? '1 run' : `median of ${RUNS} runs`}, Node ${process.version}, ${os.availableParallelism()} CPUs, load average ${os.loadavg()[0]?.toFixed(2) ?? '?'} at the end, telemetry ${TELEMETRY ? 'on' : 'OFF'}`;
-  process.stdout.write(`\n${[title, ...rows.map(line)].join('\n')}\n`);
+  process.stdout.write(`\n${[title, ...alignRows(rows)].join('\n')}\n`);
   const outDir = path.join(ROOT, 'reports', 'bench');
   await mkdir(outDir, { recursive: true });
   const json = `${JSON.stringify(report, null, 2)}\n`;
@@ -661,10 +659,8 @@ function formatTable(report: Report): string {
   }
   const u = report.median.uploads;
   if (u) rows.push([`${LABELS.uploads}: ${u.photosPerSecond.toFixed(1)} photos ready/s`, '', String(Math.round(u.uploadP50Ms)), String(Math.round(u.uploadP99Ms)), String(u.errors), `${Math.round(u.cpuMsPerPhoto)} ms/photo`]);
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
   const out = [`photovault bench — ${report.runs === 1 ? '1 run' : `median of ${report.runs} runs`}, ${CONNECTIONS} connections, ${DURATION_SECONDS} s after ${WARMUP_SECONDS} s warm-up, Node ${report.machine.node}, ${report.machine.cpus} CPUs, telemetry ${TELEMETRY ? 'on' : 'OFF'}`];
-  out.push(line(rows[0] ?? []), ...rows.slice(1).map(line));
+  out.push(...alignRows(rows));
   out.push('', `peak RSS ${Math.round(report.median.peakRssMb)} MB; start-up to ready /readyz ${Math.round(report.median.startupMs)} ms`);
   if (report.median.landingVsBare !== null) out.push(`landing page at ${(report.median.landingVsBare * 100).toFixed(0)}% of the bare node:http server`);
   out.push('', 'targets:');
@@ -673,6 +669,12 @@ function formatTable(report: Report): string {
     out.push(`  ${t.met ? 'met ' : 'MISS'}  ${t.name} ${t.target}: ${Number.isInteger(t.value) ? t.value : t.value.toFixed(2)}`);
   }
   return out.join('\n');
+}
+
+/** The rows as lines of aligned columns: the first left-aligned, the others right-aligned. */
+function alignRows(rows: readonly string[][]): string[] {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  '));
 }
 
 function gitState(): { commit: string; dirty: boolean } {
