@@ -19,7 +19,7 @@ describe('CONFIG_ENV_NAMES', () => {
   const shapes: Record<string, string>[] = [
     {},
     { S3_BUCKET: 'photos' },
-    { REDIS_URL: 'redis://127.0.0.1:6379/0' },
+    { REDIS_URL: 'redis://127.0.0.1:6379/0', SECRET_KEY: 'k'.repeat(40) },
     { SMTP_URL: 'smtp://127.0.0.1:25', MAIL_FROM: 'photos@example.com', PUBLIC_URL: 'https://photos.example.com' },
   ];
   const read = new Set(shapes.flatMap((env) => [...namesRead(env)]));

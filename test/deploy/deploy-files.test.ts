@@ -26,6 +26,8 @@ const VERSION_TAGGED = /^[a-z0-9][a-z0-9./_-]*:(?:v?\d+\.\d+(?:\.\d+)?(?:-[a-z0-
 const DIGEST_PINNED = /^[a-z0-9][a-z0-9./_-]*:(?!latest@)[\w.-]+@sha256:[0-9a-f]{64}$/;
 const pinned = (image: string) => VERSION_TAGGED.test(image) || DIGEST_PINNED.test(image);
 const MiB = 1024 * 1024;
+// Scale-out settings need a SECRET_KEY; the files take it from an env file or a Secret.
+const KEY = 'k'.repeat(40);
 
 interface ComposeService {
   image?: string;
@@ -87,7 +89,7 @@ function nginxSize(value: string): number {
 
 /** The largest request the app accepts: an upload form post of maxFiles files of maxBytes, plus 1 MiB of fields and framing. */
 function appRequestLimit(env: Record<string, string>): number {
-  const { upload } = loadConfig(env);
+  const { upload } = loadConfig({ ...env, SECRET_KEY: KEY });
   return upload.maxFiles * upload.maxBytes + MiB;
 }
 
@@ -129,7 +131,7 @@ describe('deploy/compose.scale.yaml', () => {
     const services = await compose();
     for (const service of Object.values(services).filter(isApp)) {
       const files = await Promise.all((service.env_file ?? []).map((file) => envFile(path.join(DEPLOY, `${file}.example`))));
-      const env = Object.assign({}, ...files, service.environment, { SECRET_KEY: 'k'.repeat(40) }) as Record<string, string>;
+      const env = Object.assign({}, ...files, service.environment, { SECRET_KEY: KEY }) as Record<string, string>;
       const config = loadConfig(env);
       expect(config.database.dialect).toBe('postgres');
       expect(config.redis?.url).toBe('redis://redis:6379/0');
@@ -141,7 +143,7 @@ describe('deploy/compose.scale.yaml', () => {
     const { web, worker, migrate, proxy } = await compose();
     expect(web?.deploy?.replicas).toBeGreaterThanOrEqual(2);
     expect(web?.environment?.['WORKER_IN_PROCESS']).toBe('false');
-    expect(loadConfig(web?.environment ?? {}).worker.inProcess).toBe(false);
+    expect(loadConfig({ ...web?.environment, SECRET_KEY: KEY }).worker.inProcess).toBe(false);
     expect(worker?.deploy?.replicas).toBe(2);
     expect(worker?.command).toEqual(['node', ...startCommand([], 'worker').args]);
     expect(migrate?.command).toEqual(['node', 'dist/migrate.js']);
@@ -186,7 +188,7 @@ describe('deploy/k8s', () => {
         expect(container.envFrom, name).toEqual([{ configMapRef: { name: 'photovault-config' } }, { secretRef: { name: 'photovault-secrets' } }]);
       }
     }
-    const env = { ...configMap.data, ...(await envFile(path.join(DEPLOY, 'k8s', 'secret.env.example'))), SECRET_KEY: 'k'.repeat(40) };
+    const env = { ...configMap.data, ...(await envFile(path.join(DEPLOY, 'k8s', 'secret.env.example'))), SECRET_KEY: KEY };
     expect(loadConfig(env)).toMatchObject({ database: { dialect: 'postgres' }, s3: { bucket: 'photovault-media' }, redis: { keyPrefix: 'photovault' } });
   });
 
