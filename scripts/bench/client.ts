@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { multipartBody } from '../lib/multipart.js';
 
 export const BENCH_PASSWORD = 'violet harbour lantern whisk';
-export const MEDIA_VARIANTS = ['thumb.webp', 'thumb.jpg', 'display.webp', 'display.jpg', 'original'] as const;
+export const MEDIA_VARIANTS = ['thumb.jpg', 'display.jpg', 'original'] as const;
 const FINAL_STATUSES = new Set(['ready', 'held', 'rejected', 'failed']);
 const VIEWABLE_STATUSES = new Set(['ready', 'held']);
 

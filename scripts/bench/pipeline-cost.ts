@@ -46,7 +46,7 @@ try {
     step('scan');
     const image = await transformUpload(file, { maxPixels: MAX_PIXELS });
     step('transform');
-    await moderatePhoto(moderator, image.thumbnail.jpeg.data);
+    await moderatePhoto(moderator, image.thumbnail.data);
     step('moderate');
     if (i >= 0) {
       steps['total']?.push(cpuMs() - at.start);

@@ -23,12 +23,6 @@ export interface TransformOptions {
   now?: number;
 }
 
-/** The same picture as WebP and as a JPEG fallback for clients without WebP. */
-export interface Rendition {
-  webp: EncodedImage;
-  jpeg: EncodedImage;
-}
-
 export interface TransformedImage {
   /**
    * The original the owner downloads. JPEG and PNG: the upload's own bytes with the metadata removed
@@ -38,8 +32,12 @@ export interface TransformedImage {
   original: EncodedImage;
   /** Camera, exposure, date taken (and location when asked), read before the metadata was removed. */
   facts: PhotoFacts;
-  display: Rendition;
-  thumbnail: Rendition;
+  /** JPEG inside a 1440-px box (never enlarged). */
+  display: EncodedImage;
+  /** JPEG inside a 256-px box, resized from the display pixels. */
+  thumbnail: EncodedImage;
+  /** The thumbnail's pixels, for what needs a small picture (ThumbHash, the moderation model). */
+  thumbnailPixels: RawImage;
   /** Base64 ThumbHash placeholder. */
   thumbhash: string;
   /** Hex SHA-256 of `original.data`. */
@@ -49,11 +47,12 @@ export interface TransformedImage {
 }
 
 const ORIGINAL_QUALITY = 90;
-const DISPLAY_QUALITY = 82;
-const THUMBNAIL_QUALITY = 80;
-// WebP effort 2 instead of libvips' 4: at 1440 px it halves the encode (139 → 66 ms here) for a
-// file ~5% larger. (The re-encoded original and the small thumbnail keep the default.)
-const DISPLAY_WEBP_EFFORT = 2;
+// One format per derivative, JPEG for both (issue 18, measured in docs/performance.md): a 1440-px
+// JPEG encodes in ~15-23 ms against 66-241 ms for WebP; a 256-px JPEG in ~1-2 ms against 5-10 ms,
+// for a file 0-20% larger. Every browser shows JPEG, so no second format is made or served.
+const DISPLAY = { quality: 82, optimiseCoding: false } as const;
+// Huffman optimisation costs ~1 ms on a thumbnail, which is served many times, for ~3-5% fewer bytes.
+const THUMBNAIL = { quality: 80, optimiseCoding: true } as const;
 
 // Only libvips loaders the upload allow-list admits; anything else (SVG, PDF, TIFF) is never decoded.
 const DECODERS = new Set(['jpeg', 'png', 'webp', 'gif', 'heif']);
@@ -90,13 +89,14 @@ export async function transformImage(inputPath: string, options: TransformOption
       renditionsOf(inputPath),
     ]);
   }
-  const { display, thumbnail, thumbhash } = renditions;
+  const { display, thumbnail, thumbnailPixels, thumbhash } = renditions;
 
   return {
     original,
     facts,
     display,
     thumbnail,
+    thumbnailPixels,
     thumbhash,
     contentHash: createHash('sha256').update(original.data).digest('hex'),
     width: original.width,
@@ -169,17 +169,15 @@ function originalFormatFor(decoder: string, alpha: boolean): OutputFormat {
 }
 
 // The display pixels are the largest the renditions need: the thumbnail shrinks them further.
-async function makeRenditions(displayPixels: RawImage, thumbnailSize: number): Promise<{ display: Rendition; thumbnail: Rendition; thumbhash: string }> {
+async function makeRenditions(
+  displayPixels: RawImage,
+  thumbnailSize: number,
+): Promise<{ display: EncodedImage; thumbnail: EncodedImage; thumbnailPixels: RawImage; thumbhash: string }> {
   const thumbnailPixels = await resizeRaw(displayPixels, thumbnailSize);
   const [display, thumbnail, thumbhash] = await Promise.all([
-    encodeRendition(displayPixels, DISPLAY_QUALITY, DISPLAY_WEBP_EFFORT),
-    encodeRendition(thumbnailPixels, THUMBNAIL_QUALITY),
+    encodeImage(displayPixels, 'jpeg', DISPLAY),
+    encodeImage(thumbnailPixels, 'jpeg', THUMBNAIL),
     createThumbhash(thumbnailPixels),
   ]);
-  return { display, thumbnail, thumbhash };
-}
-
-async function encodeRendition(image: RawImage, quality: number, webpEffort?: number): Promise<Rendition> {
-  const [webp, jpeg] = await Promise.all([encodeImage(image, 'webp', { quality, ...(webpEffort === undefined ? {} : { webpEffort }) }), encodeImage(image, 'jpeg', { quality })]);
-  return { webp, jpeg };
+  return { display, thumbnail, thumbnailPixels, thumbhash };
 }
