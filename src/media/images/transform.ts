@@ -6,7 +6,7 @@ import { ImageDecodeError, toImageDecodeError } from './image-decode-error.js';
 import { imageWork } from './image-work.js';
 import { isLosslessFormat, stripMetadata, type LosslessFormat } from './lossless/strip-metadata.js';
 import { readPhotoFacts, type PhotoFacts } from './photo-facts.js';
-import { resizeRaw, type RawImage } from './raw-image.js';
+import type { RawImage } from './raw-image.js';
 import { restrictImageDecoders } from './restrict-decoders.js';
 import { createThumbhash } from './thumbhash.js';
 
@@ -73,7 +73,7 @@ export async function transformImage(inputPath: string, options: TransformOption
   const header = await readHeader(inputPath, options.maxPixels);
   const facts = readPhotoFacts(header.exif, { keepLocation: options.keepLocation ?? false, now: options.now ?? Date.now() });
   const renditionsOf = (input: string | Buffer) =>
-    decodeDisplayPixels(input, options.maxPixels, options.displaySize ?? 1440).then((display) => makeRenditions(display, options.thumbnailSize ?? 256));
+    makeRenditions(decoderFor(input, options.maxPixels), header.alpha, options.displaySize ?? 1440, options.thumbnailSize ?? 256);
   let original: EncodedImage;
   let renditions: Awaited<ReturnType<typeof renditionsOf>>;
   if (isLosslessFormat(header.decoder)) {
@@ -138,17 +138,6 @@ async function readHeader(inputPath: string, maxPixels: number): Promise<Header>
   }
 }
 
-/** Display-sized pixels (JPEG and WebP shrink while decoding), never enlarged. */
-async function decodeDisplayPixels(input: string | Buffer, maxPixels: number, displaySize: number): Promise<RawImage> {
-  const pipeline = decoderFor(input, maxPixels).resize(displaySize, displaySize, { fit: 'inside', withoutEnlargement: true }).raw({ depth: 'uchar' });
-  try {
-    const { data, info } = await imageWork(() => pipeline.toBuffer({ resolveWithObject: true }));
-    return { data, width: info.width, height: info.height, channels: info.channels };
-  } catch (error) {
-    return rethrowAsDecodeError(error);
-  }
-}
-
 function rethrowAsDecodeError(error: unknown): never {
   throw error instanceof ImageDecodeError ? error : toImageDecodeError(error);
 }
@@ -168,16 +157,28 @@ function originalFormatFor(decoder: string, alpha: boolean): OutputFormat {
   }
 }
 
-// The display pixels are the largest the renditions need: the thumbnail shrinks them further.
+/**
+ * The display JPEG straight from the upload's decoder (JPEG and WebP shrink while decoding), with no
+ * pixels handed to JavaScript; then the thumbnail from that display JPEG, our own file, decoded
+ * shrunk on load too. The thumbnail's pixels also make the ThumbHash.
+ */
 async function makeRenditions(
-  displayPixels: RawImage,
+  decoder: Sharp,
+  alpha: boolean,
+  displaySize: number,
   thumbnailSize: number,
 ): Promise<{ display: EncodedImage; thumbnail: EncodedImage; thumbnailPixels: RawImage; thumbhash: string }> {
-  const thumbnailPixels = await resizeRaw(displayPixels, thumbnailSize);
-  const [display, thumbnail, thumbhash] = await Promise.all([
-    encodeImage(displayPixels, 'jpeg', DISPLAY),
-    encodeImage(thumbnailPixels, 'jpeg', THUMBNAIL),
-    createThumbhash(thumbnailPixels),
-  ]);
+  const display = await encodePipeline(decoder.resize(displaySize, displaySize, { fit: 'inside', withoutEnlargement: true }), alpha, 'jpeg', DISPLAY).catch(rethrowAsDecodeError);
+  const thumbnailPixels = await decodeOwnJpeg(display, thumbnailSize);
+  const [thumbnail, thumbhash] = await Promise.all([encodeImage(thumbnailPixels, 'jpeg', THUMBNAIL), createThumbhash(thumbnailPixels)]);
   return { display, thumbnail, thumbnailPixels, thumbhash };
+}
+
+/** Pixels of a JPEG this module has just encoded, shrunk to fit a size × size box. */
+async function decodeOwnJpeg(image: EncodedImage, size: number): Promise<RawImage> {
+  const pipeline = sharp(image.data, { limitInputPixels: image.width * image.height, failOn: 'error' })
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+    .raw({ depth: 'uchar' });
+  const { data, info } = await imageWork(() => pipeline.toBuffer({ resolveWithObject: true }));
+  return { data, width: info.width, height: info.height, channels: info.channels };
 }
