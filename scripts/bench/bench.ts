@@ -64,7 +64,7 @@ const LABELS: Record<ScenarioName, string> = {
   landing_bare: 'landing, bare node:http',
   login: 'login page',
   gallery: 'gallery GET /photos/ (50 photos)',
-  thumbnail: 'thumbnail /photos/<id>/media/thumb.webp',
+  thumbnail: 'thumbnail /photos/<id>/media/thumb.jpg',
   uploads: `uploads ${UPLOAD_CLIENTS}×${UPLOADS_PER_CLIENT} of a 6 MP JPEG`,
 };
 
@@ -184,7 +184,7 @@ async function runOnce(run: number, work: string, uploadJpeg: string, seedJpeg: 
 
     const http: Partial<Record<HttpScenarioName, HttpLoadResult>> = {};
     const cookie = owner.cookieHeader();
-    const thumb = `/photos/${seeded.ids[0] ?? ''}/media/thumb.webp`;
+    const thumb = `/photos/${seeded.ids[0] ?? ''}/media/thumb.jpg`;
     const appTargets: Record<Exclude<HttpScenarioName, 'landing_bare'>, { path: string; headers: Record<string, string>; check: (body: string) => boolean }> = {
       landing: { path: '/?name=bench', headers: {}, check: (body) => body.includes('Hello, bench!') },
       login: { path: '/accounts/login/', headers: {}, check: (body) => body.includes('name="_csrf"') },

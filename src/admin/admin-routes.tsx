@@ -22,7 +22,7 @@ export interface AdminRoutesDeps {
 const PAGE_SIZE = 50;
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 // Held photos are only ever shown as renditions we re-encoded ourselves; the original never.
-const REVIEW_VARIANTS = new Set(['thumb.webp', 'thumb.jpg', 'display.webp', 'display.jpg']);
+const REVIEW_VARIANTS = new Set(['thumb.jpg', 'display.jpg']);
 
 /**
  * `/admin/`: 404 for everyone but admins (nobody learns it exists), and an admin without

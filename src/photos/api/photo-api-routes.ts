@@ -179,6 +179,7 @@ export function photoApiRoutes(deps: PhotoApiDeps): ApiPlugin {
               description: 'The image (only raster types written by photovault).',
               content: Object.fromEntries(['image/jpeg', 'image/png', 'image/webp'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
             },
+            301: Type.Null({ description: 'A retired variant (display.webp, thumb.webp): Location names the JPEG that replaced it.' }),
             302: Type.Null({ description: 'With MEDIA_DELIVERY=redirect: a signed storage URL (Location) that lives at most 300 s.' }),
             304: Type.Null({ description: 'Not modified (the ETag matched).' }),
             ...problemResponses(400, 404, ...COMMON_PROBLEMS),
