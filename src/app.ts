@@ -308,6 +308,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     accounts,
     sessions,
     apiTokens,
+    reveals,
     twoFactor,
     audit,
     signupsPerWindow: config.throttle.signupsPerWindow,
