@@ -82,7 +82,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
   app.get('/accounts/login/', { config: publicPage }, async (request, reply) => {
     const next = safeNextPath(readQueryParam(request.query, 'next'), '');
     const notice = readQueryParam(request.query, 'created') === '1' ? 'Your account has been created. You can log in now.' : readQueryParam(request.query, 'reset') === '1' ? PASSWORD_RESET_NOTICE : undefined;
-    return sendPage(reply, <LoginPage context={viewContextFor(request, reply)} username="" next={next} errors={[]} notice={notice} />);
+    return sendPage(reply, <LoginPage context={viewContextFor(request, reply, notice)} username="" next={next} errors={[]} />);
   });
 
   app.post('/accounts/login/', { config: publicPage }, async (request, reply) => {

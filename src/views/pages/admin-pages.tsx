@@ -61,13 +61,11 @@ export interface ModerationPageProps {
   readonly page: number;
   readonly hasNext: boolean;
   readonly errors: readonly string[];
-  readonly notice?: string | undefined;
 }
 
-export function ModerationPage({ context, photos, page, hasNext, errors, notice }: ModerationPageProps) {
+export function ModerationPage({ context, photos, page, hasNext, errors }: ModerationPageProps) {
   return (
     <AdminLayout title="Moderation queue" context={context}>
-      {notice ? <p class="notice" role="status">{notice}</p> : null}
       <FieldErrors id="moderation-errors" errors={errors} />
       {photos.length === 0 ? <p class="empty">No photos are held for review.</p> : null}
       <ul class="moderation-queue">
@@ -107,13 +105,11 @@ export interface UsersPageProps {
   readonly query: string;
   readonly page: number;
   readonly hasNext: boolean;
-  readonly notice?: string | undefined;
 }
 
-export function UsersPage({ context, users, query, page, hasNext, notice }: UsersPageProps) {
+export function UsersPage({ context, users, query, page, hasNext }: UsersPageProps) {
   return (
     <AdminLayout title="Users" context={context}>
-      {notice ? <p class="notice" role="status">{notice}</p> : null}
       <form method="get" action="/admin/users/">
         <label for="id_q">Username starts with</label>
         <input id="id_q" name="q" type="text" value={query} maxlength={150} />
