@@ -336,6 +336,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     accounts,
     sessions,
     apiTokens,
+    reveals,
     twoFactor,
     audit,
     storageUsage: (userId) => quotas.usageOf(userId),

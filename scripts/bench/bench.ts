@@ -7,7 +7,7 @@
  *
  * BENCH_RUNS=3           medians of 3 runs, each with a fresh app and data directory (default 1)
  * BENCH_DURATION_SECONDS measured seconds per HTTP scenario (default 10, after a 3 s warm-up)
- * BENCH_SCENARIOS        comma list to run only some: landing,landing_bare,login,gallery,thumbnail,uploads
+ * BENCH_SCENARIOS        comma list to run only some: landing,landing_bare,login,gallery,photo,thumbnail,uploads
  * BENCH_CPU_PROF=1       run the app with --cpu-prof; profiles land in reports/bench/profiles/<timestamp>/
  * BENCH_SKIP_BUILD=1     use the existing dist/
  * BENCH_TELEMETRY=off    no OTLP endpoint (to measure what telemetry costs; the targets are with it on)
@@ -52,7 +52,7 @@ const EXTRA_APP_ENV = Object.fromEntries(
     .map((pair) => [pair.slice(0, Math.max(0, pair.indexOf('='))), pair.slice(pair.indexOf('=') + 1)] as const)
     .filter(([name]) => /^[A-Z_][A-Z0-9_]*$/.test(name)),
 );
-const ALL_SCENARIOS = ['landing', 'landing_bare', 'login', 'gallery', 'thumbnail', 'uploads'] as const;
+const ALL_SCENARIOS = ['landing', 'landing_bare', 'login', 'gallery', 'photo', 'thumbnail', 'uploads'] as const;
 type ScenarioName = (typeof ALL_SCENARIOS)[number];
 type HttpScenarioName = Exclude<ScenarioName, 'uploads'>;
 const SCENARIOS = selectedScenarios();
@@ -64,6 +64,7 @@ const LABELS: Record<ScenarioName, string> = {
   landing_bare: 'landing, bare node:http',
   login: 'login page',
   gallery: 'gallery GET /photos/ (50 photos)',
+  photo: 'photo page GET /photos/<id>/',
   thumbnail: 'thumbnail /photos/<id>/media/thumb.jpg',
   uploads: `uploads ${UPLOAD_CLIENTS}×${UPLOADS_PER_CLIENT} of a 6 MP JPEG`,
 };
@@ -184,14 +185,16 @@ async function runOnce(run: number, work: string, uploadJpeg: string, seedJpeg: 
 
     const http: Partial<Record<HttpScenarioName, HttpLoadResult>> = {};
     const cookie = owner.cookieHeader();
-    const thumb = `/photos/${seeded.ids[0] ?? ''}/media/thumb.jpg`;
+    const photoPage = `/photos/${seeded.ids[0] ?? ''}/`;
+    const thumb = `${photoPage}media/thumb.jpg`;
     const appTargets: Record<Exclude<HttpScenarioName, 'landing_bare'>, { path: string; headers: Record<string, string>; check: (body: string) => boolean }> = {
       landing: { path: '/?name=bench', headers: {}, check: (body) => body.includes('Hello, bench!') },
       login: { path: '/accounts/login/', headers: {}, check: (body) => body.includes('name="_csrf"') },
       gallery: { path: '/photos/', headers: { cookie }, check: (body) => (body.match(/class="tile"/g) ?? []).length === 48 },
+      photo: { path: photoPage, headers: { cookie }, check: (body) => body.includes('id="photo-status"') },
       thumbnail: { path: thumb, headers: { cookie }, check: (body) => body.length > 0 },
     };
-    for (const name of ['landing', 'landing_bare', 'login', 'gallery', 'thumbnail'] as const) {
+    for (const name of ['landing', 'landing_bare', 'login', 'gallery', 'photo', 'thumbnail'] as const) {
       if (!SCENARIOS.includes(name)) continue;
       if (name === 'landing_bare') {
         http.landing_bare = await phase(name, () => runBareLanding(base, work));

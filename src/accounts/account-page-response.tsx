@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/catalog.js';
 import type { ApiTokensSectionProps } from '../views/components/api-tokens-section.js';
 import { AccountPage } from '../views/pages/account-page.js';
+import type { RevealSealer } from '../web/one-time-reveal.js';
 import { sendPage, viewContextFor } from '../web/pages.js';
 import type { ApiTokenService } from './api-tokens/api-token-service.js';
 import type { SessionService } from './sessions/session-service.js';
@@ -13,6 +14,8 @@ export interface AccountPageDeps {
   readonly apiTokens: ApiTokenService;
   /** What the user's photos take and their storage quota (quotas/quota-service). */
   readonly storageUsage?: (userId: string) => Promise<StorageUsage>;
+  /** Seals a new API token for the one page that shows it. */
+  readonly reveals: RevealSealer;
 }
 
 /** What a form post adds to the account page: a token shown once, or the create form's errors. */

@@ -10,18 +10,20 @@ import { readForm, readQueryParam } from '../web/forms.js';
 import { sendPage, viewContextFor, wantsJson } from '../web/pages.js';
 import { sendAccountPage, type AccountPageDeps } from './account-page-response.js';
 import type { AccountService } from './account-service.js';
-import { apiTokenPageRoutes } from './api-tokens/api-token-page-routes.js';
+import { apiTokenPageRoutes, revealedApiToken } from './api-tokens/api-token-page-routes.js';
 import type { ApiTokenService } from './api-tokens/api-token-service.js';
 import { clearSessionCookie, setSessionCookie } from './sessions/session-cookie.js';
 import { redirectWithNotice } from '../web/notices.js';
 import type { SessionService } from './sessions/session-service.js';
 import { setChallengeCookie } from './two-factor/challenge-cookie.js';
 import type { TwoFactorService } from './two-factor/two-factor-service.js';
+import type { RevealSealer } from '../web/one-time-reveal.js';
 
 export interface AccountRoutesDeps {
   readonly accounts: AccountService;
   readonly sessions: SessionService;
   readonly apiTokens: ApiTokenService;
+  readonly reveals: RevealSealer;
   readonly twoFactor: TwoFactorService;
   readonly audit: AuditLog;
   /** What the user's photos take and their storage quota, for the account page. */
@@ -82,7 +84,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
   app.get('/accounts/login/', { config: publicPage }, async (request, reply) => {
     const next = safeNextPath(readQueryParam(request.query, 'next'), '');
     const notice = readQueryParam(request.query, 'created') === '1' ? 'Your account has been created. You can log in now.' : readQueryParam(request.query, 'reset') === '1' ? PASSWORD_RESET_NOTICE : undefined;
-    return sendPage(reply, <LoginPage context={viewContextFor(request, reply)} username="" next={next} errors={[]} notice={notice} />);
+    return sendPage(reply, <LoginPage context={viewContextFor(request, reply, notice)} username="" next={next} errors={[]} />);
   });
 
   app.post('/accounts/login/', { config: publicPage }, async (request, reply) => {
@@ -143,7 +145,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
     return redirectWithNotice(reply, '/accounts/login/', 'logged_out_everywhere');
   });
 
-  app.get('/accounts/', async (request, reply) => sendAccountPage(request, reply, deps));
+  app.get('/accounts/', async (request, reply) => sendAccountPage(request, reply, deps, await revealedApiToken(request, reply, deps)));
   await app.register(apiTokenPageRoutes, deps);
 }
 

@@ -57,7 +57,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
   const sendModeration = async (request: FastifyRequest, reply: FastifyReply, page: number, extras: { errors?: string[]; notice?: string } = {}, status = 200) => {
     const rows = await deps.moderation.listHeld(PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
     const photos = rows.slice(0, PAGE_SIZE).map((p) => ({ id: p.id, ownerName: p.owner_name, title: p.title, detail: p.status_detail, createdAt: p.created_at }));
-    const view = <ModerationPage context={viewContextFor(request, reply)} photos={photos} page={page} hasNext={rows.length > PAGE_SIZE} errors={extras.errors ?? []} notice={extras.notice} />;
+    const view = <ModerationPage context={viewContextFor(request, reply, extras.notice)} photos={photos} page={page} hasNext={rows.length > PAGE_SIZE} errors={extras.errors ?? []} />;
     return sendPage(reply, view, status);
   };
 
@@ -116,7 +116,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     }));
     const notice = readQueryParam(request.query, 'done') ?? undefined;
     const known = notice === undefined ? undefined : USER_NOTICES[notice];
-    return sendPage(reply, <UsersPage context={viewContextFor(request, reply)} users={users} query={query} page={page} hasNext={rows.length > PAGE_SIZE} notice={known} />);
+    return sendPage(reply, <UsersPage context={viewContextFor(request, reply, known)} users={users} query={query} page={page} hasNext={rows.length > PAGE_SIZE} />);
   });
 
   const userAction = (name: string, run: (id: string, actor: AdminActor) => Promise<AdminOutcome>) => {

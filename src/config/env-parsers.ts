@@ -87,3 +87,25 @@ function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+export interface UrlVariableOptions {
+  /** The schemes accepted, with their colon (`'redis:'`). */
+  readonly protocols: readonly string[];
+  /** A URL of the expected form, shown in the message. */
+  readonly example: string;
+}
+
+/**
+ * An optional URL variable, trimmed: undefined when unset; otherwise its text and the parsed URL,
+ * which has one of `protocols` and a host. A bad value fails naming the variable and never echoing
+ * the value (it may hold a password).
+ */
+export function readUrl(read: EnvReader, name: string, { protocols, example }: UrlVariableOptions): { readonly raw: string; readonly url: URL } | undefined {
+  const raw = read.optionalString(name)?.trim();
+  if (raw === undefined) return undefined;
+  const url = URL.parse(raw);
+  if (url === null || !protocols.includes(url.protocol) || url.hostname === '') {
+    throw read.fail(name, `must be a ${protocols.map((protocol) => `${protocol}//`).join(' or ')} URL such as ${example}`);
+  }
+  return { raw, url };
+}

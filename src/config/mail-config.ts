@@ -1,5 +1,5 @@
 import { emailErrors } from '../accounts/identity.js';
-import type { EnvReader } from './env-parsers.js';
+import { readUrl, type EnvReader } from './env-parsers.js';
 
 /** Outgoing mail (SMTP_URL set): password-reset messages. */
 export interface MailConfig {
@@ -15,19 +15,9 @@ export interface MailConfig {
 const NAMED_ADDRESS = /^([^<>"\\\r\n\p{Cc}]{1,100}?)\s*<([^<>\s]+)>$/u;
 
 export function parseMail(read: EnvReader): MailConfig | undefined {
-  const raw = read.optionalString('SMTP_URL')?.trim();
-  if (raw === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    // The value may hold a password: it is never echoed.
-    throw read.fail('SMTP_URL', 'must be an smtp:// or smtps:// URL (smtp://user:password@host:port)');
-  }
-  if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || url.hostname === '') {
-    throw read.fail('SMTP_URL', 'must be an smtp:// or smtps:// URL (smtp://user:password@host:port)');
-  }
-  return { smtpUrl: raw, from: parseFrom(read), publicUrl: parsePublicUrl(read) };
+  const smtp = readUrl(read, 'SMTP_URL', { protocols: ['smtp:', 'smtps:'], example: 'smtp://user:password@host:port' });
+  if (smtp === undefined) return undefined;
+  return { smtpUrl: smtp.raw, from: parseFrom(read), publicUrl: parsePublicUrl(read) };
 }
 
 function parseFrom(read: EnvReader): string {
@@ -43,15 +33,9 @@ function parseFrom(read: EnvReader): string {
 }
 
 function parsePublicUrl(read: EnvReader): string {
-  const raw = read.optionalString('PUBLIC_URL')?.trim();
-  if (raw === undefined) throw read.fail('PUBLIC_URL', 'is required with SMTP_URL: the https:// address users reach photovault at, for links in mail');
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw read.fail('PUBLIC_URL', 'must be an http:// or https:// URL such as https://photos.example.com');
-  }
-  const plain = (url.protocol === 'https:' || url.protocol === 'http:') && url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+  const url = readUrl(read, 'PUBLIC_URL', { protocols: ['https:', 'http:'], example: 'https://photos.example.com' })?.url;
+  if (url === undefined) throw read.fail('PUBLIC_URL', 'is required with SMTP_URL: the https:// address users reach photovault at, for links in mail');
+  const plain = url.username === '' && url.password === '' && url.search === '' && url.hash === '';
   if (!plain || (url.pathname !== '/' && url.pathname !== '')) {
     throw read.fail('PUBLIC_URL', 'must be an http:// or https:// origin without path, query or credentials, such as https://photos.example.com');
   }

@@ -1,4 +1,4 @@
-import type { EnvReader } from './env-parsers.js';
+import { readUrl, type EnvReader } from './env-parsers.js';
 
 /** REDIS_URL set: jobs go through BullMQ and the limiters count in Redis (scale-out). */
 export interface RedisConfig {
@@ -11,16 +11,9 @@ export interface RedisConfig {
 const KEY_PREFIX = /^[A-Za-z0-9_-]{1,64}$/;
 
 export function parseRedis(read: EnvReader): RedisConfig | undefined {
-  const raw = read.optionalString('REDIS_URL')?.trim();
-  if (raw === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw read.fail('REDIS_URL', 'is not a valid URL (e.g. redis://127.0.0.1:6379/0)');
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') throw read.fail('REDIS_URL', 'must start with redis:// or rediss://');
-  if (url.hostname === '') throw read.fail('REDIS_URL', 'must name a host (e.g. redis://127.0.0.1:6379/0)');
+  const redis = readUrl(read, 'REDIS_URL', { protocols: ['redis:', 'rediss:'], example: 'redis://127.0.0.1:6379/0' });
+  if (redis === undefined) return undefined;
+  const { raw, url } = redis;
   // ioredis reads the database index from the path; anything else there is a mistake.
   if (url.pathname !== '' && !/^\/\d{0,5}$/.test(url.pathname)) throw read.fail('REDIS_URL', 'may only have a database index as its path (e.g. /0)');
   const keyPrefix = read.string('REDIS_KEY_PREFIX', 'photovault');

@@ -1,4 +1,4 @@
-import type { EnvReader } from './env-parsers.js';
+import { readUrl, type EnvReader } from './env-parsers.js';
 
 /** S3-compatible media storage (S3_BUCKET set); region, endpoint and keys are the AWS SDK's own variables. */
 export interface S3Config {
@@ -67,18 +67,10 @@ function parseRegion(read: EnvReader): string | undefined {
 function parseEndpoint(read: EnvReader): string | undefined {
   // The SDK's own order: the S3-specific variable first, then the global one.
   for (const name of ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']) {
-    const raw = read.optionalString(name)?.trim();
-    if (raw === undefined) continue;
-    let url: URL;
-    try {
-      url = new URL(raw);
-    } catch {
-      throw read.fail(name, 'must be an http:// or https:// URL');
-    }
-    if (!/^https?:$/.test(url.protocol) || url.username !== '' || url.password !== '') {
-      throw read.fail(name, 'must be an http:// or https:// URL without credentials');
-    }
-    return raw;
+    const endpoint = readUrl(read, name, { protocols: ['http:', 'https:'], example: 'https://s3.example.com' });
+    if (endpoint === undefined) continue;
+    if (endpoint.url.username !== '' || endpoint.url.password !== '') throw read.fail(name, 'must be an http:// or https:// URL without credentials');
+    return endpoint.raw;
   }
   return undefined;
 }

@@ -8,10 +8,13 @@ import { takeNotice } from './notices.js';
  * The layout's view of this request: the signed-in user and a CSRF token for the page's forms.
  * The token is made when a form first reads it, so a page without a form (the anonymous landing
  * page) costs no CSRF secret, no HMAC and no Set-Cookie; every form on a page shares one token.
+ * The layout shows one notice: `pageNotice` (a sentence the route picked for this page), else the
+ * one-time notice an earlier form left (redirectWithNotice), which is taken either way.
  */
-export function viewContextFor(request: FastifyRequest, reply: FastifyReply): ViewContext {
+export function viewContextFor(request: FastifyRequest, reply: FastifyReply, pageNotice?: string): ViewContext {
   let csrfToken: string | undefined;
-  const notice = takeNotice(request, reply);
+  const flashed = takeNotice(request, reply);
+  const notice = pageNotice === undefined ? flashed : { text: pageNotice, link: undefined };
   return {
     user: request.user ? { username: request.user.username } : null,
     get csrfToken() {

@@ -9,9 +9,16 @@ import { DIALECTS } from '../support/databases.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 
-/** Creates a token with the account page's form; returns the response and the token shown. */
+/**
+ * Creates a token with the account page's form and follows the redirect as a browser does; returns
+ * the page it lands on (or the refused form's answer) and the token shown.
+ */
 async function createOnPage(client: TestClient, name: string) {
-  const res = await client.submit('/accounts/', { name }, '/accounts/api-tokens/');
+  const posted = await client.submit('/accounts/', { name }, '/accounts/api-tokens/');
+  if (posted.statusCode !== 303) return { res: posted, token: null };
+  expect(posted.headers.location).toBe('/accounts/#api-tokens-heading');
+  expect(posted.body).not.toMatch(TOKEN_PATTERN);
+  const res = await client.get('/accounts/');
   return { res, token: TOKEN_PATTERN.exec(res.body)?.[0] ?? null };
 }
 
@@ -69,6 +76,33 @@ describe.each(DIALECTS)('personal API tokens on the account page (%s)', (dialect
     const me = await withBearer(t, token!, { url: '/api/v1/me' });
     expect(me.statusCode).toBe(200);
     expect(me.json()).toMatchObject({ username: 'alice' });
+  });
+
+  it('reveals a new token only to its owner, once, and never from a tampered cookie or after revoking', async () => {
+    const created = await alice.submit('/accounts/', { name: 'sealed' }, '/accounts/api-tokens/');
+    expect(created.statusCode).toBe(303);
+    const sealed = alice.cookies.get('pv_reveal');
+    expect(sealed).toMatch(/^[A-Za-z0-9_-]{40,}$/);
+    expect(sealed).not.toContain('pv_');
+
+    // Bob replays Alice's sealed cookie on his own account page: nothing.
+    bob.cookies.set('pv_reveal', sealed!);
+    const bobs = await bob.get('/accounts/');
+    expect(bobs.statusCode).toBe(200);
+    expect(bobs.body).not.toContain('id="id_new_api_token"');
+    expect(bob.cookies.has('pv_reveal')).toBe(false);
+
+    for (const junk of [sealed!.slice(0, 20) + (sealed![20] === 'A' ? 'B' : 'A') + sealed!.slice(21), '', '%00', 'not-base64!', 'A'.repeat(5000)]) {
+      alice.cookies.set('pv_reveal', junk);
+      const page = await alice.get('/accounts/');
+      expect(page.statusCode).toBe(200);
+      expect(page.body).not.toContain('id="id_new_api_token"');
+    }
+
+    // The genuine cookie, once its token is revoked, reveals nothing.
+    await alice.submit('/accounts/', {}, await revokeActionFor(alice, 'sealed'));
+    alice.cookies.set('pv_reveal', sealed!);
+    expect((await alice.get('/accounts/')).body).not.toContain('id="id_new_api_token"');
   });
 
   it('records the last use and shows it on the page', async () => {

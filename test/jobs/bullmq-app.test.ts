@@ -3,10 +3,10 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { ConfigError } from '../../src/config/env-parsers.js';
 import { PROCESS_PHOTO_JOB } from '../../src/photos/processing/process-photo-job.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { TestClient } from '../support/client.js';
+import { configError } from '../support/config.js';
 import { photoIdFrom, smallJpeg, uploadForm } from '../support/photos.js';
 import { deleteKeys, redisMissing, TEST_REDIS_URL, testKeyPrefix } from '../support/redis.js';
 import { describeWith } from '../support/requirements.js';
@@ -15,16 +15,6 @@ import { describeWith } from '../support/requirements.js';
 const REDIS_MISSING = await redisMissing();
 
 describe('REDIS_URL configuration', () => {
-  const configError = (env: Record<string, string>): ConfigError => {
-    try {
-      loadConfig(env);
-    } catch (error) {
-      if (error instanceof ConfigError) return error;
-      throw error;
-    }
-    throw new Error('expected a ConfigError');
-  };
-
   it('is off by default (jobs stay in the database)', () => {
     expect(loadConfig({}).redis).toBeUndefined();
   });
@@ -38,6 +28,10 @@ describe('REDIS_URL configuration', () => {
     const error = configError({ REDIS_URL: url });
     expect(error.variable).toBe('REDIS_URL');
     expect(error.message).toContain('REDIS_URL');
+  });
+
+  it.each(['http://user:s3cret-pass@127.0.0.1:6379', 'redis://user:s3cret-pass@127.0.0.1:6379/zero'])('never echoes the password of a refused REDIS_URL (%s)', (url) => {
+    expect(configError({ REDIS_URL: url }).message).not.toContain('s3cret-pass');
   });
 
   it.each(['has space', 'a:b', 'x'.repeat(65), '../up'])('refuses REDIS_KEY_PREFIX=%s', (prefix) => {

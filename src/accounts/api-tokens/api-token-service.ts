@@ -48,6 +48,13 @@ export function createApiTokenService(repository: ApiTokenRepository, now: () =>
       return repository.deleteForUser(userId, id);
     },
 
+    /** The summary of `userId`'s live token whose secret is `token`; undefined for anyone else's, a revoked or a malformed one. */
+    async findOwnSummary(userId: string, token: string): Promise<ApiTokenSummary | undefined> {
+      if (!isWellFormedApiToken(token)) return undefined;
+      const found = await repository.findByHashWithUser(hashApiToken(token));
+      return found && found.user.id === userId ? summarize(found.token) : undefined;
+    },
+
     /** The user a presented token belongs to, or null for a malformed, unknown or revoked token. */
     async authenticate(token: string): Promise<ApiTokenAuthentication | null> {
       if (!isWellFormedApiToken(token)) return null;

@@ -44,7 +44,7 @@ export async function twoFactorRoutes(app: FastifyInstance, deps: TwoFactorRoute
     const user = requireUser(request);
     const details = await twoFactor.setupDetails(user);
     const notice = next.startsWith('/admin/') ? ADMIN_NOTICE : undefined;
-    const page = <TwoFactorSetupPage context={viewContextFor(request, reply)} secret={details.secret} qrDataUrl={details.qrDataUrl} next={next} errors={errors} notice={notice} />;
+    const page = <TwoFactorSetupPage context={viewContextFor(request, reply, notice)} secret={details.secret} qrDataUrl={details.qrDataUrl} next={next} errors={errors} />;
     return sendPage(reply, page, status);
   };
   const sendStatus = async (request: FastifyRequest, reply: FastifyReply, errors: string[], status = 200) => {

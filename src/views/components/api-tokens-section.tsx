@@ -1,5 +1,7 @@
 import { CsrfField } from './csrf-field.js';
 import { FieldErrors } from './field-errors.js';
+import { PostButton } from './post-button.js';
+import { TableHead } from './table-head.js';
 import { formatTime } from '../format-time.js';
 
 export interface ApiTokenView {
@@ -41,15 +43,7 @@ export function ApiTokensSection({ csrfToken, tokens, created, errors, name }: A
         <p class="empty">You have no API tokens.</p>
       ) : (
         <table class="sessions">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Token</th>
-              <th>Created</th>
-              <th>Last used</th>
-              <th>Action</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Name', 'Token', 'Created', 'Last used', 'Action']} />
           <tbody>
             {tokens.map((t) => (
               <tr>
@@ -60,12 +54,7 @@ export function ApiTokensSection({ csrfToken, tokens, created, errors, name }: A
                 <td data-label="Created">{formatTime(t.createdAt)}</td>
                 <td data-label="Last used">{t.lastUsedAt === null ? 'Never' : formatTime(t.lastUsedAt)}</td>
                 <td>
-                  <form method="post" action={`/accounts/api-tokens/${encodeURIComponent(t.id)}/revoke/`} class="inline-form">
-                    <CsrfField token={csrfToken} />
-                    <button type="submit" class="danger" aria-label={`Revoke token ${t.name}`}>
-                      Revoke
-                    </button>
-                  </form>
+                  <PostButton action={`/accounts/api-tokens/${encodeURIComponent(t.id)}/revoke/`} csrfToken={csrfToken} label="Revoke" ariaLabel={`Revoke token ${t.name}`} danger />
                 </td>
               </tr>
             ))}

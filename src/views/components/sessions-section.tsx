@@ -1,5 +1,6 @@
 import type { SessionSummary } from '../../accounts/sessions/session-summary.js';
-import { CsrfField } from './csrf-field.js';
+import { PostButton } from './post-button.js';
+import { TableHead } from './table-head.js';
 import { formatTime } from '../format-time.js';
 
 export interface SessionsSectionProps {
@@ -14,15 +15,7 @@ export function SessionsSection({ csrfToken, sessions }: SessionsSectionProps) {
     <section class="card sessions-section" aria-labelledby="sessions-heading">
       <h2 id="sessions-heading">Signed-in sessions</h2>
       <table class="sessions">
-        <thead>
-          <tr>
-            <th>Browser</th>
-            <th>System</th>
-            <th>Signed in</th>
-            <th>Last active</th>
-            <th>Action</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Browser', 'System', 'Signed in', 'Last active', 'Action']} />
         <tbody>
           {sessions.map((s) => (
             <tr>
@@ -34,31 +27,20 @@ export function SessionsSection({ csrfToken, sessions }: SessionsSectionProps) {
               <td>{formatTime(s.createdAt)}</td>
               <td>{formatTime(s.lastSeenAt)}</td>
               <td>
-                <form method="post" action={`/accounts/sessions/${encodeURIComponent(s.id)}/end/`} class="inline-form">
-                  <CsrfField token={csrfToken} />
-                  <button type="submit" class="danger" aria-label={s.current ? 'End this session (log out)' : `End the session of ${s.browser} on ${s.system}`}>
-                    {s.current ? 'Log out' : 'End'}
-                  </button>
-                </form>
+                <PostButton
+                  action={`/accounts/sessions/${encodeURIComponent(s.id)}/end/`}
+                  csrfToken={csrfToken}
+                  label={s.current ? 'Log out' : 'End'}
+                  ariaLabel={s.current ? 'End this session (log out)' : `End the session of ${s.browser} on ${s.system}`}
+                  danger
+                />
               </td>
             </tr>
           ))}
         </tbody>
       </table>
-      {others ? (
-        <form method="post" action="/accounts/sessions/end-others/" class="inline-form">
-          <CsrfField token={csrfToken} />
-          <button type="submit" class="danger">
-            Log out everywhere else
-          </button>
-        </form>
-      ) : null}{' '}
-      <form method="post" action="/accounts/logout-everywhere/" class="inline-form">
-        <CsrfField token={csrfToken} />
-        <button type="submit" class="danger">
-          Log out everywhere
-        </button>
-      </form>
+      {others ? <PostButton action="/accounts/sessions/end-others/" csrfToken={csrfToken} label="Log out everywhere else" danger /> : null}{' '}
+      <PostButton action="/accounts/logout-everywhere/" csrfToken={csrfToken} label="Log out everywhere" danger />
     </section>
   );
 }

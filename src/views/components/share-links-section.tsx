@@ -1,5 +1,7 @@
 import { CsrfField } from './csrf-field.js';
 import { FieldErrors } from './field-errors.js';
+import { PostButton } from './post-button.js';
+import { TableHead } from './table-head.js';
 import { formatTime } from '../format-time.js';
 
 export interface ShareLinkView {
@@ -92,16 +94,7 @@ export function ShareLinksSection({ csrfToken, target, links, unshareable, creat
         <p class="empty">This {target.kind} has no share links.</p>
       ) : (
         <table class="sessions">
-          <thead>
-            <tr>
-              <th>Created</th>
-              <th>Expires</th>
-              <th>Password</th>
-              <th>Status</th>
-              <th>Views</th>
-              <th>Action</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Created', 'Expires', 'Password', 'Status', 'Views', 'Action']} />
           <tbody>
             {links.map((link) => {
               const revokeAction = `${base}${link.id}/revoke/`;
@@ -113,14 +106,7 @@ export function ShareLinksSection({ csrfToken, target, links, unshareable, creat
                   <td data-label="Status" class={`share-state share-${link.state}`}>{STATE_TEXT[link.state]}</td>
                   <td data-label="Views">{link.views}</td>
                   <td>
-                    {link.state === 'active' ? (
-                      <form method="post" action={revokeAction} class="inline-form">
-                        <CsrfField token={csrfToken} />
-                        <button type="submit" class="danger" aria-label={`Revoke the link created ${formatTime(link.createdAt)}`}>
-                          Revoke
-                        </button>
-                      </form>
-                    ) : null}
+                    {link.state === 'active' ? <PostButton action={revokeAction} csrfToken={csrfToken} label="Revoke" ariaLabel={`Revoke the link created ${formatTime(link.createdAt)}`} danger /> : null}
                   </td>
                 </tr>
               );

@@ -1,6 +1,8 @@
 import type { ComponentChildren } from 'preact';
 import { CsrfField } from '../components/csrf-field.js';
 import { FieldErrors } from '../components/field-errors.js';
+import { PostButton } from '../components/post-button.js';
+import { TableHead } from '../components/table-head.js';
 import { Layout } from '../layout.js';
 import type { ViewContext } from '../view-context.js';
 
@@ -15,19 +17,6 @@ function AdminLayout({ title, context, children }: { title: string; context: Vie
       <h1>{title}</h1>
       {children}
     </Layout>
-  );
-}
-
-/** A POST button in its own form (every admin action is a CSRF-checked POST). */
-function ActionButton({ action, csrfToken, label, danger, children }: { action: string; csrfToken: string; label: string; danger?: boolean; children?: ComponentChildren }) {
-  return (
-    <form method="post" action={action} class="inline-form">
-      <CsrfField token={csrfToken} />
-      {children}
-      <button type="submit" class={danger ? 'danger' : undefined}>
-        {label}
-      </button>
-    </form>
   );
 }
 
@@ -73,13 +62,11 @@ export interface ModerationPageProps {
   readonly page: number;
   readonly hasNext: boolean;
   readonly errors: readonly string[];
-  readonly notice?: string | undefined;
 }
 
-export function ModerationPage({ context, photos, page, hasNext, errors, notice }: ModerationPageProps) {
+export function ModerationPage({ context, photos, page, hasNext, errors }: ModerationPageProps) {
   return (
     <AdminLayout title="Moderation queue" context={context}>
-      {notice ? <p class="notice" role="status">{notice}</p> : null}
       <FieldErrors id="moderation-errors" errors={errors} />
       {photos.length === 0 ? <p class="empty">No photos are held for review.</p> : null}
       <ul class="moderation-queue">
@@ -90,11 +77,11 @@ export function ModerationPage({ context, photos, page, hasNext, errors, notice 
               <strong>{p.title || 'Untitled'}</strong> by {p.ownerName}, uploaded {formatTime(p.createdAt)}
             </p>
             <p class="help">{p.detail}</p>
-            <ActionButton action={`/admin/moderation/${p.id}/release/`} csrfToken={context.csrfToken} label="Release" />
-            <ActionButton action={`/admin/moderation/${p.id}/remove/`} csrfToken={context.csrfToken} label="Remove" danger>
+            <PostButton action={`/admin/moderation/${p.id}/release/`} csrfToken={context.csrfToken} label="Release" />
+            <PostButton action={`/admin/moderation/${p.id}/remove/`} csrfToken={context.csrfToken} label="Remove" danger>
               <label for={`reason-${p.id}`}>Reason (shown to the owner)</label>
               <input id={`reason-${p.id}`} name="reason" type="text" required maxlength={500} />
-            </ActionButton>
+            </PostButton>
           </li>
         ))}
       </ul>
@@ -121,30 +108,18 @@ export interface UsersPageProps {
   readonly query: string;
   readonly page: number;
   readonly hasNext: boolean;
-  readonly notice?: string | undefined;
 }
 
-export function UsersPage({ context, users, query, page, hasNext, notice }: UsersPageProps) {
+export function UsersPage({ context, users, query, page, hasNext }: UsersPageProps) {
   return (
     <AdminLayout title="Users" context={context}>
-      {notice ? <p class="notice" role="status">{notice}</p> : null}
       <form method="get" action="/admin/users/">
         <label for="id_q">Username starts with</label>
         <input id="id_q" name="q" type="text" value={query} maxlength={150} />
         <button type="submit">Search</button>
       </form>
       <table class="sessions">
-        <thead>
-          <tr>
-            <th>User</th>
-            <th>Role</th>
-            <th>State</th>
-            <th>Two-factor</th>
-            <th>Joined</th>
-            <th>Storage quota</th>
-            <th>Actions</th>
-          </tr>
-        </thead>
+        <TableHead columns={['User', 'Role', 'State', 'Two-factor', 'Joined', 'Storage quota', 'Actions']} />
         <tbody>
           {users.map((u) => (
             <tr data-user={u.username}>
@@ -167,12 +142,12 @@ export function UsersPage({ context, users, query, page, hasNext, notice }: User
               </td>
               <td>
                 {u.disabled ? (
-                  <ActionButton action={`/admin/users/${u.id}/enable/`} csrfToken={context.csrfToken} label="Enable" />
+                  <PostButton action={`/admin/users/${u.id}/enable/`} csrfToken={context.csrfToken} label="Enable" />
                 ) : (
-                  <ActionButton action={`/admin/users/${u.id}/disable/`} csrfToken={context.csrfToken} label="Disable" danger />
+                  <PostButton action={`/admin/users/${u.id}/disable/`} csrfToken={context.csrfToken} label="Disable" danger />
                 )}
-                <ActionButton action={`/admin/users/${u.id}/end-sessions/`} csrfToken={context.csrfToken} label="End sessions" />
-                {u.twoFactor ? <ActionButton action={`/admin/users/${u.id}/reset-2fa/`} csrfToken={context.csrfToken} label="Reset two-factor" danger /> : null}
+                <PostButton action={`/admin/users/${u.id}/end-sessions/`} csrfToken={context.csrfToken} label="End sessions" />
+                {u.twoFactor ? <PostButton action={`/admin/users/${u.id}/reset-2fa/`} csrfToken={context.csrfToken} label="Reset two-factor" danger /> : null}
               </td>
             </tr>
           ))}
@@ -223,17 +198,7 @@ export function AuditPage({ context, entries, events, event, user, page, hasNext
       </form>
       {entries.length === 0 ? <p class="empty">No entries.</p> : null}
       <table class="sessions audit-log">
-        <thead>
-          <tr>
-            <th>Time</th>
-            <th>Event</th>
-            <th>Actor</th>
-            <th>Target</th>
-            <th>Address</th>
-            <th>Request id</th>
-            <th>Detail</th>
-          </tr>
-        </thead>
+        <TableHead columns={['Time', 'Event', 'Actor', 'Target', 'Address', 'Request id', 'Detail']} />
         <tbody>
           {entries.map((e) => (
             <tr data-event={e.event}>

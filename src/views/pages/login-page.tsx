@@ -8,15 +8,13 @@ export interface LoginPageProps {
   readonly username: string;
   readonly next: string;
   readonly errors: readonly string[];
-  readonly notice?: string | undefined;
 }
 
-export function LoginPage({ context, username, next, errors, notice }: LoginPageProps) {
+export function LoginPage({ context, username, next, errors }: LoginPageProps) {
   return (
     <Layout title="Log in" context={context}>
       <section class="card narrow">
         <h1>Log in</h1>
-        {notice ? <p class="notice">{notice}</p> : null}
         <FieldErrors id="login-errors" errors={errors} />
         <form method="post" action="/accounts/login/">
           <CsrfField token={context.csrfToken} />

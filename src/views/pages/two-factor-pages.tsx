@@ -32,17 +32,14 @@ export interface TwoFactorSetupPageProps {
   readonly qrDataUrl: string;
   readonly next: string;
   readonly errors: readonly string[];
-  /** Why the user is here (an admin page needs two-factor login). */
-  readonly notice?: string | undefined;
 }
 
 /** `/accounts/2fa/` before two-factor login is on: the secret as text and as a QR code, confirmed with a code. */
-export function TwoFactorSetupPage({ context, secret, qrDataUrl, next, errors, notice }: TwoFactorSetupPageProps) {
+export function TwoFactorSetupPage({ context, secret, qrDataUrl, next, errors }: TwoFactorSetupPageProps) {
   return (
     <Layout title="Two-factor login" context={context}>
       <section class="card narrow">
         <h1>Set up two-factor login</h1>
-        {notice ? <p class="notice">{notice}</p> : null}
         <p>Scan this code with an authenticator app (Aegis, FreeOTP, Google Authenticator, 1Password…), or type the key into it.</p>
         <p>
           <img id="totp-qr" src={qrDataUrl} width={200} height={200} alt="QR code of your two-factor key" />
