@@ -171,7 +171,9 @@ document.addEventListener('keydown', (event) => {
       setZoom(1);
       break;
     case 'Escape':
-      if (!viewer?.classList.contains('viewer-full')) return;
+      // Browsers close their full screen on Escape themselves; this covers the fallback, and any
+      // Escape that reaches the page while the figure is still full screen.
+      if (!isFull()) return;
       void exitFull();
       break;
     default:
