@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlbumRepository, type AlbumRepository } from '../../../src/albums/album-repository.js';
 import type { Db } from '../../../src/db/database.js';
 import { migrations } from '../../../src/db/migrations/index.js';
 import { createPhotoRepository, type PhotoRepository } from '../../../src/photos/photo-repository.js';
 import { parsePhotoSearch, type PhotoSearch } from '../../../src/photos/search/photo-search.js';
+import { searchConditions } from '../../../src/photos/search/photo-search-repository.js';
 import { DIALECTS, openMigratedDatabase } from '../../support/databases.js';
 
 const newId = () => randomBytes(16).toString('hex');
@@ -189,5 +190,21 @@ describe.each(DIALECTS)('photo search in the repository (%s)', (dialect) => {
     expect(await found(owner, 'scan')).toEqual([id]);
     expect(await found(owner, 'unindexed')).toEqual([id]);
     expect(await found(owner, 'before index')).toEqual([id]);
+  });
+
+  it('answers a word search from the full-text index (FTS5 table; GIN index photos_search)', async () => {
+    // A database of its own: the backfill test above drops and rebuilds the index in the shared one.
+    const own = await openMigratedDatabase(dialect);
+    const words = search('sunset beach')!;
+    const plan = await own.db.connection().execute(async (conn) => {
+      if (dialect === 'postgres') await sql`SET enable_seqscan = off`.execute(conn);
+      const query = conn.selectFrom('photos').select('id').where((eb) => eb.and(searchConditions(conn, words))).compile();
+      const explain = dialect === 'postgres' ? 'EXPLAIN ' : 'EXPLAIN QUERY PLAN ';
+      const rows = await conn.executeQuery(CompiledQuery.raw(`${explain}${query.sql}`, [...query.parameters]));
+      if (dialect === 'postgres') await sql`RESET enable_seqscan`.execute(conn);
+      return JSON.stringify(rows.rows);
+    });
+    await own.close();
+    expect(plan).toMatch(dialect === 'postgres' ? /Bitmap Index Scan on photos_search/ : /SCAN photos_fts VIRTUAL TABLE INDEX/);
   });
 });
