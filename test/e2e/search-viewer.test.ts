@@ -78,6 +78,21 @@ describeWith(CHROMIUM_MISSING, 'search and the viewer in a real browser (Chromiu
     const zoomOf = () => page.getAttribute('#viewer-stage', 'data-zoom');
     const isFull = () => page.evaluate(() => document.fullscreenElement?.id === 'viewer' || document.getElementById('viewer')?.classList.contains('viewer-full') === true);
     expect(await page.isVisible('#viewer-controls')).toBe(true);
+    // Tab reaches every control, in order, each with a visible focus outline.
+    await page.goto(urls['Dusk']!);
+    const reached: string[] = [];
+    for (let i = 0; i < 30 && !reached.includes('viewer-zoom-reset'); i++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const element = document.activeElement;
+        return element ? { id: element.id, outline: getComputedStyle(element).outlineStyle } : null;
+      });
+      if (focused?.id.startsWith('viewer-')) {
+        reached.push(focused.id);
+        expect(focused.outline, focused.id).not.toBe('none');
+      }
+    }
+    expect(reached).toEqual(['viewer-back', 'viewer-next', 'viewer-fullscreen', 'viewer-zoom-out', 'viewer-zoom-in', 'viewer-zoom-reset']);
     await page.focus('#viewer-fullscreen');
     await page.keyboard.press('Enter');
     await expect.poll(isFull).toBe(true);
