@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCaptionRepository } from '../../../src/agent/caption-repository.js';
 import { createAlbumRepository, type AlbumRepository } from '../../../src/albums/album-repository.js';
 import type { Db } from '../../../src/db/database.js';
 import { migrations } from '../../../src/db/migrations/index.js';
@@ -87,9 +88,10 @@ describe.each(DIALECTS)('photo search in the repository (%s)', (dialect) => {
     await photos.updateText(alice, id, { title: 'Hot-air balloon' }, Date.now());
     expect(await found(alice, 'zeppelin')).toEqual([]);
     expect(await found(alice, 'balloon')).toEqual([id]);
-    // The caption agent writes with its own UPDATE: found as well.
-    await db.updateTable('photos').set({ caption: 'Seen from Friedrichshafen' }).where('id', '=', id).execute();
+    // The caption agent writes with its own UPDATE (fillEmpty): found as soon as it lands.
+    expect(await createCaptionRepository(db).fillEmpty(id, { altText: 'A balloon above a lake', caption: 'Seen from Friedrichshafen' }, Date.now())).toEqual({ altText: true, caption: true });
     expect(await found(alice, 'friedrichshafen')).toEqual([id]);
+    expect(await found(alice, 'lake above')).toEqual([id]);
     // A status change does not touch the texts or the index.
     await photos.setStatus(id, 'held', '', Date.now());
     expect(await found(alice, 'balloon friedrichshafen')).toEqual([id]);
