@@ -73,6 +73,12 @@ import { createRevealSealer } from './web/one-time-reveal.js';
 import { createShareService } from './shares/share-service.js';
 import { photoShareTarget, shareApiRoutes } from './shares/api/share-api-routes.js';
 import { shareRoutes } from './shares/routes.js';
+import { createQuotaRepository } from './quotas/quota-repository.js';
+import { createQuotaService } from './quotas/quota-service.js';
+import { trashApiRoutes } from './trash/api/trash-api-routes.js';
+import { createTrashRepository } from './trash/trash-repository.js';
+import { trashRoutes } from './trash/routes.js';
+import { createTrashService } from './trash/trash-service.js';
 import { registerHttpTelemetry } from './telemetry/http-telemetry.js';
 import { withModerationMetrics, withScanMetrics } from './telemetry/measured-media.js';
 import { observeJobQueues, recordAuthFailure, recordCsrfRejection } from './telemetry/metrics.js';
@@ -179,7 +185,15 @@ async function openJobQueue(config: AppConfig, db: Db, redis: RedisClients | und
 }
 
 /** Storage, scanner, moderation model, the photo service and the job queue that processes uploads. */
-async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, redis: RedisClients | undefined, storage: MediaStorage, chores: readonly HousekeepingTask[]) {
+async function createMedia(
+  app: FastifyInstance,
+  config: AppConfig,
+  db: Db,
+  redis: RedisClients | undefined,
+  storage: MediaStorage,
+  chores: readonly HousekeepingTask[],
+  checkQuota: (ownerId: string, bytes: number) => Promise<void>,
+) {
   // libvips' operation cache would keep staged uploads open after they are deleted.
   sharp.cache(false);
   const stagingDir = await openStagingArea(config.dataDir);
@@ -223,13 +237,14 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, redi
   };
   const queue = await openJobQueue(config, db, redis, handlers, app.log);
   app.decorate('jobWorker', queue);
-  const service = createPhotoService({ photos, storage, stagingDir, queue });
+  const service = createPhotoService({ photos, storage, stagingDir, queue, checkQuota });
   const stopQueueGauge = observeJobQueues(Object.keys(handlers), () => queue.counts());
   return { storage, stagingDir, scanner, photos, queue, service, reconcile, stopQueueGauge };
 }
 
 async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secretKey: string): Promise<void> {
-  const users = createUserRepository(db);
+  const users = createUserRepository(db, { newUserQuotaBytes: config.userQuotaBytes });
+  const quotas = createQuotaService(createQuotaRepository(db));
   const sessions = createSessionService(createSessionRepository(db), config.session);
   const throttle = createLoginThrottle(createThrottleRepository(db), config.throttle);
   const apiTokens = createApiTokenService(createApiTokenRepository(db));
@@ -256,6 +271,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     hasher,
     endSessions: (userId) => sessions.endAll(userId),
     resetTwoFactor: (userId) => twoFactor.reset(userId),
+    setQuota: (userId, bytes) => quotas.setQuota(userId, bytes),
   });
   if (config.adminUsername !== undefined) await promoteAtStartup(app, userAdmin, config.adminUsername);
 
@@ -287,12 +303,24 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   registerNeverCache(app, config.neverCachePrefixes);
   registerErrorHandling(app);
 
-  const media = await createMedia(app, config, db, redis, store.storage, [
-    { name: 'expired sessions', run: () => sessions.purgeExpired() },
-    { name: 'stale throttles', run: () => throttle.purgeStale() },
-    { name: 'expired login challenges', run: () => twoFactor.purgeExpired() },
-    { name: 'expired password-reset links', run: () => passwords.resets.purgeExpired() },
-  ]);
+  const trashRepository = createTrashRepository(db);
+  const media = await createMedia(
+    app,
+    config,
+    db,
+    redis,
+    store.storage,
+    [
+      { name: 'expired sessions', run: () => sessions.purgeExpired() },
+      { name: 'stale throttles', run: () => throttle.purgeStale() },
+      { name: 'expired login challenges', run: () => twoFactor.purgeExpired() },
+      { name: 'expired password-reset links', run: () => passwords.resets.purgeExpired() },
+      // Runs in housekeeping rounds only, after start-up, when `trash` below exists.
+      { name: 'expired trash', run: () => trash.purgeExpired() },
+    ],
+    (ownerId, bytes) => quotas.checkRoom(ownerId, bytes),
+  );
+  const trash = createTrashService({ trash: trashRepository, photos: media.service, retentionDays: config.trashRetentionDays });
 
   await app.register(staticFiles);
   await app.register(healthRoutes, {
@@ -310,6 +338,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     apiTokens,
     twoFactor,
     audit,
+    storageUsage: (userId) => quotas.usageOf(userId),
     signupsPerWindow: config.throttle.signupsPerWindow,
     limiterStore: redis && config.redis ? { redis: redis.commands, nameSpace: config.redis.keyPrefix } : undefined,
   });
@@ -331,6 +360,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     mediaLinks: store.links,
     albumNeighbours: (ownerId, albumId, photoId) => albums.neighbours(ownerId, albumId, photoId),
   });
+  await app.register(trashRoutes, { trash });
   await app.register(shareRoutes, { photos: media.service, shares, reveals, photoSections: albumSection, albums });
   await app.register(albumRoutes, { albums, shares, reveals });
   const moderation = createModerationService({
@@ -353,6 +383,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
         mediaLinks: store.links,
       }),
       albumApiRoutes({ albums }),
+      trashApiRoutes({ trash, photos: media.service }),
       shareApiRoutes({ shares, targets: [photoShareTarget(media.service), albumShareTarget(albums)] }),
       accountApiRoutes({ passwordChange: passwords.passwordChange, sessions }),
     ],

@@ -74,7 +74,7 @@ export async function scanPhotovault(origin: string, options: { drain?: () => Pr
   const plan: ScanPlan = {
     origin,
     seeds: ['/', '/accounts/login/', '/accounts/signup/', '/healthz', '/readyz', '/openapi.json', '/api/docs', ...shareSeeds],
-    ownerSeeds: ['/photos/', '/photos/?q=scan&from=2000-01-01', '/photos/upload/', '/accounts/', photoPage, `${photoPage}?q=scan`, '/albums/', ...(albumId ? [albumPage, `${photoPage}?in=album:${albumId}`] : [])],
+    ownerSeeds: ['/photos/', '/photos/?q=scan&from=2000-01-01', '/photos/upload/', '/accounts/', photoPage, `${photoPage}?q=scan`, '/albums/', '/photos/trash/', ...(albumId ? [albumPage, `${photoPage}?in=album:${albumId}`] : [])],
     users: { owner, other },
     authCheckPath: '/accounts/',
     ownerResourceIds: [photoId, ...(albumId ? [albumId] : []), ...(tokenId ? [decodeURIComponent(tokenId)] : [])],

@@ -1,11 +1,11 @@
 import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { AlbumsTable, Database } from '../db/schema.js';
-import type { PhotoRecord, PhotoTile } from '../photos/photo-repository.js';
+import { whereNotTrashed, type PhotoRecord, type PhotoTile } from '../photos/photo-repository.js';
 
 export type AlbumRow = Selectable<AlbumsTable>;
 
-/** An album as its lists show it: the count and the cover are of its ready photos only. */
+/** An album as its lists show it: the count and the cover are of its ready photos (not in the Trash) only. */
 export interface AlbumSummaryRow extends AlbumRow {
   readonly photo_count: number;
   /** The chosen cover while it is a ready photo of the album, else the first ready photo; null when none. */
@@ -25,9 +25,9 @@ export interface AlbumNeighbours {
 
 const NEIGHBOUR_COLUMNS = ['photos.id', 'photos.title', 'photos.status', 'photos.alt_text', 'photos.width', 'photos.height', 'photos.placeholder', 'photos.taken_at', 'photos.created_at'] as const;
 
-// The ready photos of the album in the outer query (`albums`), as a correlated subquery.
+// The ready photos of the album in the outer query (`albums`), not in the Trash, as a correlated subquery.
 function readyMembers(eb: ExpressionBuilder<Database, 'albums'>) {
-  return eb.selectFrom('album_photos as ap').innerJoin('photos as p', 'p.id', 'ap.photo_id').whereRef('ap.album_id', '=', 'albums.id').where('p.status', '=', 'ready');
+  return whereNotTrashed(eb.selectFrom('album_photos as ap').innerJoin('photos as p', 'p.id', 'ap.photo_id').whereRef('ap.album_id', '=', 'albums.id').where('p.status', '=', 'ready'), 'p');
 }
 
 /**
@@ -150,14 +150,11 @@ export function createAlbumRepository(db: Db) {
       });
     },
 
-    /** A page of the album's ready photos in album order. The caller has checked who may see the album. */
+    /** A page of the album's ready photos (not in the Trash) in album order. The caller has checked who may see the album. */
     async listReadyPhotos(albumId: string, limit: number, offset: number): Promise<PhotoRecord[]> {
-      return db
-        .selectFrom('album_photos')
-        .innerJoin('photos', 'photos.id', 'album_photos.photo_id')
-        .selectAll('photos')
-        .where('album_photos.album_id', '=', albumId)
-        .where('photos.status', '=', 'ready')
+      return whereNotTrashed(
+        db.selectFrom('album_photos').innerJoin('photos', 'photos.id', 'album_photos.photo_id').selectAll('photos').where('album_photos.album_id', '=', albumId).where('photos.status', '=', 'ready'),
+      )
         .orderBy('album_photos.position')
         .orderBy('album_photos.photo_id')
         .limit(limit)
@@ -165,21 +162,22 @@ export function createAlbumRepository(db: Db) {
         .execute();
     },
 
-    /** One ready photo of the album, or undefined when it is not in it (or not ready). */
+    /** One ready photo of the album, or undefined when it is not in it (or not ready, or in the Trash). */
     async findReadyPhoto(albumId: string, photoId: string): Promise<PhotoRecord | undefined> {
-      return db
-        .selectFrom('album_photos')
-        .innerJoin('photos', 'photos.id', 'album_photos.photo_id')
-        .selectAll('photos')
-        .where('album_photos.album_id', '=', albumId)
-        .where('album_photos.photo_id', '=', photoId)
-        .where('photos.status', '=', 'ready')
-        .executeTakeFirst();
+      return whereNotTrashed(
+        db
+          .selectFrom('album_photos')
+          .innerJoin('photos', 'photos.id', 'album_photos.photo_id')
+          .selectAll('photos')
+          .where('album_photos.album_id', '=', albumId)
+          .where('album_photos.photo_id', '=', photoId)
+          .where('photos.status', '=', 'ready'),
+      ).executeTakeFirst();
     },
 
     /**
      * Where a photo sits in the owner's album, in the album page's order (position, then photo id):
-     * undefined unless the album is `ownerId`'s and the photo one of its ready photos. The neighbours
+     * undefined unless the album is `ownerId`'s and the photo one of its ready photos (not in the Trash). The neighbours
      * come from two keyset queries on index album_photos_album_position, one row each.
      */
     async findNeighbours(ownerId: string, albumId: string, photoId: string): Promise<AlbumNeighbours | undefined> {
@@ -192,10 +190,11 @@ export function createAlbumRepository(db: Db) {
         .where('album_photos.photo_id', '=', photoId)
         .where('albums.owner_id', '=', ownerId)
         .where('photos.status', '=', 'ready')
+        .where('photos.trashed_at', 'is', null)
         .executeTakeFirst();
       if (!here) return undefined;
       const members = () =>
-        db.selectFrom('album_photos').innerJoin('photos', 'photos.id', 'album_photos.photo_id').select(NEIGHBOUR_COLUMNS).where('album_photos.album_id', '=', albumId).where('photos.status', '=', 'ready');
+        whereNotTrashed(db.selectFrom('album_photos').innerJoin('photos', 'photos.id', 'album_photos.photo_id').select(NEIGHBOUR_COLUMNS).where('album_photos.album_id', '=', albumId).where('photos.status', '=', 'ready'));
       const [previous, next] = await Promise.all([
         members().where(sql<boolean>`(album_photos.position, album_photos.photo_id) < (${here.position}, ${photoId})`).orderBy('album_photos.position', 'desc').orderBy('album_photos.photo_id', 'desc').limit(1).executeTakeFirst(),
         members().where(sql<boolean>`(album_photos.position, album_photos.photo_id) > (${here.position}, ${photoId})`).orderBy('album_photos.position', 'asc').orderBy('album_photos.photo_id', 'asc').limit(1).executeTakeFirst(),
@@ -223,10 +222,10 @@ async function ownedAlbumExists(trx: Executor, ownerId: string, albumId: string)
   return (await trx.selectFrom('albums').select('id').where('id', '=', albumId).where('owner_id', '=', ownerId).executeTakeFirst()) !== undefined;
 }
 
-// Reads the photos with the owner in the query: someone else's id and an unknown one look the same.
+// Reads the photos with the owner in the query: someone else's id, an unknown one and one in the Trash look the same.
 async function addOwnedPhotos(trx: Executor, ownerId: string, albumId: string, photoIds: readonly string[], now: number): Promise<AddPhotosOutcome> {
   if (photoIds.length === 0) return { ok: true, added: 0 };
-  const owned = await trx.selectFrom('photos').select('id').where('owner_id', '=', ownerId).where('id', 'in', [...photoIds]).execute();
+  const owned = await whereNotTrashed(trx.selectFrom('photos').select('id').where('owner_id', '=', ownerId).where('id', 'in', [...photoIds])).execute();
   if (owned.length !== photoIds.length) return { ok: false, reason: 'photo_not_found' };
   const present = new Set((await trx.selectFrom('album_photos').select('photo_id').where('album_id', '=', albumId).where('photo_id', 'in', [...photoIds]).execute()).map((r) => r.photo_id));
   const fresh = photoIds.filter((id) => !present.has(id));

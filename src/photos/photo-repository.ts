@@ -1,6 +1,6 @@
 import { compileLookup } from '../db/compiled-query.js';
 import type { Db } from '../db/database.js';
-import { sql, type Selectable } from 'kysely';
+import { sql, type SelectQueryBuilder, type Selectable } from 'kysely';
 import type { PhotosTable, PhotoStatus } from '../db/schema.js';
 import type { PhotoFactColumns } from './photo-facts-columns.js';
 import type { PhotoSearch } from './search/photo-search.js';
@@ -18,6 +18,14 @@ const UNFINISHED_STATUSES: readonly PhotoStatus[] = ['queued', 'scanning', 'proc
  * page instead of sorting every photo of the owner. Every timeline query orders by this, then id.
  */
 export const TIMELINE_ORDER = sql<number>`coalesce(taken_at, created_at)`;
+
+/**
+ * The one rule of the Trash for every library read (gallery, albums, share links, search): only
+ * photos that are not in the Trash. `table` is the photos table's name or alias in the query.
+ */
+export function whereNotTrashed<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>, table = 'photos'): SelectQueryBuilder<DB, TB, O> {
+  return query.where(sql<boolean>`${sql.ref(`${table}.trashed_at`)} is null`);
+}
 
 /** What a gallery tile shows: a page of them is read without the other columns. */
 const TILE_COLUMNS = ['id', 'title', 'status', 'alt_text', 'width', 'height', 'placeholder', 'taken_at', 'created_at'] as const;
@@ -46,10 +54,10 @@ export interface ProcessedPhoto {
 /** All SQL about photos. */
 export function createPhotoRepository(db: Db) {
   const ownedPhoto = compileLookup(db, (slot) => db.selectFrom('photos').selectAll().where('id', '=', slot(0)).where('owner_id', '=', slot(1)));
-  // The owner's photos in the gallery, narrowed to a search when there is one: every list of them
-  // (pages, counts, a photo's neighbours) starts here.
+  // The owner's photos in the gallery (not in the Trash), narrowed to a search when there is one:
+  // every list of them (pages, counts, a photo's neighbours) starts here.
   const ownerPhotos = (ownerId: string, search: PhotoSearch | null = null) => {
-    const base = db.selectFrom('photos').where('owner_id', '=', ownerId);
+    const base = whereNotTrashed(db.selectFrom('photos').where('owner_id', '=', ownerId));
     return search ? base.where((eb) => eb.and(searchConditions(db, search))) : base;
   };
   // One page of an owner's timeline (date taken, else upload time); the id breaks ties.
@@ -94,6 +102,7 @@ export function createPhotoRepository(db: Db) {
       return ownerPage(ownerId, limit, offset, search).selectAll().execute();
     },
 
+    /** The owner's photos in the library (not in the Trash), or those of it a search finds. */
     async countForOwner(ownerId: string, search: PhotoSearch | null = null): Promise<number> {
       const row = await ownerPhotos(ownerId, search).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       return Number(row.n);
@@ -113,7 +122,7 @@ export function createPhotoRepository(db: Db) {
       return { previous, next };
     },
 
-    /** One photo, only if `ownerId` owns it: ownership is part of the query, not a later check. */
+    /** One photo, only if `ownerId` owns it: ownership is part of the query, not a later check. In the Trash or not (trashed_at says). */
     /** Compiled once: every media and photo-page request makes this look-up. */
     async findOwned(ownerId: string, id: string): Promise<PhotoRecord | undefined> {
       return ownedPhoto.first(id, ownerId);

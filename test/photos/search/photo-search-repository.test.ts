@@ -182,6 +182,25 @@ describe.each(DIALECTS)('photo search in the repository (%s)', (dialect) => {
     expect(await albums.findNeighbours(owner, newId(), a)).toBeUndefined();
   });
 
+  it('leaves photos in the Trash out of searches and of every previous/next', async () => {
+    const owner = await addUser('heidi');
+    const [first, trashed, last] = [
+      await addPhoto(owner, { title: 'kite one', taken_at: Date.UTC(2021, 0, 3) }),
+      await addPhoto(owner, { title: 'kite two', taken_at: Date.UTC(2021, 0, 2) }),
+      await addPhoto(owner, { title: 'kite three', taken_at: Date.UTC(2021, 0, 1) }),
+    ];
+    const albumId = newId();
+    expect((await albums.insert({ id: albumId, owner_id: owner, name: 'Kites', cover_photo_id: null, created_at: 1, updated_at: 1 }, [first, trashed, last])).ok).toBe(true);
+    await db.updateTable('photos').set({ trashed_at: Date.now() }).where('id', '=', trashed).execute();
+    expect(await found(owner, 'kite')).toEqual([first, last]);
+    expect(await found(owner, 'two')).toEqual([]);
+    expect(await photos.countForOwner(owner, search('kite'))).toBe(2);
+    const around = await photos.findNeighbours(owner, (await photos.findOwned(owner, first))!);
+    expect(around.next?.id).toBe(last);
+    expect(await albums.findNeighbours(owner, albumId, first)).toMatchObject({ next: { id: last } });
+    expect(await albums.findNeighbours(owner, albumId, trashed)).toBeUndefined();
+  });
+
   it('indexes the photos that existed before migration 0016 (its backfill)', async () => {
     const owner = await addUser('grace');
     const id = await addPhoto(owner, { title: 'Before the index', original_name: 'old_scan.png' });
