@@ -359,6 +359,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
       return [await albumSection(request, reply, photo), await renderPhotoShareSection(shares, reply, photo, created ? { created } : {})];
     },
     mediaLinks: store.links,
+    albumNeighbours: (ownerId, albumId, photoId) => albums.neighbours(ownerId, albumId, photoId),
   });
   await app.register(trashRoutes, { trash });
   await app.register(shareRoutes, { photos: media.service, shares, reveals, photoSections: albumSection, albums });

@@ -74,7 +74,7 @@ export async function scanPhotovault(origin: string, options: { drain?: () => Pr
   const plan: ScanPlan = {
     origin,
     seeds: ['/', '/accounts/login/', '/accounts/signup/', '/healthz', '/readyz', '/openapi.json', '/api/docs', ...shareSeeds],
-    ownerSeeds: ['/photos/', '/photos/upload/', '/accounts/', photoPage, '/albums/', '/photos/trash/', ...(albumId ? [albumPage] : [])],
+    ownerSeeds: ['/photos/', '/photos/?q=scan&from=2000-01-01', '/photos/upload/', '/accounts/', photoPage, `${photoPage}?q=scan`, '/albums/', '/photos/trash/', ...(albumId ? [albumPage, `${photoPage}?in=album:${albumId}`] : [])],
     users: { owner, other },
     authCheckPath: '/accounts/',
     ownerResourceIds: [photoId, ...(albumId ? [albumId] : []), ...(tokenId ? [decodeURIComponent(tokenId)] : [])],
@@ -84,7 +84,7 @@ export async function scanPhotovault(origin: string, options: { drain?: () => Pr
     httpsViaForwardedProto: options.httpsViaForwardedProto,
     sensitiveMarkers: sensitive.filter((s) => s.length >= 8),
     sampleFile: jpeg,
-    knownParameters: { '/': ['name'], '/accounts/login/': ['next'], '/photos/': ['page'] },
+    knownParameters: { '/': ['name'], '/accounts/login/': ['next'], '/photos/': ['page', 'q', 'from', 'to'] },
     ...(options.log ? { log: options.log } : {}),
   };
   options.log?.(`scanning ${origin}: owner ${owner.username} (photo ${photoId}${share ? `, share ${share}` : ''}), other ${other.username}`);

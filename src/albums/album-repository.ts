@@ -1,7 +1,7 @@
-import type { ExpressionBuilder, Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { AlbumsTable, Database } from '../db/schema.js';
-import { whereNotTrashed, type PhotoRecord } from '../photos/photo-repository.js';
+import { whereNotTrashed, type PhotoRecord, type PhotoTile } from '../photos/photo-repository.js';
 
 export type AlbumRow = Selectable<AlbumsTable>;
 
@@ -15,6 +15,15 @@ export interface AlbumSummaryRow extends AlbumRow {
 export type AddPhotosOutcome = { readonly ok: true; readonly added: number } | { readonly ok: false; readonly reason: 'album_not_found' | 'photo_not_found' };
 
 export type CoverOutcome = 'ok' | 'album_not_found' | 'photo_not_found';
+
+/** A photo's place in one of the owner's albums: the album's name and the ready photos on either side. */
+export interface AlbumNeighbours {
+  readonly albumName: string;
+  readonly previous: PhotoTile | undefined;
+  readonly next: PhotoTile | undefined;
+}
+
+const NEIGHBOUR_COLUMNS = ['photos.id', 'photos.title', 'photos.status', 'photos.alt_text', 'photos.width', 'photos.height', 'photos.placeholder', 'photos.taken_at', 'photos.created_at'] as const;
 
 // The ready photos of the album in the outer query (`albums`), not in the Trash, as a correlated subquery.
 function readyMembers(eb: ExpressionBuilder<Database, 'albums'>) {
@@ -164,6 +173,33 @@ export function createAlbumRepository(db: Db) {
           .where('album_photos.photo_id', '=', photoId)
           .where('photos.status', '=', 'ready'),
       ).executeTakeFirst();
+    },
+
+    /**
+     * Where a photo sits in the owner's album, in the album page's order (position, then photo id):
+     * undefined unless the album is `ownerId`'s and the photo one of its ready photos (not in the Trash). The neighbours
+     * come from two keyset queries on index album_photos_album_position, one row each.
+     */
+    async findNeighbours(ownerId: string, albumId: string, photoId: string): Promise<AlbumNeighbours | undefined> {
+      const here = await db
+        .selectFrom('album_photos')
+        .innerJoin('albums', 'albums.id', 'album_photos.album_id')
+        .innerJoin('photos', 'photos.id', 'album_photos.photo_id')
+        .select(['albums.name', 'album_photos.position'])
+        .where('album_photos.album_id', '=', albumId)
+        .where('album_photos.photo_id', '=', photoId)
+        .where('albums.owner_id', '=', ownerId)
+        .where('photos.status', '=', 'ready')
+        .where('photos.trashed_at', 'is', null)
+        .executeTakeFirst();
+      if (!here) return undefined;
+      const members = () =>
+        whereNotTrashed(db.selectFrom('album_photos').innerJoin('photos', 'photos.id', 'album_photos.photo_id').select(NEIGHBOUR_COLUMNS).where('album_photos.album_id', '=', albumId).where('photos.status', '=', 'ready'));
+      const [previous, next] = await Promise.all([
+        members().where(sql<boolean>`(album_photos.position, album_photos.photo_id) < (${here.position}, ${photoId})`).orderBy('album_photos.position', 'desc').orderBy('album_photos.photo_id', 'desc').limit(1).executeTakeFirst(),
+        members().where(sql<boolean>`(album_photos.position, album_photos.photo_id) > (${here.position}, ${photoId})`).orderBy('album_photos.position', 'asc').orderBy('album_photos.photo_id', 'asc').limit(1).executeTakeFirst(),
+      ]);
+      return { albumName: here.name, previous, next };
     },
 
     /** The given photos (by id) of one owner: the covers of a page of albums. */

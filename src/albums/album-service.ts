@@ -67,6 +67,11 @@ export function createAlbumService(deps: AlbumServiceDeps) {
       return deps.albums.listReadyPhotos(albumId, limit, offset);
     },
 
+    /** The photo's neighbours in the owner's album (the photo page's previous/next); undefined when it is not a ready photo of an album of theirs. */
+    neighbours(ownerId: string, albumId: string, photoId: string) {
+      return deps.albums.findNeighbours(ownerId, albumId, photoId);
+    },
+
     findReadyPhoto(albumId: string, photoId: string) {
       return deps.albums.findReadyPhoto(albumId, photoId);
     },

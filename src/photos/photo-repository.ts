@@ -3,6 +3,8 @@ import type { Db } from '../db/database.js';
 import { sql, type SelectQueryBuilder, type Selectable } from 'kysely';
 import type { PhotosTable, PhotoStatus } from '../db/schema.js';
 import type { PhotoFactColumns } from './photo-facts-columns.js';
+import type { PhotoSearch } from './search/photo-search.js';
+import { searchConditions } from './search/photo-search-repository.js';
 
 export type PhotoRecord = Selectable<PhotosTable>;
 
@@ -29,6 +31,12 @@ export function whereNotTrashed<DB, TB extends keyof DB, O>(query: SelectQueryBu
 const TILE_COLUMNS = ['id', 'title', 'status', 'alt_text', 'width', 'height', 'placeholder', 'taken_at', 'created_at'] as const;
 export type PhotoTile = Pick<PhotoRecord, (typeof TILE_COLUMNS)[number]>;
 
+/** The photos before and after one in a list (undefined at either end). */
+export interface Neighbours {
+  readonly previous: PhotoTile | undefined;
+  readonly next: PhotoTile | undefined;
+}
+
 export interface ProcessedPhoto {
   readonly status: Extract<PhotoStatus, 'ready' | 'held'>;
   readonly statusDetail: string;
@@ -46,9 +54,15 @@ export interface ProcessedPhoto {
 /** All SQL about photos. */
 export function createPhotoRepository(db: Db) {
   const ownedPhoto = compileLookup(db, (slot) => db.selectFrom('photos').selectAll().where('id', '=', slot(0)).where('owner_id', '=', slot(1)));
+  // The owner's photos in the gallery (not in the Trash), narrowed to a search when there is one:
+  // every list of them (pages, counts, a photo's neighbours) starts here.
+  const ownerPhotos = (ownerId: string, search: PhotoSearch | null = null) => {
+    const base = whereNotTrashed(db.selectFrom('photos').where('owner_id', '=', ownerId));
+    return search ? base.where((eb) => eb.and(searchConditions(db, search))) : base;
+  };
   // One page of an owner's timeline (date taken, else upload time); the id breaks ties.
-  const ownerPage = (ownerId: string, limit: number, offset: number) =>
-    whereNotTrashed(db.selectFrom('photos').where('owner_id', '=', ownerId)).orderBy(TIMELINE_ORDER, 'desc').orderBy('id', 'desc').limit(limit).offset(offset);
+  const ownerPage = (ownerId: string, limit: number, offset: number, search: PhotoSearch | null) =>
+    ownerPhotos(ownerId, search).orderBy(TIMELINE_ORDER, 'desc').orderBy('id', 'desc').limit(limit).offset(offset);
 
   return {
     /** Inserts a photo row; `executor` is the transaction that also queues its job (JobQueue.enqueueWith). */
@@ -78,20 +92,34 @@ export function createPhotoRepository(db: Db) {
       await db.updateTable('photos').set({ upload_hash: '' }).where('id', '=', id).where('owner_id', '=', ownerId).execute();
     },
 
-    /** One page of the owner's gallery tiles, latest taken first (walks index photos_owner_timeline). */
-    async listTilesForOwner(ownerId: string, limit: number, offset: number): Promise<PhotoTile[]> {
-      return ownerPage(ownerId, limit, offset).select(TILE_COLUMNS).execute();
+    /** One page of the owner's gallery tiles (or of a search), latest taken first (walks index photos_owner_timeline). */
+    async listTilesForOwner(ownerId: string, limit: number, offset: number, search: PhotoSearch | null = null): Promise<PhotoTile[]> {
+      return ownerPage(ownerId, limit, offset, search).select(TILE_COLUMNS).execute();
     },
 
-    /** The owner's photos, latest taken first (index photos_owner_timeline). */
-    async listForOwner(ownerId: string, limit: number, offset: number): Promise<PhotoRecord[]> {
-      return ownerPage(ownerId, limit, offset).selectAll().execute();
+    /** The owner's photos (or those a search finds), latest taken first (index photos_owner_timeline). */
+    async listForOwner(ownerId: string, limit: number, offset: number, search: PhotoSearch | null = null): Promise<PhotoRecord[]> {
+      return ownerPage(ownerId, limit, offset, search).selectAll().execute();
     },
 
-    /** The owner's photos in the library (not in the Trash). */
-    async countForOwner(ownerId: string): Promise<number> {
-      const row = await whereNotTrashed(db.selectFrom('photos').select((eb) => eb.fn.countAll<number>().as('n')).where('owner_id', '=', ownerId)).executeTakeFirstOrThrow();
+    /** The owner's photos in the library (not in the Trash), or those of it a search finds. */
+    async countForOwner(ownerId: string, search: PhotoSearch | null = null): Promise<number> {
+      const row = await ownerPhotos(ownerId, search).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
       return Number(row.n);
+    },
+
+    /**
+     * The photos just before and after `photo` in the owner's timeline (or a search's), by two keyset
+     * queries on (date, id) that each read one row of index photos_owner_timeline: equal dates are
+     * ordered by id, as in the pages.
+     */
+    async findNeighbours(ownerId: string, photo: Pick<PhotoRecord, 'id' | 'taken_at' | 'created_at'>, search: PhotoSearch | null = null): Promise<Neighbours> {
+      const key = photo.taken_at ?? photo.created_at;
+      const [previous, next] = await Promise.all([
+        ownerPhotos(ownerId, search).select(TILE_COLUMNS).where(sql<boolean>`(${TIMELINE_ORDER}, id) > (${key}, ${photo.id})`).orderBy(TIMELINE_ORDER, 'asc').orderBy('id', 'asc').limit(1).executeTakeFirst(),
+        ownerPhotos(ownerId, search).select(TILE_COLUMNS).where(sql<boolean>`(${TIMELINE_ORDER}, id) < (${key}, ${photo.id})`).orderBy(TIMELINE_ORDER, 'desc').orderBy('id', 'desc').limit(1).executeTakeFirst(),
+      ]);
+      return { previous, next };
     },
 
     /** One photo, only if `ownerId` owns it: ownership is part of the query, not a later check. In the Trash or not (trashed_at says). */

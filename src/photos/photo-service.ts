@@ -13,6 +13,7 @@ import { processPhotoJob, stagedPathFor } from './processing/process-photo-job.j
 import type { StagedUpload } from './upload/receive-upload.js';
 import { claimStagedUpload } from './upload/staging.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
+import type { PhotoSearch } from './search/photo-search.js';
 
 export interface PhotoServiceDeps {
   readonly photos: PhotoRepository;
@@ -148,17 +149,23 @@ export function createPhotoService(deps: PhotoServiceDeps) {
       return photo;
     },
 
-    list(ownerId: string, limit: number, offset: number) {
-      return deps.photos.listForOwner(ownerId, limit, offset);
+    /** A page of the owner's photos, or of those `search` finds. */
+    list(ownerId: string, limit: number, offset: number, search: PhotoSearch | null = null) {
+      return deps.photos.listForOwner(ownerId, limit, offset, search);
     },
 
-    /** A page of gallery tiles (only the columns a tile shows). */
-    listTiles(ownerId: string, limit: number, offset: number) {
-      return deps.photos.listTilesForOwner(ownerId, limit, offset);
+    /** A page of gallery tiles (only the columns a tile shows), of the whole gallery or a search. */
+    listTiles(ownerId: string, limit: number, offset: number, search: PhotoSearch | null = null) {
+      return deps.photos.listTilesForOwner(ownerId, limit, offset, search);
     },
 
-    count(ownerId: string) {
-      return deps.photos.countForOwner(ownerId);
+    count(ownerId: string, search: PhotoSearch | null = null) {
+      return deps.photos.countForOwner(ownerId, search);
+    },
+
+    /** The photos before and after `photo` in the owner's gallery, or in a search of it. */
+    neighbours(ownerId: string, photo: PhotoRecord, search: PhotoSearch | null = null) {
+      return deps.photos.findNeighbours(ownerId, photo, search);
     },
 
     /**

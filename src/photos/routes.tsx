@@ -5,7 +5,7 @@ import { requireUser } from '../accounts/routes.js';
 import { AppError } from '../errors/catalog.js';
 import type { MediaLinks } from '../media/storage/storage.js';
 import { GalleryPage } from '../views/pages/gallery-page.js';
-import { PhotoPage, type PhotoView } from '../views/pages/photo-page.js';
+import { PhotoPage, type PhotoView, type ViewerNav } from '../views/pages/photo-page.js';
 import { UploadPage } from '../views/pages/upload-page.js';
 import { ConfirmDeletePage, PhotoDetailsPage } from '../views/pages/photo-forms-pages.js';
 import { PageTemplateCache } from '../views/page-template-cache.js';
@@ -13,7 +13,7 @@ import { readForm, readQueryParam } from '../web/forms.js';
 import { sendHtml, sendPage, viewContextFor, wantsJson } from '../web/pages.js';
 import { factsOf } from './photo-facts-columns.js';
 import { parsePhotoId } from './photo-id.js';
-import type { PhotoRecord } from './photo-repository.js';
+import type { PhotoRecord, PhotoTile } from './photo-repository.js';
 import { PENDING_STATUSES, type PhotoService } from './photo-service.js';
 import { PhotoRejectedError } from './pipeline/rejection.js';
 import { serveMedia } from './serve-media.js';
@@ -22,6 +22,9 @@ import { UploadSummaryPage, type UploadResultView } from '../views/pages/upload-
 import { cleanPhotoText } from './photo-text.js';
 import { ownedPhoto } from './owned-photo.js';
 import { redirectWithNotice } from '../web/notices.js';
+import { photoName } from '../views/photo-dates.js';
+import { listContextQuery, listUrl, parseListContext, readSearchInput, type ListContext } from './list-context.js';
+import { parsePhotoSearch, searchParams } from './search/photo-search.js';
 
 export interface PhotoRoutesDeps {
   readonly service: PhotoService;
@@ -36,6 +39,11 @@ export interface PhotoRoutesDeps {
   readonly renderPhotoSections?: (request: FastifyRequest, reply: FastifyReply, photo: PhotoRecord) => Promise<ComponentChildren>;
   /** MEDIA_DELIVERY=redirect: media answer with a short-lived signed storage URL. */
   readonly mediaLinks?: MediaLinks;
+  /**
+   * A photo's album name and neighbours when it is a ready photo of that album of the owner's, else
+   * undefined (albums answer it, so photos need not know albums).
+   */
+  readonly albumNeighbours?: (ownerId: string, albumId: string, photoId: string) => Promise<{ readonly albumName: string; readonly previous: PhotoTile | undefined; readonly next: PhotoTile | undefined } | undefined>;
 }
 
 const PAGE_SIZE = 48;
@@ -51,6 +59,18 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
     const user = requireUser(request);
     const page = parsePage(readQueryParam(request.query, 'page'));
     const context = viewContextFor(request, reply);
+    const parsed = parsePhotoSearch(readSearchInput(request.query));
+    if (!parsed.ok) {
+      // The form again, with what was typed and why it was refused (not a bare error page).
+      const search = { ...parsed.input, errors: parsed.errors, query: '' };
+      return sendPage(reply, <GalleryPage context={context} photos={[]} page={1} hasNext={false} maxBytes={deps.maxBytes} search={search} />, 400);
+    }
+    if (parsed.search) {
+      const found = parsed.search;
+      const [rows, count] = await Promise.all([deps.service.listTiles(user.id, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE, found), deps.service.count(user.id, found)]);
+      const search = { q: found.q, from: found.from, to: found.to, errors: [], found: count, query: new URLSearchParams(searchParams(found)).toString() };
+      return sendPage(reply, <GalleryPage context={context} photos={rows.slice(0, PAGE_SIZE)} page={page} hasNext={rows.length > PAGE_SIZE} maxBytes={deps.maxBytes} search={search} />);
+    }
     // Every change to the user's photos changes photosVersion (a database trigger), so a page
     // rendered under the same number shows exactly the tiles a fresh read would: no query needed.
     const key = `${user.id}\u0000${user.photosVersion}\u0000${page}`;
@@ -90,13 +110,28 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
     return reply.redirect(`/photos/${result.photo.id}/`, 303);
   }
 
+  /** Back to the list the photo was opened from, and its neighbours there (links keep the list). */
+  async function viewerNav(ownerId: string, photo: PhotoRecord, list: ListContext): Promise<ViewerNav> {
+    const link = (tile: PhotoTile | undefined, within: ListContext) => tile && { href: `/photos/${tile.id}/${listContextQuery(within)}`, name: photoName(tile) };
+    if (list.kind === 'album') {
+      const around = await deps.albumNeighbours?.(ownerId, list.albumId, photo.id);
+      if (around) return { backHref: listUrl(list), backLabel: around.albumName, previous: link(around.previous, list), next: link(around.next, list) };
+      // Not an album of the owner's, or the photo is not (or no longer) in it: the gallery, which
+      // shows nothing of anyone else's.
+      list = { kind: 'gallery', search: null };
+    }
+    const { previous, next } = await deps.service.neighbours(ownerId, photo, list.search);
+    return { backHref: listUrl(list), backLabel: list.search ? 'Search results' : 'All photos', previous: link(previous, list), next: link(next, list) };
+  }
+
   app.get('/photos/:id/', async (request, reply) => {
     const photo = await ownedPhoto(request, deps.service);
     const pending = PENDING_STATUSES.has(photo.status);
+    const nav = await viewerNav(photo.owner_id, photo, parseListContext(request.query));
     const sections = await deps.renderPhotoSections?.(request, reply, photo);
     return sendPage(
       reply,
-      <PhotoPage context={viewContextFor(request, reply)} photo={toView(photo)} pending={pending}>
+      <PhotoPage context={viewContextFor(request, reply)} photo={toView(photo)} pending={pending} nav={nav}>
         {sections}
       </PhotoPage>,
     );

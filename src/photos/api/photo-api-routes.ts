@@ -2,7 +2,7 @@ import fastifyMultipart from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { requireUser } from '../../accounts/routes.js';
-import { COMMON_PROBLEMS, PageQuery, Paginated, pageOf, pageWindow, problemResponses, READ_SECURITY, WRITE_SECURITY, type ApiPlugin } from '../../api/index.js';
+import { COMMON_PROBLEMS, Paginated, pageOf, pageWindow, problemResponses, READ_SECURITY, WRITE_SECURITY, type ApiPlugin } from '../../api/index.js';
 import { strictValidatorCompiler } from '../../api/strict-validator.js';
 import { AppError } from '../../errors/catalog.js';
 import type { PhotoRecord } from '../photo-repository.js';
@@ -11,7 +11,8 @@ import { cleanPhotoText } from '../photo-text.js';
 import type { MediaLinks } from '../../media/storage/storage.js';
 import { serveMedia } from '../serve-media.js';
 import { acceptUpload } from '../upload/accept-upload.js';
-import { AcceptedUpload, DuplicateUpload, MediaParams, PhotoIdParams, PhotoPatch, PhotoSchema, PhotoStatusSchema, toPhotoJson, toStatusJson, UploadBody } from './photo-schemas.js';
+import { parsePhotoSearch } from '../search/photo-search.js';
+import { AcceptedUpload, DuplicateUpload, MediaParams, PhotoIdParams, PhotoListQuery, PhotoPatch, PhotoSchema, PhotoStatusSchema, toPhotoJson, toStatusJson, UploadBody } from './photo-schemas.js';
 
 export interface PhotoApiDeps {
   readonly service: PhotoService;
@@ -41,16 +42,19 @@ export function photoApiRoutes(deps: PhotoApiDeps): ApiPlugin {
       {
         schema: {
           operationId: 'listPhotos',
-          summary: 'Your photos, latest taken first (date taken, else upload time)',
+          summary: 'Your photos, latest taken first (date taken, else upload time); with q, from or to, a search of them',
           tags: TAGS,
           security: READ_SECURITY,
-          querystring: PageQuery,
-          response: { 200: Paginated(PhotoSchema, 'A page of your photos.'), ...problemResponses(400, ...COMMON_PROBLEMS) },
+          querystring: PhotoListQuery,
+          response: { 200: Paginated(PhotoSchema, 'A page of your photos (or of those the search found).'), ...problemResponses(400, ...COMMON_PROBLEMS) },
         },
       },
       async (request) => {
         const window = pageWindow(request.query);
-        const rows = await deps.service.list(requireUser(request).id, window.limit, window.offset);
+        const { q = '', from = '', to = '' } = request.query;
+        const parsed = parsePhotoSearch({ q, from, to });
+        if (!parsed.ok) throw new AppError('validation_failed', { detail: parsed.errors.join(' ') });
+        const rows = await deps.service.list(requireUser(request).id, window.limit, window.offset, parsed.search);
         return pageOf(rows.map(toPhotoJson), window);
       },
     );

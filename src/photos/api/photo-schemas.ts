@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
-import { Timestamp, toTimestamp } from '../../api/index.js';
+import { PageQuery, Timestamp, toTimestamp } from '../../api/index.js';
+import { SEARCH_QUERY_MAX } from '../search/photo-search.js';
 import { CAMERA_TEXT_MAX, formatUtcOffset } from '../../media/images/photo-facts.js';
 import { MEDIA_VARIANTS, STORED_VARIANTS } from '../media-variants.js';
 import type { PhotoRecord } from '../photo-repository.js';
@@ -18,6 +19,24 @@ export const MediaParams = Type.Object(
   {
     id: Type.String({ pattern: '^[0-9a-f]{32}$' }),
     variant: Type.Union(STORED_VARIANTS.map((v) => Type.Literal(v)), { description: 'Which stored file (display.webp and thumb.webp are retired names that redirect to the JPEG).' }),
+  },
+  { additionalProperties: false },
+);
+
+const DAY_PATTERN = '^\\d{4}-\\d{2}-\\d{2}$';
+
+/** listPhotos' query: a page, optionally of a search (words and a range of dates taken). */
+export const PhotoListQuery = Type.Object(
+  {
+    ...PageQuery.properties,
+    q: Type.Optional(
+      Type.String({
+        maxLength: SEARCH_QUERY_MAX,
+        description: 'Words to find in the title, caption, alt text or original file name: all of them must be found, the last one also as the start of a word. Letters and digits only count; no query syntax.',
+      }),
+    ),
+    from: Type.Optional(Type.String({ pattern: DAY_PATTERN, description: 'Only photos taken (else uploaded) on or after this day, YYYY-MM-DD.' })),
+    to: Type.Optional(Type.String({ pattern: DAY_PATTERN, description: 'Only photos taken (else uploaded) on or before this day, YYYY-MM-DD.' })),
   },
   { additionalProperties: false },
 );

@@ -62,7 +62,7 @@ export function AlbumPage({ context, album, photos, page, hasNext, maxName, rena
             const label = p.title || 'Untitled';
             return (
               <li data-photo-id={p.id}>
-                <a href={`/photos/${p.id}/`} class="tile">
+                <a href={`/photos/${p.id}/?in=album:${album.id}`} class="tile">
                   <PhotoPicture id={p.id} size="thumb" alt={p.altText || p.title || 'Photo'} width={p.width} height={p.height} placeholder={p.placeholder} mediaBase={`/photos/${p.id}/media/`} />
                   <span class="tile-title">{label}</span>
                 </a>

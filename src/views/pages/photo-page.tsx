@@ -22,23 +22,39 @@ export interface PhotoView extends PhotoFactsView {
   readonly caption: string;
 }
 
+/** A link to a neighbouring photo of the list the page was opened from. */
+export interface NeighbourLink {
+  readonly href: string;
+  readonly name: string;
+}
+
+/** The list around the photo: where "back" leads, and the photos before and after it. */
+export interface ViewerNav {
+  readonly backHref: string;
+  readonly backLabel: string;
+  readonly previous: NeighbourLink | undefined;
+  readonly next: NeighbourLink | undefined;
+}
+
 export interface PhotoPageProps {
   readonly context: ViewContext;
   readonly photo: PhotoView;
   readonly pending: boolean;
+  /** Back, previous and next; without it, back to the gallery and no neighbours (a form's answer). */
+  readonly nav?: ViewerNav;
   /** Extra sections (share links) drawn under the photo. */
   readonly children?: ComponentChildren;
 }
 
-export function PhotoPage({ context, photo, pending, children }: PhotoPageProps) {
+const GALLERY_NAV: ViewerNav = { backHref: '/photos/', backLabel: 'All photos', previous: undefined, next: undefined };
+
+export function PhotoPage({ context, photo, pending, nav = GALLERY_NAV, children }: PhotoPageProps) {
   const viewable = photo.status === 'ready' || photo.status === 'held';
   const dated = { title: photo.title, taken_at: photo.takenAt, created_at: photo.createdAt };
   const name = photoName(dated);
   return (
-    <Layout title={name} context={context} scripts={['/static/gallery.js', '/static/copy.js']} refreshSeconds={pending ? 2 : undefined}>
-      <p>
-        <a href="/photos/">← All photos</a>
-      </p>
+    <Layout title={name} context={context} scripts={['/static/gallery.js', '/static/copy.js', '/static/viewer.js']} refreshSeconds={pending ? 2 : undefined}>
+      <ViewerNavBar nav={nav} />
       <h1>{name}</h1>
       <p class={`status status-${photo.status}`} id="photo-status" data-status={photo.status}>
         Status: {STATUS_TEXT[photo.status] ?? photo.status}
@@ -46,8 +62,11 @@ export function PhotoPage({ context, photo, pending, children }: PhotoPageProps)
       {pending ? <progress max={100} value={STATUS_PROGRESS[photo.status] ?? 0} aria-labelledby="photo-status" /> : null}
       {photo.statusDetail ? <p class="notice">{photo.statusDetail}</p> : null}
       {viewable ? (
-        <figure class="photo">
-          <PhotoPicture id={photo.id} size="display" alt={photoAlt({ ...dated, alt_text: photo.altText })} width={photo.width} height={photo.height} placeholder={photo.placeholder} mediaBase={`/photos/${photo.id}/media/`} />
+        <figure class="photo" id="viewer">
+          <div class="viewer-stage" id="viewer-stage">
+            <PhotoPicture id={photo.id} size="display" alt={photoAlt({ ...dated, alt_text: photo.altText })} width={photo.width} height={photo.height} placeholder={photo.placeholder} mediaBase={`/photos/${photo.id}/media/`} />
+          </div>
+          <ViewerControls />
           {photo.caption ? <figcaption>{photo.caption}</figcaption> : null}
         </figure>
       ) : null}
@@ -113,5 +132,51 @@ export function PhotoDetailsForm({ photo, csrfToken }: { readonly photo: PhotoVi
       <input id="id_caption" name="caption" type="text" maxlength={1000} value={photo.caption} />
       <button type="submit">Save</button>
     </form>
+  );
+}
+
+/** Back to the list, and the previous and next photo in it: plain links, so they work without JavaScript. */
+function ViewerNavBar({ nav }: { readonly nav: ViewerNav }) {
+  return (
+    <nav class="viewer-nav" aria-label="Photos in this list">
+      <a href={nav.backHref} id="viewer-back">
+        ← {nav.backLabel}
+      </a>
+      <span class="viewer-steps">
+        {nav.previous ? (
+          <a href={nav.previous.href} rel="prev" id="viewer-prev" aria-label={`Previous photo: ${nav.previous.name}`}>
+            ‹ Previous
+          </a>
+        ) : null}
+        {nav.next ? (
+          <a href={nav.next.href} rel="next" id="viewer-next" aria-label={`Next photo: ${nav.next.name}`}>
+            Next ›
+          </a>
+        ) : null}
+      </span>
+    </nav>
+  );
+}
+
+/** Full screen and zoom: real buttons, hidden until viewer.js runs (they need it). */
+function ViewerControls() {
+  return (
+    <div class="viewer-controls" id="viewer-controls" role="toolbar" aria-label="Viewer" hidden>
+      <button type="button" id="viewer-fullscreen" aria-label="Full screen" aria-pressed="false">
+        Full screen
+      </button>
+      <button type="button" id="viewer-zoom-out" aria-label="Zoom out">
+        −
+      </button>
+      <output id="viewer-zoom-level" aria-live="polite">
+        100%
+      </output>
+      <button type="button" id="viewer-zoom-in" aria-label="Zoom in">
+        +
+      </button>
+      <button type="button" id="viewer-zoom-reset" aria-label="Reset zoom">
+        Reset
+      </button>
+    </div>
   );
 }
