@@ -9,6 +9,10 @@ import { createApiTokenRepository } from './accounts/api-tokens/api-token-reposi
 import { createApiTokenService } from './accounts/api-tokens/api-token-service.js';
 import { createPasswordHasher } from './accounts/password/hashing.js';
 import { accountApiRoutes } from './accounts/api/account-api-routes.js';
+import { accountDataApiRoutes } from './accounts/api/account-data-api-routes.js';
+import { createAccountDataJobs } from './accounts/account-data-jobs.js';
+import { accountDeletionRoutes } from './accounts/deletion/account-deletion-routes.js';
+import { exportRoutes } from './accounts/export/export-routes.js';
 import { passwordChangeRoutes } from './accounts/password-change/password-change-routes.js';
 import { passwordResetRoutes } from './accounts/password-reset/password-reset-routes.js';
 import { createPasswordServices } from './accounts/password-services.js';
@@ -178,8 +182,14 @@ async function openJobQueue(config: AppConfig, db: Db, redis: RedisClients | und
   });
 }
 
+/** Jobs of other features that run on the same queue, and storage keys they own (the orphan sweep keeps those). */
+interface OtherJobs {
+  readonly handlers: Record<string, JobHandler>;
+  readonly otherOwners: (ids: readonly string[]) => Promise<Set<string>>;
+}
+
 /** Storage, scanner, moderation model, the photo service and the job queue that processes uploads. */
-async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, redis: RedisClients | undefined, storage: MediaStorage, chores: readonly HousekeepingTask[]) {
+async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, redis: RedisClients | undefined, storage: MediaStorage, chores: readonly HousekeepingTask[], other: OtherJobs) {
   // libvips' operation cache would keep staged uploads open after they are deleted.
   sharp.cache(false);
   const stagingDir = await openStagingArea(config.dataDir);
@@ -213,13 +223,14 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, redi
     [HOUSEKEEPING_JOB]: createHousekeepingJob(
       [
         ...chores,
-        { name: 'orphaned files', run: () => sweepOrphans(photos, storage, stagingDir, app.log) },
+        { name: 'orphaned files', run: () => sweepOrphans(photos, storage, stagingDir, app.log, { otherOwners: other.otherOwners }) },
         { name: 'job retention', run: () => queue.purgeFinished(Date.now() - config.worker.retentionDays * DAY_MS, Date.now() - config.worker.failedRetentionDays * DAY_MS) },
         // Only BullMQ, outside the database, can miss a photo's job (see reconcile-photo-jobs.ts).
         ...(config.redis ? [{ name: 'photo jobs', run: reconcile }] : []),
       ],
       app.log,
     ),
+    ...other.handlers,
   };
   const queue = await openJobQueue(config, db, redis, handlers, app.log);
   app.decorate('jobWorker', queue);
@@ -287,12 +298,23 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   registerNeverCache(app, config.neverCachePrefixes);
   registerErrorHandling(app);
 
-  const media = await createMedia(app, config, db, redis, store.storage, [
-    { name: 'expired sessions', run: () => sessions.purgeExpired() },
-    { name: 'stale throttles', run: () => throttle.purgeStale() },
-    { name: 'expired login challenges', run: () => twoFactor.purgeExpired() },
-    { name: 'expired password-reset links', run: () => passwords.resets.purgeExpired() },
-  ]);
+  const accountData = await createAccountDataJobs({ config, db, storage: store.storage, audit, log: app.log });
+  const media = await createMedia(
+    app,
+    config,
+    db,
+    redis,
+    store.storage,
+    [
+      { name: 'expired sessions', run: () => sessions.purgeExpired() },
+      { name: 'stale throttles', run: () => throttle.purgeStale() },
+      { name: 'expired login challenges', run: () => twoFactor.purgeExpired() },
+      { name: 'expired password-reset links', run: () => passwords.resets.purgeExpired() },
+      ...accountData.chores,
+    ],
+    accountData,
+  );
+  const accountDataServices = accountData.services(media.queue, { users, hasher, throttle, twoFactor });
 
   await app.register(staticFiles);
   await app.register(healthRoutes, {
@@ -317,6 +339,8 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   await app.register(passwordChangeRoutes, { passwordChange: passwords.passwordChange, sessions });
   await app.register(passwordResetRoutes, { resets: passwords.resets });
   await app.register(sessionPageRoutes, { sessions });
+  await app.register(accountDeletionRoutes, { deletion: accountDataServices.deletion, audit });
+  await app.register(exportRoutes, { exports: accountDataServices.exports, audit, retentionHours: config.exportRetentionHours });
   await app.register(photoRoutes, {
     service: media.service,
     stagingDir: media.stagingDir,
@@ -354,11 +378,12 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
       albumApiRoutes({ albums }),
       shareApiRoutes({ shares, targets: [photoShareTarget(media.service), albumShareTarget(albums)] }),
       accountApiRoutes({ passwordChange: passwords.passwordChange, sessions }),
+      accountDataApiRoutes({ exports: accountDataServices.exports, deletion: accountDataServices.deletion, audit, retentionHours: config.exportRetentionHours }),
     ],
   });
 
   // What a crash left behind goes at once; later rounds run as housekeeping jobs.
-  await sweepOrphans(media.photos, media.storage, media.stagingDir, app.log);
+  await sweepOrphans(media.photos, media.storage, media.stagingDir, app.log, { otherOwners: accountData.otherOwners });
   // A queue outside the database: photos whose job a crash or an outage lost get it now.
   if (!media.queue.transactional) await media.reconcile();
   let stopHousekeeping = () => {};

@@ -23,6 +23,11 @@ export const AUDIT_EVENTS = [
   'two_factor_reset',
   'photo_released',
   'photo_removed',
+  'account_deletion_requested',
+  'account_deletion_refused',
+  'account_deleted',
+  'account_export_requested',
+  'account_export_downloaded',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

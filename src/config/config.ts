@@ -125,6 +125,8 @@ export interface AppConfig {
   readonly adminUsername: string | undefined;
   /** SMTP_URL, MAIL_FROM and PUBLIC_URL; undefined turns password reset by email off. */
   readonly mail: MailConfig | undefined;
+  /** EXPORT_RETENTION_HOURS: how long a data export can be downloaded before housekeeping removes it. */
+  readonly exportRetentionHours: number;
 }
 
 /**
@@ -196,6 +198,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       redis: parseRedis(read),
       adminUsername: read.optionalString('ADMIN_USERNAME')?.trim() || undefined,
       mail: parseMail(read),
+      exportRetentionHours: read.number('EXPORT_RETENTION_HOURS', 24, { min: 0.01, max: 24 * 365 }),
     };
   });
 }
