@@ -4,6 +4,7 @@ import { createAccountDeletionRepository } from '../../../src/accounts/deletion/
 import { createDeleteAccountJob, deleteAccountJob } from '../../../src/accounts/deletion/delete-account-job.js';
 import { createAuditLog } from '../../../src/audit/audit-log.js';
 import { createAuditRepository } from '../../../src/audit/audit-repository.js';
+import { createUserRepository } from '../../../src/accounts/user-repository.js';
 import type { QueuedJob } from '../../../src/jobs/job-queue.js';
 import { LocalStorage } from '../../../src/media/storage/local-storage.js';
 import type { MediaStorage } from '../../../src/media/storage/storage.js';
@@ -91,6 +92,8 @@ describe.each(DIALECTS)('account deletion (%s)', (dialect) => {
       expect(refused.errors).toEqual([INVALID_LOGIN]);
       const marked = await t.db.selectFrom('users').select(['deleted_at', 'disabled_at']).where('id', '=', userId).executeTakeFirstOrThrow();
       expect(Number(marked.deleted_at)).toBeGreaterThan(0);
+      // Password reset looks accounts up by address: a deleted one is never found (no mail, no link).
+      expect(await createUserRepository(t.db).findByEmail('del_full@example.com')).toEqual([]);
       const queued = await t.db.selectFrom('jobs').select('status').where('id', '=', `delete-account-${userId}`).executeTakeFirst();
       expect(queued?.status).toBe('queued');
     } finally {
