@@ -103,7 +103,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     const query = (readQueryParam(request.query, 'q') ?? '').slice(0, 150);
     const page = parsePage(readQueryParam(request.query, 'page'));
     const rows = await deps.users.listUsers(query, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
-    const users = rows.slice(0, PAGE_SIZE).map((u) => ({ id: u.id, username: u.username, email: u.email, role: u.role, disabled: u.disabled_at > 0, twoFactor: u.totp_enabled_at > 0, createdAt: u.created_at }));
+    const users = rows.slice(0, PAGE_SIZE).map((u) => ({ id: u.id, username: u.username, email: u.email, role: u.role, disabled: u.disabled_at > 0, deleted: u.deleted_at > 0, twoFactor: u.totp_enabled_at > 0, createdAt: u.created_at }));
     const notice = readQueryParam(request.query, 'done') ?? undefined;
     const known = notice === undefined ? undefined : USER_NOTICES[notice];
     return sendPage(reply, <UsersPage context={viewContextFor(request, reply)} users={users} query={query} page={page} hasNext={rows.length > PAGE_SIZE} notice={known} />);

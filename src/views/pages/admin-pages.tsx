@@ -109,6 +109,8 @@ export interface AdminUserView {
   readonly email: string;
   readonly role: string;
   readonly disabled: boolean;
+  /** Deleted by its owner: shown, never acted on. */
+  readonly deleted: boolean;
   readonly twoFactor: boolean;
   readonly createdAt: number;
 }
@@ -151,17 +153,17 @@ export function UsersPage({ context, users, query, page, hasNext, notice }: User
                 <small>{u.email}</small>
               </td>
               <td>{u.role}</td>
-              <td>{u.disabled ? 'Disabled' : 'Active'}</td>
+              <td>{u.deleted ? 'Deleted' : u.disabled ? 'Disabled' : 'Active'}</td>
               <td>{u.twoFactor ? 'On' : 'Off'}</td>
               <td>{formatTime(u.createdAt)}</td>
               <td>
-                {u.disabled ? (
+                {u.deleted ? null : u.disabled ? (
                   <ActionButton action={`/admin/users/${u.id}/enable/`} csrfToken={context.csrfToken} label="Enable" />
                 ) : (
                   <ActionButton action={`/admin/users/${u.id}/disable/`} csrfToken={context.csrfToken} label="Disable" danger />
                 )}
-                <ActionButton action={`/admin/users/${u.id}/end-sessions/`} csrfToken={context.csrfToken} label="End sessions" />
-                {u.twoFactor ? <ActionButton action={`/admin/users/${u.id}/reset-2fa/`} csrfToken={context.csrfToken} label="Reset two-factor" danger /> : null}
+                {u.deleted ? null : <ActionButton action={`/admin/users/${u.id}/end-sessions/`} csrfToken={context.csrfToken} label="End sessions" />}
+                {u.twoFactor && !u.deleted ? <ActionButton action={`/admin/users/${u.id}/reset-2fa/`} csrfToken={context.csrfToken} label="Reset two-factor" danger /> : null}
               </td>
             </tr>
           ))}

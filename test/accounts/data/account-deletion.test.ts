@@ -5,6 +5,9 @@ import { createDeleteAccountJob, deleteAccountJob } from '../../../src/accounts/
 import { createAuditLog } from '../../../src/audit/audit-log.js';
 import { createAuditRepository } from '../../../src/audit/audit-repository.js';
 import { createUserRepository } from '../../../src/accounts/user-repository.js';
+import { createPasswordHasher } from '../../../src/accounts/password/hashing.js';
+import { createAdminRepository } from '../../../src/admin/admin-repository.js';
+import { createUserAdminService } from '../../../src/admin/user-admin-service.js';
 import type { QueuedJob } from '../../../src/jobs/job-queue.js';
 import { LocalStorage } from '../../../src/media/storage/local-storage.js';
 import type { MediaStorage } from '../../../src/media/storage/storage.js';
@@ -120,6 +123,11 @@ describe.each(DIALECTS)('account deletion (%s)', (dialect) => {
     expect(await loginAnswer('del_full')).toEqual({ status: 401, errors: [INVALID_LOGIN] });
     expect(await photoIdsOf(otherId)).toEqual([kept]);
     expect(await filesOf(t, [kept])).toHaveLength(5);
+    // Administration cannot revive it: enable, promote and a password reset find no such user.
+    const admin = createUserAdminService({ repository: createAdminRepository(t.db), audit: createAuditLog(createAuditRepository(t.db)), hasher: createPasswordHasher(t.config.argon2), endSessions: async () => 0, resetTwoFactor: async () => {} });
+    const actor = { party: { name: 'cli' } };
+    for (const outcome of [await admin.enable(userId, actor), await admin.promote(userId, actor), await admin.resetPassword(userId, actor)]) expect(outcome).toMatchObject({ ok: false, reason: 'no_such_user' });
+    expect(await loginAnswer('del_full')).toEqual({ status: 401, errors: [INVALID_LOGIN] });
     // Audit rows keep the user's id.
     const events = (await t.db.selectFrom('audit_log').select('event').where('target_id', '=', userId).execute()).map((r) => r.event);
     expect(events).toEqual(expect.arrayContaining(['account_deletion_requested', 'account_deleted']));
