@@ -10,6 +10,7 @@ import { createAccountDeletionRepository } from './deletion/account-deletion-rep
 import { createAccountDeletionService, type AccountDeletionDeps } from './deletion/account-deletion-service.js';
 import { createDeleteAccountJob, DELETE_ACCOUNT_JOB } from './deletion/delete-account-job.js';
 import { BUILD_EXPORT_JOB, createBuildExportJob, openExportWorkArea, purgeExpiredExports } from './export/build-export-job.js';
+import { EXPORT_ID_PATTERN } from './export/export-key.js';
 import { createExportRepository } from './export/export-repository.js';
 import { createExportService } from './export/export-service.js';
 
@@ -51,7 +52,7 @@ export async function createAccountDataJobs(options: AccountDataJobsOptions) {
     handlers,
     chores,
     /** Export zips live in media storage under their export id. */
-    otherOwners: (ids: readonly string[]) => exportRows.existingIds(ids.filter((id) => /^[0-9a-f]{32}$/.test(id))),
+    otherOwners: (ids: readonly string[]) => exportRows.existingIds(ids.filter((id) => EXPORT_ID_PATTERN.test(id))),
     services(queue: JobQueue, deps: Omit<AccountDeletionDeps, 'repository' | 'queue'>) {
       services = makeServices(queue, deps);
       return services;

@@ -12,7 +12,11 @@ const EXTENSIONS: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'web
 /** Photos whose original is stored (held ones too: they are the owner's data). */
 const WITH_ORIGINAL = new Set(['ready', 'held']);
 
-const iso = (ms: number | string | null) => (ms === null || Number(ms) === 0 ? null : new Date(Number(ms)).toISOString());
+/** ISO 8601 of an epoch-ms column, or null when it is unset or out of Date's range. */
+function iso(ms: number | string | null): string | null {
+  const date = new Date(Number(ms ?? 0));
+  return ms === null || Number(ms) === 0 || Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
 
 /**
  * The zip entry of a photo's original: `originals/<date>-<photo id>.<ext>`, made only of the date
@@ -20,7 +24,7 @@ const iso = (ms: number | string | null) => (ms === null || Number(ms) === 0 ? n
  * (a title of `../../x` cannot name a path).
  */
 export function originalEntryName(photo: Pick<ExportPhotoRow, 'id' | 'format' | 'taken_at' | 'created_at'>): string {
-  const date = new Date(Number(photo.taken_at ?? photo.created_at)).toISOString().slice(0, 10);
+  const date = (iso(photo.taken_at) ?? iso(photo.created_at) ?? '0000-00-00').slice(0, 10);
   return `originals/${date}-${photo.id}.${EXTENSIONS[photo.format] ?? 'bin'}`;
 }
 
@@ -38,7 +42,7 @@ function photoJson(photo: ExportPhotoRow) {
     original_name: photo.original_name,
     status: photo.status,
     // The camera's clock: local date and time, with its offset when it was recorded.
-    taken_at: photo.taken_at === null ? null : new Date(Number(photo.taken_at)).toISOString().slice(0, 19),
+    taken_at: iso(photo.taken_at)?.slice(0, 19) ?? null,
     taken_offset_minutes: photo.taken_offset,
     created_at: iso(photo.created_at),
     file: WITH_ORIGINAL.has(photo.status) ? originalEntryName(photo) : null,
