@@ -28,6 +28,8 @@ export interface UsersTable {
   deleted_at: Generated<number>;
   /** When the deletion job finished: the row is then an anonymised tombstone (id and username kept). */
   purged_at: Generated<number>;
+  /** The most this user's photos may take, in bytes (trashed ones count); null: no limit (migration 0014). */
+  storage_quota_bytes: Generated<number | null>;
 }
 
 export type UserRole = 'user' | 'admin';
@@ -112,6 +114,8 @@ export interface PhotosTable {
   longitude: Generated<number | null>;
   /** 1 when the owner ticked "keep location" at upload. */
   keep_location: Generated<number>;
+  /** When the owner moved it to the Trash; null while it is in the library (migration 0014). */
+  trashed_at: Generated<number | null>;
 }
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';

@@ -12,6 +12,7 @@ import * as adminAndTwoFactor from './0011-admin-and-two-factor.js';
 import * as uploadHash from './0012-upload-hash.js';
 import * as albums from './0013-albums.js';
 import * as accountDeletionAndExport from './0020-account-deletion-and-export.js';
+import * as trashAndQuotas from './0014-trash-and-quotas.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0012-upload-hash': uploadHash,
   '0013-albums': albums,
   '0020-account-deletion-and-export': accountDeletionAndExport,
+  '0014-trash-and-quotas': trashAndQuotas,
 };

@@ -150,7 +150,7 @@ export function photoApiRoutes(deps: PhotoApiDeps): ApiPlugin {
       {
         schema: {
           operationId: 'deletePhoto',
-          summary: 'Delete one of your photos and its files',
+          summary: 'Delete one of your photos and its files for good (in the library or in the Trash)',
           tags: TAGS,
           security: WRITE_SECURITY,
           params: PhotoIdParams,
@@ -185,7 +185,12 @@ export function photoApiRoutes(deps: PhotoApiDeps): ApiPlugin {
           },
         },
       },
-      async (request, reply) => serveMedia(request, reply, deps.service, await owned(request, request.params.id), request.params.variant, deps.mediaLinks),
+      async (request, reply) => {
+        // A trashed photo's media stay its owner's (the Trash shows them); every other read is a 404.
+        const photo = await deps.service.getOwnedAnywhere(requireUser(request), request.params.id);
+        if (!photo) throw new AppError('not_found');
+        return serveMedia(request, reply, deps.service, photo, request.params.variant, deps.mediaLinks);
+      },
     );
   };
 }

@@ -113,6 +113,8 @@ export interface AdminUserView {
   readonly deleted: boolean;
   readonly twoFactor: boolean;
   readonly createdAt: number;
+  /** Storage quota in MB; null: no limit. */
+  readonly quotaMb: number | null;
 }
 
 export interface UsersPageProps {
@@ -141,6 +143,7 @@ export function UsersPage({ context, users, query, page, hasNext, notice }: User
             <th>State</th>
             <th>Two-factor</th>
             <th>Joined</th>
+            <th>Storage quota</th>
             <th>Actions</th>
           </tr>
         </thead>
@@ -156,6 +159,16 @@ export function UsersPage({ context, users, query, page, hasNext, notice }: User
               <td>{u.deleted ? 'Deleted' : u.disabled ? 'Disabled' : 'Active'}</td>
               <td>{u.twoFactor ? 'On' : 'Off'}</td>
               <td>{formatTime(u.createdAt)}</td>
+              <td>
+                {u.deleted ? null : (
+                  <form method="post" action={`/admin/users/${u.id}/quota/`} class="inline-form">
+                    <CsrfField token={context.csrfToken} />
+                    <label for={`quota-${u.id}`}>MB (empty: no limit)</label>
+                    <input id={`quota-${u.id}`} name="quota_mb" type="text" inputmode="numeric" pattern="[0-9]*" maxlength={10} size={8} value={u.quotaMb === null ? '' : String(u.quotaMb)} />
+                    <button type="submit">Set quota</button>
+                  </form>
+                )}
+              </td>
               <td>
                 {u.deleted ? null : u.disabled ? (
                   <ActionButton action={`/admin/users/${u.id}/enable/`} csrfToken={context.csrfToken} label="Enable" />

@@ -124,7 +124,7 @@ describe.each(DIALECTS)('account deletion (%s)', (dialect) => {
     expect(await photoIdsOf(otherId)).toEqual([kept]);
     expect(await filesOf(t, [kept])).toHaveLength(5);
     // Administration cannot revive it: enable, promote and a password reset find no such user.
-    const admin = createUserAdminService({ repository: createAdminRepository(t.db), audit: createAuditLog(createAuditRepository(t.db)), hasher: createPasswordHasher(t.config.argon2), endSessions: async () => 0, resetTwoFactor: async () => {} });
+    const admin = createUserAdminService({ repository: createAdminRepository(t.db), audit: createAuditLog(createAuditRepository(t.db)), hasher: createPasswordHasher(t.config.argon2), endSessions: async () => 0, resetTwoFactor: async () => {}, setQuota: async () => true });
     const actor = { party: { name: 'cli' } };
     for (const outcome of [await admin.enable(userId, actor), await admin.promote(userId, actor), await admin.resetPassword(userId, actor)]) expect(outcome).toMatchObject({ ok: false, reason: 'no_such_user' });
     expect(await loginAnswer('del_full')).toEqual({ status: 401, errors: [INVALID_LOGIN] });
