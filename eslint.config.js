@@ -26,6 +26,9 @@ const FILESYSTEM_LAYER = [
   'src/photos/upload/**',
   'src/photos/pipeline/**',
   'src/photos/processing/**',
+  // Export work files: named by the export's random id, under DATA_DIR/exports-work.
+  'src/accounts/export/build-export-job.ts',
+  'src/accounts/export/export-zip.ts',
 ];
 
 // Plain-http URLs that are not network traffic: XML namespaces, loopback, reserved names (RFC 2606).

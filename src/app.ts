@@ -9,6 +9,10 @@ import { createApiTokenRepository } from './accounts/api-tokens/api-token-reposi
 import { createApiTokenService } from './accounts/api-tokens/api-token-service.js';
 import { createPasswordHasher } from './accounts/password/hashing.js';
 import { accountApiRoutes } from './accounts/api/account-api-routes.js';
+import { accountDataApiRoutes } from './accounts/api/account-data-api-routes.js';
+import { createAccountDataJobs } from './accounts/account-data-jobs.js';
+import { accountDeletionRoutes } from './accounts/deletion/account-deletion-routes.js';
+import { exportRoutes } from './accounts/export/export-routes.js';
 import { passwordChangeRoutes } from './accounts/password-change/password-change-routes.js';
 import { passwordResetRoutes } from './accounts/password-reset/password-reset-routes.js';
 import { createPasswordServices } from './accounts/password-services.js';
@@ -184,6 +188,12 @@ async function openJobQueue(config: AppConfig, db: Db, redis: RedisClients | und
   });
 }
 
+/** Jobs of other features that run on the same queue, and storage keys they own (the orphan sweep keeps those). */
+interface OtherJobs {
+  readonly handlers: Record<string, JobHandler>;
+  readonly otherOwners: (ids: readonly string[]) => Promise<Set<string>>;
+}
+
 /** Storage, scanner, moderation model, the photo service and the job queue that processes uploads. */
 async function createMedia(
   app: FastifyInstance,
@@ -193,6 +203,7 @@ async function createMedia(
   storage: MediaStorage,
   chores: readonly HousekeepingTask[],
   checkQuota: (ownerId: string, bytes: number) => Promise<void>,
+  other: OtherJobs,
 ) {
   // libvips' operation cache would keep staged uploads open after they are deleted.
   sharp.cache(false);
@@ -227,13 +238,14 @@ async function createMedia(
     [HOUSEKEEPING_JOB]: createHousekeepingJob(
       [
         ...chores,
-        { name: 'orphaned files', run: () => sweepOrphans(photos, storage, stagingDir, app.log) },
+        { name: 'orphaned files', run: () => sweepOrphans(photos, storage, stagingDir, app.log, { otherOwners: other.otherOwners }) },
         { name: 'job retention', run: () => queue.purgeFinished(Date.now() - config.worker.retentionDays * DAY_MS, Date.now() - config.worker.failedRetentionDays * DAY_MS) },
         // Only BullMQ, outside the database, can miss a photo's job (see reconcile-photo-jobs.ts).
         ...(config.redis ? [{ name: 'photo jobs', run: reconcile }] : []),
       ],
       app.log,
     ),
+    ...other.handlers,
   };
   const queue = await openJobQueue(config, db, redis, handlers, app.log);
   app.decorate('jobWorker', queue);
@@ -303,6 +315,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   registerNeverCache(app, config.neverCachePrefixes);
   registerErrorHandling(app);
 
+  const accountData = await createAccountDataJobs({ config, db, storage: store.storage, audit, log: app.log });
   const trashRepository = createTrashRepository(db);
   const media = await createMedia(
     app,
@@ -317,9 +330,12 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
       { name: 'expired password-reset links', run: () => passwords.resets.purgeExpired() },
       // Runs in housekeeping rounds only, after start-up, when `trash` below exists.
       { name: 'expired trash', run: () => trash.purgeExpired() },
+      ...accountData.chores,
     ],
     (ownerId, bytes) => quotas.checkRoom(ownerId, bytes),
+    accountData,
   );
+  const accountDataServices = accountData.services(media.queue, { users, hasher, throttle, twoFactor });
   const trash = createTrashService({ trash: trashRepository, photos: media.service, retentionDays: config.trashRetentionDays });
 
   await app.register(staticFiles);
@@ -347,6 +363,8 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   await app.register(passwordChangeRoutes, { passwordChange: passwords.passwordChange, sessions });
   await app.register(passwordResetRoutes, { resets: passwords.resets });
   await app.register(sessionPageRoutes, { sessions });
+  await app.register(accountDeletionRoutes, { deletion: accountDataServices.deletion, audit });
+  await app.register(exportRoutes, { exports: accountDataServices.exports, audit, retentionHours: config.exportRetentionHours });
   await app.register(photoRoutes, {
     service: media.service,
     stagingDir: media.stagingDir,
@@ -387,11 +405,12 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
       trashApiRoutes({ trash, photos: media.service }),
       shareApiRoutes({ shares, targets: [photoShareTarget(media.service), albumShareTarget(albums)] }),
       accountApiRoutes({ passwordChange: passwords.passwordChange, sessions }),
+      accountDataApiRoutes({ exports: accountDataServices.exports, deletion: accountDataServices.deletion, audit, retentionHours: config.exportRetentionHours }),
     ],
   });
 
   // What a crash left behind goes at once; later rounds run as housekeeping jobs.
-  await sweepOrphans(media.photos, media.storage, media.stagingDir, app.log);
+  await sweepOrphans(media.photos, media.storage, media.stagingDir, app.log, { otherOwners: accountData.otherOwners });
   // A queue outside the database: photos whose job a crash or an outage lost get it now.
   if (!media.queue.transactional) await media.reconcile();
   let stopHousekeeping = () => {};

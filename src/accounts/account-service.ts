@@ -98,7 +98,9 @@ export function createAccountService(deps: AccountServiceDeps) {
         return { ok: false, reason: 'throttled', retryAfterSeconds: waitSeconds };
       }
       const password = normalizePassword(input.password);
-      const user = key === '' ? undefined : await deps.users.findByUsernameKey(key);
+      const found = key === '' ? undefined : await deps.users.findByUsernameKey(key);
+      // A deleted account (or its tombstone) answers exactly like an unknown username: no enumeration.
+      const user = found && found.deleted_at === 0 ? found : undefined;
       const valid = user ? await deps.hasher.verify(user.password_hash, password) : await deps.hasher.verifyAgainstDummy(password);
       if (!user || !valid) {
         const lockedSeconds = await deps.throttle.recordFailure(keys);

@@ -22,7 +22,7 @@ export function createUserRepository(db: Db, options: UserRepositoryOptions = {}
     },
     /** Every account with this email address, compared case-insensitively (addresses are not unique). */
     async findByEmail(email: string): Promise<UserRecord[]> {
-      return db.selectFrom('users').selectAll().where('email_key', '=', emailKey(email)).orderBy('created_at').execute();
+      return db.selectFrom('users').selectAll().where('email_key', '=', emailKey(email)).where('deleted_at', '=', 0).orderBy('created_at').execute();
     },
     /** Inserts the user; resolves false when the username is already taken (unique index). */
     async insert(user: NewUser): Promise<boolean> {

@@ -110,6 +110,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
       email: u.email,
       role: u.role,
       disabled: u.disabled_at > 0,
+      deleted: u.deleted_at > 0,
       twoFactor: u.totp_enabled_at > 0,
       createdAt: u.created_at,
       quotaMb: u.storage_quota_bytes === null ? null : Math.round(Number(u.storage_quota_bytes) / MEBIBYTE),

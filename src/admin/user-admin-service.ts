@@ -42,7 +42,8 @@ export function createUserAdminService(deps: UserAdminDeps) {
   /** An action on one user: refuses an admin acting on their own account where that could lock them out. */
   async function act(userId: string, actor: AdminActor, event: AuditEvent, change: (user: AdminUserRow) => Promise<boolean | number>, protectSelf = false): Promise<AdminOutcome> {
     const user = await repository.findUser(userId);
-    if (!user) return { ok: false, reason: 'no_such_user' };
+    // A deleted account (or its tombstone) is past administration: nothing may revive it.
+    if (!user || user.deleted_at > 0) return { ok: false, reason: 'no_such_user' };
     if (protectSelf && actor.party.id === user.id) return { ok: false, reason: 'own_account' };
     const result = await change(user);
     const changed = typeof result === 'number' ? result > 0 : result;
@@ -70,7 +71,7 @@ export function createUserAdminService(deps: UserAdminDeps) {
     /** Sets the user's storage quota (bytes; null: no limit), audited with the old and new values. */
     async setQuota(userId: string, actor: AdminActor, bytes: number | null): Promise<AdminOutcome> {
       const user = await repository.findUser(userId);
-      if (!user) return { ok: false, reason: 'no_such_user' };
+      if (!user || user.deleted_at > 0) return { ok: false, reason: 'no_such_user' };
       const before = user.storage_quota_bytes === null ? null : Number(user.storage_quota_bytes);
       const changed = before !== bytes;
       if (changed) await deps.setQuota(user.id, bytes);
@@ -85,7 +86,7 @@ export function createUserAdminService(deps: UserAdminDeps) {
      */
     async resetPassword(userId: string, actor: AdminActor, given?: string): Promise<AdminOutcome & { password?: string }> {
       const user = await repository.findUser(userId);
-      if (!user) return { ok: false, reason: 'no_such_user' };
+      if (!user || user.deleted_at > 0) return { ok: false, reason: 'no_such_user' };
       // 144 random bits in base64url: far past every rule of the policy.
       const password = given === undefined ? randomBytes(18).toString('base64url') : normalizePassword(given);
       if (given !== undefined) {

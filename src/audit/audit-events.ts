@@ -24,6 +24,11 @@ export const AUDIT_EVENTS = [
   'storage_quota_changed',
   'photo_released',
   'photo_removed',
+  'account_deletion_requested',
+  'account_deletion_refused',
+  'account_deleted',
+  'account_export_requested',
+  'account_export_downloaded',
 ] as const;
 
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];

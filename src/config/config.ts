@@ -125,6 +125,8 @@ export interface AppConfig {
   readonly adminUsername: string | undefined;
   /** SMTP_URL, MAIL_FROM and PUBLIC_URL; undefined turns password reset by email off. */
   readonly mail: MailConfig | undefined;
+  /** EXPORT_RETENTION_HOURS: how long a data export can be downloaded before housekeeping removes it. */
+  readonly exportRetentionHours: number;
   /** TRASH_RETENTION_DAYS: days a photo stays in the Trash before the housekeeping job deletes it. */
   readonly trashRetentionDays: number;
   /** USER_QUOTA_MB in bytes: the storage quota new accounts get; undefined is no limit. */
@@ -152,7 +154,7 @@ export const CONFIG_ENV_NAMES: readonly string[] = Object.freeze([
   'S3_BUCKET', 'S3_PREFIX', 'AWS_REGION', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL', 'S3_FORCE_PATH_STYLE',
   'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'S3_TIMEOUT_MS', 'MEDIA_DELIVERY',
   'REDIS_URL', 'REDIS_KEY_PREFIX', 'ADMIN_USERNAME', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL',
-  'TRASH_RETENTION_DAYS', 'USER_QUOTA_MB',
+  'TRASH_RETENTION_DAYS', 'USER_QUOTA_MB', 'EXPORT_RETENTION_HOURS',
 ]);
 
 /**
@@ -224,6 +226,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       redis: parseRedis(read),
       adminUsername: read.optionalString('ADMIN_USERNAME')?.trim() || undefined,
       mail: parseMail(read),
+      exportRetentionHours: read.number('EXPORT_RETENTION_HOURS', 24, { min: 0.01, max: 24 * 365 }),
       // 0 would delete a photo the moment it is trashed: that is "Delete forever", not a Trash.
       trashRetentionDays: read.integer('TRASH_RETENTION_DAYS', 30, { min: 1, max: 3650 }),
       userQuotaBytes: megabytes(read.optionalInteger('USER_QUOTA_MB', { min: 1, max: 1_000_000_000 })),

@@ -24,6 +24,10 @@ export interface UsersTable {
   totp_enabled_at: Generated<number>;
   /** The last TOTP time step accepted: a code of that step or earlier is never accepted again. */
   totp_last_step: Generated<number>;
+  /** When the owner asked to delete the account (migration 0020); 0 while it lives. It can no longer log in. */
+  deleted_at: Generated<number>;
+  /** When the deletion job finished: the row is then an anonymised tombstone (id and username kept). */
+  purged_at: Generated<number>;
   /** The most this user's photos may take, in bytes (trashed ones count); null: no limit (migration 0014). */
   storage_quota_bytes: Generated<number | null>;
 }
@@ -217,6 +221,22 @@ export interface AlbumPhotosTable {
   added_at: number;
 }
 
+export type AccountExportStatus = 'queued' | 'building' | 'ready' | 'failed';
+
+/** One data export of a user (migration 0020): a zip in media storage under `<id>/photovault-export.zip`. */
+export interface AccountExportsTable {
+  /** 128 random bits as 32 hex characters: also the storage key's prefix. */
+  id: string;
+  user_id: string;
+  status: AccountExportStatus;
+  bytes: Generated<number>;
+  photo_count: Generated<number>;
+  created_at: number;
+  ready_at: Generated<number>;
+  /** When the download stops working and housekeeping removes the file (0 until ready). */
+  expires_at: Generated<number>;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -231,4 +251,5 @@ export interface Database {
   password_reset_tokens: PasswordResetTokensTable;
   albums: AlbumsTable;
   album_photos: AlbumPhotosTable;
+  account_exports: AccountExportsTable;
 }

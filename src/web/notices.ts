@@ -24,6 +24,9 @@ export const NOTICES = {
   token_revoked: 'API token revoked.',
   logged_out: 'You have been logged out.',
   logged_out_everywhere: 'You have been logged out on every device.',
+  account_deleted: 'Your account has been deleted and you have been logged out everywhere. Its photos and files are being removed.',
+  export_queued: 'Export requested. It is being built; this page shows when it is ready.',
+  export_running: 'An export is already being built. Wait until it is ready before requesting another.',
 } as const;
 
 export type NoticeKey = keyof typeof NOTICES;

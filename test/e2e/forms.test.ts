@@ -529,6 +529,22 @@ describeWith(CHROMIUM_MISSING, 'every form, filled in and submitted in Chromium'
     await context.close();
   }, 60_000);
 
+  it('export and account deletion: request an export, then delete a separate account and land logged out', async () => {
+    const context = await browser.newContext();
+    const p = await context.newPage();
+    await signUpAndLogIn(p, server.origin, 'forms_leaver');
+    await p.goto(`${server.origin}/accounts/export/`);
+    await p.click('button[type=submit]:text("Request an export")');
+    await p.waitForURL(`${server.origin}/accounts/export/`);
+    expect(await p.textContent('.notice')).toContain('Export requested.');
+    await p.goto(`${server.origin}/accounts/delete/`);
+    await p.fill('#id_password', STRONG_PASSWORD);
+    await p.click('button[type=submit]:text("Delete my account")');
+    await p.waitForURL(`${server.origin}/accounts/login/`);
+    expect(await p.textContent('.notice')).toContain('Your account has been deleted');
+    await context.close();
+  });
+
   it('left no form of the app out: every <form> in the views was submitted above', async () => {
     const sources = (await readdir('src', { recursive: true })).filter((file) => file.endsWith('.tsx'));
     const actions: string[] = [];

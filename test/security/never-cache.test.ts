@@ -71,6 +71,8 @@ describe.each(DIALECTS)('never-cache (%s)', (dialect) => {
     ['the gallery', '/photos/'],
     ['the gallery, page 2', '/photos/?page=2'],
     ['the account page', '/accounts/'],
+    ['the data export page', '/accounts/export/'],
+    ['the account deletion page', '/accounts/delete/'],
     ['the landing page', '/'],
     ['the login page', '/accounts/login/'],
     ['a 404', '/nothing-here'],

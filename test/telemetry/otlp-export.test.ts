@@ -135,11 +135,11 @@ describe.each([
     const depth = run.metrics.filter((m) => m.name === 'photovault.job.queue.depth');
     expect(depth.length).toBeGreaterThan(0);
     expect(depth.at(-1)).toMatchObject({ type: 'gauge', unit: '{job}' });
-    expect(depth.at(-1)!.points.map((p) => p.attributes['job.kind']).sort()).toEqual(['caption_photo', 'housekeeping', 'process_photo']);
+    expect(depth.at(-1)!.points.map((p) => p.attributes['job.kind']).sort()).toEqual(['build_export', 'caption_photo', 'delete_account', 'housekeeping', 'process_photo']);
     for (const name of ['photovault.job.failed', 'photovault.job.queue.age']) {
       const gauge = run.metrics.filter((m) => m.name === name).at(-1);
       expect(gauge, name).toMatchObject({ type: 'gauge' });
-      expect(gauge!.points.map((p) => p.attributes['job.kind']).sort()).toEqual(['caption_photo', 'housekeeping', 'process_photo']);
+      expect(gauge!.points.map((p) => p.attributes['job.kind']).sort()).toEqual(['build_export', 'caption_photo', 'delete_account', 'housekeeping', 'process_photo']);
     }
   });
 

@@ -11,6 +11,7 @@ import * as passwordReset from './0010-password-reset.js';
 import * as adminAndTwoFactor from './0011-admin-and-two-factor.js';
 import * as uploadHash from './0012-upload-hash.js';
 import * as albums from './0013-albums.js';
+import * as accountDeletionAndExport from './0020-account-deletion-and-export.js';
 import * as trashAndQuotas from './0014-trash-and-quotas.js';
 import * as photoSearch from './0016-photo-search.js';
 
@@ -28,6 +29,7 @@ export const migrations: Record<string, Migration> = {
   '0011-admin-and-two-factor': adminAndTwoFactor,
   '0012-upload-hash': uploadHash,
   '0013-albums': albums,
+  '0020-account-deletion-and-export': accountDeletionAndExport,
   '0014-trash-and-quotas': trashAndQuotas,
   '0016-photo-search': photoSearch,
 };

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { access, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, type FileHandle } from 'node:fs/promises';
 import { failpoint } from '../../faults/failpoints.js';
 import { isGoneLocalWriter, PROCESS_TAG } from '../../runtime/process-identity.js';
@@ -23,6 +23,17 @@ export class LocalStorage implements MediaStorage {
   }
 
   async put(key: string, data: Buffer): Promise<void> {
+    await this.write(key, (handle) => handle.writeFile(data));
+  }
+
+  async putFile(key: string, source: string): Promise<void> {
+    await this.write(key, async (handle) => {
+      // One chunk in memory at a time; the handle stays open for the fsync that follows.
+      for await (const chunk of createReadStream(source)) await handle.write(chunk as Buffer);
+    });
+  }
+
+  private async write(key: string, fill: (handle: FileHandle) => Promise<void>): Promise<void> {
     const { directory, file } = this.locate(key);
     const created = await mkdir(directory, { recursive: true, mode: 0o700 });
     if (created !== undefined) await syncDirectory(this.root);
@@ -34,7 +45,7 @@ export class LocalStorage implements MediaStorage {
     const temporary = path.join(directory, `${TEMP_PREFIX}${PROCESS_TAG}.${randomBytes(12).toString('hex')}`);
     const handle = await open(temporary, 'wx', 0o600);
     try {
-      await handle.writeFile(data);
+      await fill(handle);
       await handle.sync();
       await handle.close();
       await failpoint('storage.put.before-rename');

@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -100,6 +102,17 @@ export class S3Storage implements MediaStorage, MediaLinks {
       return;
     }
     // The object appears only when the upload completes; on failure lib-storage aborts the parts.
+    await new Upload({ client: this.client, params, partSize: PART_SIZE, queueSize: 2, leavePartsOnError: false }).done();
+  }
+
+  async putFile(key: string, file: string): Promise<void> {
+    const { size } = await stat(file);
+    if (size <= MULTIPART_THRESHOLD) {
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: createReadStream(file), ContentLength: size, ContentType: 'application/octet-stream' }));
+      return;
+    }
+    // Streamed in parts of PART_SIZE: at most queueSize parts are in memory at once.
+    const params = { Bucket: this.bucket, Key: this.objectKey(key), Body: createReadStream(file), ContentType: 'application/octet-stream' };
     await new Upload({ client: this.client, params, partSize: PART_SIZE, queueSize: 2, leavePartsOnError: false }).done();
   }
 

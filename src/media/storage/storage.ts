@@ -10,6 +10,11 @@ export interface StoredMedia {
 export interface MediaStorage {
   /** Stores the bytes under the key, replacing any previous value atomically. */
   put(key: string, data: Buffer): Promise<void>;
+  /**
+   * Stores the bytes of a local file under the key, streamed (never whole in memory), with the same
+   * atomic replace as put. The file itself is left where it is.
+   */
+  putFile(key: string, file: string): Promise<void>;
   /** Opens the stored bytes; throws MediaNotFoundError when the key has no value. */
   get(key: string): Promise<StoredMedia>;
   /** Removes the value; removing a missing key is not an error. */

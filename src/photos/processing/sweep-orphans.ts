@@ -14,6 +14,8 @@ export interface SweepOptions {
   readonly now?: number;
   /** Files younger than this are kept (another process may be writing them) unless their writer is known to be dead. */
   readonly graceMs?: number;
+  /** Storage key prefixes that belong to something other than a photo (account exports): which of `ids` still exist. */
+  readonly otherOwners?: (ids: readonly string[]) => Promise<Set<string>>;
 }
 
 /**
@@ -56,8 +58,9 @@ export async function sweepOrphans(photos: PhotoRepository, storage: MediaStorag
   for (let i = 0; i < ids.length; i += 500) {
     const batch = ids.slice(i, i + 500);
     const live = await photos.existingIds(batch);
+    const others = options.otherOwners ? await options.otherOwners(batch) : new Set<string>();
     for (const id of batch) {
-      if (live.has(id)) continue;
+      if (live.has(id) || others.has(id)) continue;
       for (const key of keysByPhoto.get(id) ?? []) {
         await storage.delete(key);
         removed++;

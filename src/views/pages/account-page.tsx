@@ -44,6 +44,15 @@ export function AccountPage({ context, email, sessions, apiTokens, storage }: Ac
       </section>
       <SessionsSection csrfToken={context.csrfToken} sessions={sessions} />
       <ApiTokensSection csrfToken={context.csrfToken} {...apiTokens} />
+      <section class="card">
+        <h2>Your data</h2>
+        <p>
+          <a href="/accounts/export/">Export your data</a> (a zip of your originals and their details)
+        </p>
+        <p>
+          <a href="/accounts/delete/">Delete your account</a>
+        </p>
+      </section>
     </Layout>
   );
 }

@@ -96,6 +96,8 @@ export interface AdminUserView {
   readonly email: string;
   readonly role: string;
   readonly disabled: boolean;
+  /** Deleted by its owner: shown, never acted on. */
+  readonly deleted: boolean;
   readonly twoFactor: boolean;
   readonly createdAt: number;
   /** Storage quota in MB; null: no limit. */
@@ -129,25 +131,27 @@ export function UsersPage({ context, users, query, page, hasNext }: UsersPagePro
                 <small>{u.email}</small>
               </td>
               <td>{u.role}</td>
-              <td>{u.disabled ? 'Disabled' : 'Active'}</td>
+              <td>{u.deleted ? 'Deleted' : u.disabled ? 'Disabled' : 'Active'}</td>
               <td>{u.twoFactor ? 'On' : 'Off'}</td>
               <td>{formatTime(u.createdAt)}</td>
               <td>
-                <form method="post" action={`/admin/users/${u.id}/quota/`} class="inline-form">
-                  <CsrfField token={context.csrfToken} />
-                  <label for={`quota-${u.id}`}>MB (empty: no limit)</label>
-                  <input id={`quota-${u.id}`} name="quota_mb" type="text" inputmode="numeric" pattern="[0-9]*" maxlength={10} size={8} value={u.quotaMb === null ? '' : String(u.quotaMb)} />
-                  <button type="submit">Set quota</button>
-                </form>
+                {u.deleted ? null : (
+                  <form method="post" action={`/admin/users/${u.id}/quota/`} class="inline-form">
+                    <CsrfField token={context.csrfToken} />
+                    <label for={`quota-${u.id}`}>MB (empty: no limit)</label>
+                    <input id={`quota-${u.id}`} name="quota_mb" type="text" inputmode="numeric" pattern="[0-9]*" maxlength={10} size={8} value={u.quotaMb === null ? '' : String(u.quotaMb)} />
+                    <button type="submit">Set quota</button>
+                  </form>
+                )}
               </td>
               <td>
-                {u.disabled ? (
+                {u.deleted ? null : u.disabled ? (
                   <PostButton action={`/admin/users/${u.id}/enable/`} csrfToken={context.csrfToken} label="Enable" />
                 ) : (
                   <PostButton action={`/admin/users/${u.id}/disable/`} csrfToken={context.csrfToken} label="Disable" danger />
                 )}
-                <PostButton action={`/admin/users/${u.id}/end-sessions/`} csrfToken={context.csrfToken} label="End sessions" />
-                {u.twoFactor ? <PostButton action={`/admin/users/${u.id}/reset-2fa/`} csrfToken={context.csrfToken} label="Reset two-factor" danger /> : null}
+                {u.deleted ? null : <PostButton action={`/admin/users/${u.id}/end-sessions/`} csrfToken={context.csrfToken} label="End sessions" />}
+                {u.twoFactor && !u.deleted ? <PostButton action={`/admin/users/${u.id}/reset-2fa/`} csrfToken={context.csrfToken} label="Reset two-factor" danger /> : null}
               </td>
             </tr>
           ))}

@@ -286,6 +286,26 @@ describe.each(['local', 's3'] as const)('MediaStorage contract: %s', (kind) => {
     }
   });
 
+  it('stores a local file streamed (putFile), small and multipart-sized, leaving the file in place', async () => {
+    const { dir, remove } = await makeTempDir();
+    try {
+      for (const [name, data] of [['small', randomBytes(70_001)], ['large', randomBytes(6 * 1024 * 1024 + 17)]] as const) {
+        const file = path.join(dir, name);
+        await writeFile(file, data);
+        await storage.putFile(`${PREFIX}/${name}.zip`, file);
+        const stored = await storage.get(`${PREFIX}/${name}.zip`);
+        expect(stored.size).toBe(data.length);
+        expect(sha256(await buffer(stored.stream))).toBe(sha256(data));
+        expect((await readdir(dir)).includes(name)).toBe(true);
+      }
+      for (const key of HOSTILE_KEYS) await expect(storage.putFile(key, path.join(dir, 'small')), key).rejects.toBeInstanceOf(InvalidStorageKeyError);
+      await expect(storage.putFile(`${PREFIX}/absent.zip`, path.join(dir, 'absent'))).rejects.toThrow();
+      expect(await collect(storage.listKeys())).toEqual([`${PREFIX}/large.zip`, `${PREFIX}/small.zip`].sort());
+    } finally {
+      await remove();
+    }
+  });
+
   it('fails ping when its place does not exist', async () => {
     await expect((await harness.missing()).ping()).rejects.toThrow();
   });
