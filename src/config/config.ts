@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseEnv, type EnvReader } from './env-parsers.js';
 import { parseRedis, type RedisConfig } from './redis-config.js';
-import { parseMail, type MailConfig } from './mail-config.js';
+import { parseMail, parseOptionalPublicUrl, type MailConfig } from './mail-config.js';
 import { parseMediaDelivery, parseS3, type MediaDelivery, type S3Config } from './s3-config.js';
 
 export type DatabaseConfig =
@@ -125,6 +125,8 @@ export interface AppConfig {
   readonly adminUsername: string | undefined;
   /** SMTP_URL, MAIL_FROM and PUBLIC_URL; undefined turns password reset by email off. */
   readonly mail: MailConfig | undefined;
+  /** PUBLIC_URL: the origin users reach photovault at (mail links, the passkeys' relying party). */
+  readonly publicUrl: string | undefined;
 }
 
 /**
@@ -196,6 +198,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       redis: parseRedis(read),
       adminUsername: read.optionalString('ADMIN_USERNAME')?.trim() || undefined,
       mail: parseMail(read),
+      publicUrl: parseOptionalPublicUrl(read),
     };
   });
 }

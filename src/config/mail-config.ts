@@ -43,8 +43,15 @@ function parseFrom(read: EnvReader): string {
 }
 
 function parsePublicUrl(read: EnvReader): string {
+  const url = parseOptionalPublicUrl(read);
+  if (url === undefined) throw read.fail('PUBLIC_URL', 'is required with SMTP_URL: the https:// address users reach photovault at, for links in mail');
+  return url;
+}
+
+/** PUBLIC_URL as an origin, or undefined when unset (links in mail, the passkeys' relying party). */
+export function parseOptionalPublicUrl(read: EnvReader): string | undefined {
   const raw = read.optionalString('PUBLIC_URL')?.trim();
-  if (raw === undefined) throw read.fail('PUBLIC_URL', 'is required with SMTP_URL: the https:// address users reach photovault at, for links in mail');
+  if (raw === undefined) return undefined;
   let url: URL;
   try {
     url = new URL(raw);

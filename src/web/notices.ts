@@ -20,6 +20,9 @@ export const NOTICES = {
   token_revoked: 'API token revoked.',
   logged_out: 'You have been logged out.',
   logged_out_everywhere: 'You have been logged out on every device.',
+  passkey_added: 'Passkey added.',
+  passkey_renamed: 'Passkey renamed.',
+  passkey_removed: 'Passkey removed.',
 } as const;
 
 export type NoticeKey = keyof typeof NOTICES;
@@ -39,8 +42,13 @@ function cookieOptions(request: FastifyRequest) {
 
 /** Answers a form with a 303 to `url`, where the page then shows the notice once. */
 export function redirectWithNotice(reply: FastifyReply, url: string, notice: NoticeKey): FastifyReply {
-  reply.setCookie(cookieName(reply.request), notice, { ...cookieOptions(reply.request), maxAge: MAX_AGE_SECONDS });
+  setNotice(reply, notice);
   return reply.redirect(url, 303);
+}
+
+/** Leaves the notice for the next page this browser opens (a script's JSON call, then its navigation). */
+export function setNotice(reply: FastifyReply, notice: NoticeKey): void {
+  reply.setCookie(cookieName(reply.request), notice, { ...cookieOptions(reply.request), maxAge: MAX_AGE_SECONDS });
 }
 
 function isNoticeKey(value: string | undefined): value is NoticeKey {

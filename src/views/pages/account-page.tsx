@@ -25,6 +25,10 @@ export function AccountPage({ context, email, sessions, apiTokens }: AccountPage
           <dd>
             <a href="/accounts/2fa/">Set up or manage</a>
           </dd>
+          <dt>Passkeys</dt>
+          <dd>
+            <a href="/accounts/passkeys/">Add or manage passkeys</a>
+          </dd>
         </dl>
         <p>
           <a href="/accounts/password/change/">Change your password</a>
