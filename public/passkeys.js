@@ -4,6 +4,9 @@ import { browserSupportsWebAuthn, startAuthentication, startRegistration } from 
 
 const status = document.getElementById('passkey-status');
 
+// This script runs, so the note that passkeys need JavaScript no longer applies.
+for (const note of document.querySelectorAll('[data-passkey-nojs]')) note.hidden = true;
+
 function say(text) {
   if (status) status.textContent = text;
 }

@@ -20,18 +20,22 @@ export interface PasskeysPageProps {
   readonly errors?: { readonly id: string; readonly messages: readonly string[] } | undefined;
 }
 
-/** Shown where a passkey ceremony needs JavaScript (WebAuthn is a browser API; no form can do it). */
+/**
+ * Said where a passkey ceremony needs JavaScript (WebAuthn is a browser API; no form can do it).
+ * A plain paragraph that public/passkeys.js hides, rather than <noscript>, which a browser with
+ * scripting blocked by policy may still leave unrendered.
+ */
 export function PasskeysNeedJavaScript() {
   return (
-    <noscript>
-      <p class="notice">Passkeys need JavaScript: turn it on for this site to use one.</p>
-    </noscript>
+    <p class="notice" data-passkey-nojs>
+      Passkeys need JavaScript: turn it on for this site to use one.
+    </p>
   );
 }
 
 /**
  * A passkey ceremony's button, shown by public/passkeys.js (hidden without JavaScript, where the
- * noscript note speaks instead). The CSRF token rides in an unnamed input: no form posts it.
+ * note that passkeys need it speaks instead). The CSRF token rides in an unnamed input: no form posts it.
  */
 export function PasskeyButton({ kind, id, label, csrfToken, next, children }: { kind: 'register' | 'passwordless' | 'second-factor'; id: string; label: string; csrfToken: string; next?: string; children?: ComponentChildren }) {
   return (
