@@ -10,6 +10,7 @@ import { createApiTokenService } from './accounts/api-tokens/api-token-service.j
 import { createPasswordHasher } from './accounts/password/hashing.js';
 import { accountApiRoutes } from './accounts/api/account-api-routes.js';
 import { createIdentityCheck } from './accounts/passkeys/confirm-identity.js';
+import { passkeyApiRoutes } from './accounts/passkeys/passkey-api-routes.js';
 import { passkeyLoginRoutes } from './accounts/passkeys/passkey-login-routes.js';
 import { passkeyPageRoutes } from './accounts/passkeys/passkey-page-routes.js';
 import { createPasskeyRepository } from './accounts/passkeys/passkey-repository.js';
@@ -330,11 +331,12 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     limiterStore: redis && config.redis ? { redis: redis.commands, nameSpace: config.redis.keyPrefix } : undefined,
   });
   await app.register(twoFactorRoutes, { twoFactor, sessions, audit, hasPasskey });
+  const confirmIdentity = createIdentityCheck({ users, hasher, throttle, checkCode: (userId, code, address) => twoFactor.checkCode(userId, code, address) });
   await app.register(passkeyPageRoutes, {
     passkeys,
     audit,
     relyingParty,
-    confirmIdentity: createIdentityCheck({ users, hasher, throttle, checkCode: (userId, code, address) => twoFactor.checkCode(userId, code, address) }),
+    confirmIdentity,
     totpEnabled: async (userId) => (await twoFactor.status(userId)).enabled,
   });
   await app.register(passkeyLoginRoutes, { passkeys, twoFactor, sessions, audit, relyingParty });
@@ -378,6 +380,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
       albumApiRoutes({ albums }),
       shareApiRoutes({ shares, targets: [photoShareTarget(media.service), albumShareTarget(albums)] }),
       accountApiRoutes({ passwordChange: passwords.passwordChange, sessions, audit }),
+      passkeyApiRoutes({ passkeys, audit, confirmIdentity, twoFactorStatus: (userId) => twoFactor.status(userId) }),
     ],
   });
 
