@@ -28,7 +28,7 @@ export interface PasskeysPageProps {
 export function PasskeysNeedJavaScript() {
   return (
     <p class="notice" data-passkey-nojs>
-      Passkeys need JavaScript: turn it on for this site to use one.
+      Passkeys need JavaScript. Turn it on for this site to use one.
     </p>
   );
 }
