@@ -3,6 +3,7 @@ import { createPasswordHasher } from './accounts/password/hashing.js';
 import { stopStrengthThread } from './accounts/password/strength-check.js';
 import { createSessionRepository } from './accounts/sessions/session-repository.js';
 import { createSessionService } from './accounts/sessions/session-service.js';
+import { createPasskeyRepository } from './accounts/passkeys/passkey-repository.js';
 import { createTwoFactorRepository } from './accounts/two-factor/two-factor-repository.js';
 import { createAdminRepository } from './admin/admin-repository.js';
 import { createQuotaRepository } from './quotas/quota-repository.js';
@@ -42,12 +43,16 @@ async function main(argv: readonly string[]): Promise<number> {
     await migrateToLatest(db);
     const sessions = createSessionService(createSessionRepository(db), config.session);
     const twoFactor = createTwoFactorRepository(db);
+    const passkeys = createPasskeyRepository(db);
     const users = createUserAdminService({
       repository: createAdminRepository(db),
       audit: createAuditLog(createAuditRepository(db)),
       hasher: createPasswordHasher(config.argon2),
       endSessions: (id) => sessions.endAll(id),
-      resetTwoFactor: (id) => twoFactor.disable(id),
+      resetTwoFactor: async (id) => {
+        await twoFactor.disable(id);
+        await passkeys.removeAll(id);
+      },
       setQuota: (id, bytes) => createQuotaRepository(db).setQuota(id, bytes),
     });
     const user = await users.findByUsername(username);

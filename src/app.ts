@@ -13,6 +13,13 @@ import { accountDataApiRoutes } from './accounts/api/account-data-api-routes.js'
 import { createAccountDataJobs } from './accounts/account-data-jobs.js';
 import { accountDeletionRoutes } from './accounts/deletion/account-deletion-routes.js';
 import { exportRoutes } from './accounts/export/export-routes.js';
+import { createIdentityCheck } from './accounts/passkeys/confirm-identity.js';
+import { passkeyApiRoutes } from './accounts/passkeys/passkey-api-routes.js';
+import { passkeyLoginRoutes } from './accounts/passkeys/passkey-login-routes.js';
+import { passkeyPageRoutes } from './accounts/passkeys/passkey-page-routes.js';
+import { createPasskeyRepository } from './accounts/passkeys/passkey-repository.js';
+import { createPasskeyService } from './accounts/passkeys/passkey-service.js';
+import { relyingPartyFor } from './accounts/passkeys/relying-party.js';
 import { passwordChangeRoutes } from './accounts/password-change/password-change-routes.js';
 import { passwordResetRoutes } from './accounts/password-reset/password-reset-routes.js';
 import { createPasswordServices } from './accounts/password-services.js';
@@ -261,6 +268,10 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   const throttle = createLoginThrottle(createThrottleRepository(db), config.throttle);
   const apiTokens = createApiTokenService(createApiTokenRepository(db));
   const hasher = createPasswordHasher(config.argon2);
+  const passkeys = createPasskeyService({ repository: createPasskeyRepository(db), handleKey: secretKey });
+  const hasPasskey = (userId: string) => passkeys.hasAny(userId);
+  // PUBLIC_URL names the relying party; without it only development, tests and localhost use the request's host.
+  const relyingParty = { publicUrl: config.publicUrl, trustRequestHost: config.env !== 'production' };
   const shares = createShareService({ shares: createShareRepository(db), hasher, throttle });
   const albums = createAlbumService({ albums: createAlbumRepository(db) });
   const albumSection = (_request: unknown, reply: FastifyReply, photo: PhotoRecord) => renderPhotoAlbumsSection(albums, reply, photo);
@@ -270,6 +281,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     throttle,
     hasher,
     events: accountSecurityEvents(app.log),
+    hasPasskey,
   });
   const audit = createAuditLog(createAuditRepository(db), app.log);
   // TOTP secrets are encrypted at rest under a key derived from SECRET_KEY (see secret-box.ts).
@@ -282,7 +294,10 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     audit,
     hasher,
     endSessions: (userId) => sessions.endAll(userId),
-    resetTwoFactor: (userId) => twoFactor.reset(userId),
+    resetTwoFactor: async (userId) => {
+      await twoFactor.reset(userId);
+      await passkeys.removeAll(userId);
+    },
     setQuota: (userId, bytes) => quotas.setQuota(userId, bytes),
   });
   if (config.adminUsername !== undefined) await promoteAtStartup(app, userAdmin, config.adminUsername);
@@ -327,6 +342,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
       { name: 'expired sessions', run: () => sessions.purgeExpired() },
       { name: 'stale throttles', run: () => throttle.purgeStale() },
       { name: 'expired login challenges', run: () => twoFactor.purgeExpired() },
+      { name: 'expired passkey challenges', run: () => passkeys.purgeExpired() },
       { name: 'expired password-reset links', run: () => passwords.resets.purgeExpired() },
       // Runs in housekeeping rounds only, after start-up, when `trash` below exists.
       { name: 'expired trash', run: () => trash.purgeExpired() },
@@ -357,11 +373,21 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     audit,
     storageUsage: (userId) => quotas.usageOf(userId),
     signupsPerWindow: config.throttle.signupsPerWindow,
+    passkeysAvailable: (request) => relyingPartyFor(request, relyingParty) !== null,
     limiterStore: redis && config.redis ? { redis: redis.commands, nameSpace: config.redis.keyPrefix } : undefined,
   });
-  await app.register(twoFactorRoutes, { twoFactor, sessions, audit });
-  await app.register(passwordChangeRoutes, { passwordChange: passwords.passwordChange, sessions });
-  await app.register(passwordResetRoutes, { resets: passwords.resets });
+  await app.register(twoFactorRoutes, { twoFactor, sessions, audit, hasPasskey });
+  const confirmIdentity = createIdentityCheck({ users, hasher, throttle, checkCode: (userId, code, address) => twoFactor.checkCode(userId, code, address) });
+  await app.register(passkeyPageRoutes, {
+    passkeys,
+    audit,
+    relyingParty,
+    confirmIdentity,
+    totpEnabled: async (userId) => (await twoFactor.status(userId)).enabled,
+  });
+  await app.register(passkeyLoginRoutes, { passkeys, twoFactor, sessions, audit, relyingParty });
+  await app.register(passwordChangeRoutes, { passwordChange: passwords.passwordChange, sessions, audit });
+  await app.register(passwordResetRoutes, { resets: passwords.resets, audit });
   await app.register(sessionPageRoutes, { sessions });
   await app.register(accountDeletionRoutes, { deletion: accountDataServices.deletion, audit });
   await app.register(exportRoutes, { exports: accountDataServices.exports, audit, retentionHours: config.exportRetentionHours });
@@ -389,7 +415,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     openMedia: (photo, variant) => media.service.openMedia(photo, variant),
     findPhoto: (id) => media.photos.findById(id),
   });
-  await app.register(adminRoutes, { users: userAdmin, moderation, audit });
+  await app.register(adminRoutes, { users: userAdmin, moderation, audit, hasPasskey });
   await app.register(apiRoutes, {
     apiTokens,
     features: [
@@ -404,8 +430,9 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
       albumApiRoutes({ albums }),
       trashApiRoutes({ trash, photos: media.service }),
       shareApiRoutes({ shares, targets: [photoShareTarget(media.service), albumShareTarget(albums)] }),
-      accountApiRoutes({ passwordChange: passwords.passwordChange, sessions }),
+      accountApiRoutes({ passwordChange: passwords.passwordChange, sessions, audit }),
       accountDataApiRoutes({ exports: accountDataServices.exports, deletion: accountDataServices.deletion, audit, retentionHours: config.exportRetentionHours }),
+      passkeyApiRoutes({ passkeys, audit, confirmIdentity, twoFactorStatus: (userId) => twoFactor.status(userId) }),
     ],
   });
 

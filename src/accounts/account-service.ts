@@ -26,7 +26,7 @@ export interface LoginInput {
 
 export type LoginResult =
   | { ok: true; secondFactor: false; session: StartedSession; user: { id: string; username: string } }
-  /** The password was right and the account has two-factor login on: no session until the code step. */
+  /** The password was right and the account has a second factor (TOTP or a passkey): no session until that step. */
   | { ok: true; secondFactor: true; user: { id: string; username: string } }
   | { ok: false; reason: 'invalid_credentials'; lockedSeconds: number }
   /** The password was right but an admin disabled the account (Django's confirm_login_allowed). */
@@ -43,6 +43,8 @@ export interface AccountServiceDeps {
   readonly throttle: LoginThrottle;
   readonly hasher: PasswordHasher;
   readonly events?: AccountServiceEvents;
+  /** Whether the user has a passkey, which (like TOTP) makes the password step ask for a second factor. */
+  readonly hasPasskey?: (userId: string) => Promise<boolean>;
   readonly now?: () => number;
 }
 
@@ -113,7 +115,7 @@ export function createAccountService(deps: AccountServiceDeps) {
       if (deps.hasher.needsRehash(user.password_hash)) {
         await deps.users.updatePasswordHash(user.id, await deps.hasher.hash(password), user.password_changed_at);
       }
-      if (user.totp_enabled_at > 0) return { ok: true, secondFactor: true, user: { id: user.id, username: user.username } };
+      if (user.totp_enabled_at > 0 || (await deps.hasPasskey?.(user.id))) return { ok: true, secondFactor: true, user: { id: user.id, username: user.username } };
       const session = await deps.sessions.start(user.id, input.userAgent);
       return { ok: true, secondFactor: false, session, user: { id: user.id, username: user.username } };
     },

@@ -29,6 +29,8 @@ export interface AccountRoutesDeps {
   /** What the user's photos take and their storage quota, for the account page. */
   readonly storageUsage?: AccountPageDeps['storageUsage'];
   readonly signupsPerWindow: number;
+  /** Whether this request's address can serve passkeys (the login page's passkey button). */
+  readonly passkeysAvailable?: (request: FastifyRequest) => boolean;
   /**
    * REDIS_URL set: the limiter counts in Redis, so the limit holds across every web instance
    * (`nameSpace` is REDIS_KEY_PREFIX). Otherwise each process counts in memory.
@@ -84,7 +86,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
   app.get('/accounts/login/', { config: publicPage }, async (request, reply) => {
     const next = safeNextPath(readQueryParam(request.query, 'next'), '');
     const notice = readQueryParam(request.query, 'created') === '1' ? 'Your account has been created. You can log in now.' : readQueryParam(request.query, 'reset') === '1' ? PASSWORD_RESET_NOTICE : undefined;
-    return sendPage(reply, <LoginPage context={viewContextFor(request, reply, notice)} username="" next={next} errors={[]} />);
+    return sendPage(reply, <LoginPage context={viewContextFor(request, reply, notice)} username="" next={next} errors={[]} passkeys={deps.passkeysAvailable?.(request) ?? false} />);
   });
 
   app.post('/accounts/login/', { config: publicPage }, async (request, reply) => {
@@ -112,7 +114,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
     if (result.reason === 'disabled') {
       await deps.audit.record({ event: 'login_refused_disabled', target: partyOf(result.user), request });
       if (wantsJson(request)) throw new AppError('forbidden', { detail: DISABLED_LOGIN });
-      return renderLoginError(request, reply, form, DISABLED_LOGIN, 403);
+      return renderLoginError(deps, request, reply, form, DISABLED_LOGIN, 403);
     }
     const throttled = result.reason === 'throttled';
     request.log.warn({ event: throttled ? 'login_throttled' : 'login_failed', ...(throttled ? { retry_after: result.retryAfterSeconds } : {}) }, 'login refused');
@@ -121,10 +123,10 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
       const detail = `Too many failed login attempts. Try again in ${result.retryAfterSeconds} seconds.`;
       if (wantsJson(request)) throw new AppError('too_many_requests', { detail, retryAfterSeconds: result.retryAfterSeconds });
       reply.header('retry-after', String(result.retryAfterSeconds));
-      return renderLoginError(request, reply, form, detail, 429);
+      return renderLoginError(deps, request, reply, form, detail, 429);
     }
     if (wantsJson(request)) throw new AppError('unauthenticated', { detail: INVALID_LOGIN });
-    return renderLoginError(request, reply, form, INVALID_LOGIN, 401);
+    return renderLoginError(deps, request, reply, form, INVALID_LOGIN, 401);
   });
 
   // Public so an expired session can still log out cleanly; CSRF-checked like every POST.
@@ -160,9 +162,9 @@ async function recordLoginRefusal(audit: AuditLog, request: FastifyRequest, user
   if (result.lockedSeconds > 0) await audit.record({ event: 'login_locked_out', target, request, detail: `locked for ${result.lockedSeconds} s` });
 }
 
-function renderLoginError(request: FastifyRequest, reply: FastifyReply, form: { username: string; next: string }, message: string, status: number) {
+function renderLoginError(deps: Pick<AccountRoutesDeps, 'passkeysAvailable'>, request: FastifyRequest, reply: FastifyReply, form: { username: string; next: string }, message: string, status: number) {
   const context = viewContextFor(request, reply);
-  return sendPage(reply, <LoginPage context={context} username={form.username} next={safeNextPath(form.next, '')} errors={[message]} />, status);
+  return sendPage(reply, <LoginPage context={context} username={form.username} next={safeNextPath(form.next, '')} errors={[message]} passkeys={deps.passkeysAvailable?.(request) ?? false} />, status);
 }
 
 /** The signed-in user; the login-required guard has already run, so absence is a server bug. */

@@ -17,6 +17,8 @@ export interface AdminRoutesDeps {
   readonly users: UserAdminService;
   readonly moderation: ModerationService;
   readonly audit: AuditLog;
+  /** A passkey counts as the second factor admins must have. */
+  readonly hasPasskey?: (userId: string) => Promise<boolean>;
 }
 
 const PAGE_SIZE = 50;
@@ -35,7 +37,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     requestHook(async (request, reply) => {
       const user = request.user ? await deps.users.findUser(request.user.id) : undefined;
       if (user?.role !== 'admin' || user.disabled_at > 0) throw new AppError('not_found');
-      if (user.totp_enabled_at === 0) {
+      if (user.totp_enabled_at === 0 && !(await deps.hasPasskey?.(user.id))) {
         const path = request.method === 'GET' ? (request.url.split('?', 1)[0] ?? '/admin/') : '/admin/';
         reply.redirect(`/accounts/2fa/?next=${encodeURIComponent(path)}`, 303);
       }

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { parseEnv, type EnvReader } from './env-parsers.js';
 import { parseRedis, type RedisConfig } from './redis-config.js';
-import { parseMail, type MailConfig } from './mail-config.js';
+import { parseMail, parseOptionalPublicUrl, type MailConfig } from './mail-config.js';
 import { parseMediaDelivery, parseS3, type MediaDelivery, type S3Config } from './s3-config.js';
 
 export type DatabaseConfig =
@@ -131,6 +131,8 @@ export interface AppConfig {
   readonly trashRetentionDays: number;
   /** USER_QUOTA_MB in bytes: the storage quota new accounts get; undefined is no limit. */
   readonly userQuotaBytes: number | undefined;
+  /** PUBLIC_URL: the origin users reach photovault at (mail links, the passkeys' relying party). */
+  readonly publicUrl: string | undefined;
 }
 
 /**
@@ -230,6 +232,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       // 0 would delete a photo the moment it is trashed: that is "Delete forever", not a Trash.
       trashRetentionDays: read.integer('TRASH_RETENTION_DAYS', 30, { min: 1, max: 3650 }),
       userQuotaBytes: megabytes(read.optionalInteger('USER_QUOTA_MB', { min: 1, max: 1_000_000_000 })),
+      publicUrl: parseOptionalPublicUrl(read),
     };
   });
 }

@@ -33,8 +33,15 @@ function parseFrom(read: EnvReader): string {
 }
 
 function parsePublicUrl(read: EnvReader): string {
-  const url = readUrl(read, 'PUBLIC_URL', { protocols: ['https:', 'http:'], example: 'https://photos.example.com' })?.url;
+  const url = parseOptionalPublicUrl(read);
   if (url === undefined) throw read.fail('PUBLIC_URL', 'is required with SMTP_URL: the https:// address users reach photovault at, for links in mail');
+  return url;
+}
+
+/** PUBLIC_URL as an origin, or undefined when unset (links in mail, the passkeys' relying party). */
+export function parseOptionalPublicUrl(read: EnvReader): string | undefined {
+  const url = readUrl(read, 'PUBLIC_URL', { protocols: ['https:', 'http:'], example: 'https://photos.example.com' })?.url;
+  if (url === undefined) return undefined;
   const plain = url.username === '' && url.password === '' && url.search === '' && url.hash === '';
   if (!plain || (url.pathname !== '/' && url.pathname !== '')) {
     throw read.fail('PUBLIC_URL', 'must be an http:// or https:// origin without path, query or credentials, such as https://photos.example.com');

@@ -237,6 +237,38 @@ export interface AccountExportsTable {
   expires_at: Generated<number>;
 }
 
+/** A user's WebAuthn credential (src/accounts/passkeys/). Binary values are base64url text. */
+export interface PasskeysTable {
+  /** Our random id for it in URLs (the credential id is the authenticator's). */
+  id: string;
+  user_id: string;
+  credential_id: string;
+  /** The COSE public key. */
+  public_key: string;
+  /** The signature counter last seen; an assertion must raise it (or both stay 0). */
+  counter: number;
+  /** Comma-separated AuthenticatorTransport values the browser reported. */
+  transports: string;
+  /** The WebAuthn user handle stored in the authenticator (random, the same for one user's passkeys). */
+  user_handle: string;
+  name: string;
+  created_at: number;
+  /** 0 until first used to log in. */
+  last_used_at: Generated<number>;
+}
+
+/** A pending WebAuthn ceremony: one per binding (session or pre-login cookie) and purpose; deleted when used. */
+export interface WebauthnChallengesTable {
+  binding: string;
+  purpose: string;
+  challenge: string;
+  /** The user the ceremony is for; '' for a passwordless login (the passkey names its user). */
+  user_id: string;
+  rp_id: string;
+  origin: string;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -252,4 +284,6 @@ export interface Database {
   albums: AlbumsTable;
   album_photos: AlbumPhotosTable;
   account_exports: AccountExportsTable;
+  passkeys: PasskeysTable;
+  webauthn_challenges: WebauthnChallengesTable;
 }

@@ -27,6 +27,9 @@ export const NOTICES = {
   account_deleted: 'Your account has been deleted and you have been logged out everywhere. Its photos and files are being removed.',
   export_queued: 'Export requested. It is being built; this page shows when it is ready.',
   export_running: 'An export is already being built. Wait until it is ready before requesting another.',
+  passkey_added: 'Passkey added.',
+  passkey_renamed: 'Passkey renamed.',
+  passkey_removed: 'Passkey removed.',
 } as const;
 
 export type NoticeKey = keyof typeof NOTICES;
@@ -57,8 +60,13 @@ function cookieOptions(request: FastifyRequest) {
 
 /** Answers a form with a 303 to `url`, where the page then shows the notice once. */
 export function redirectWithNotice(reply: FastifyReply, url: string, notice: NoticeKey): FastifyReply {
-  reply.setCookie(cookieName(reply.request), notice, { ...cookieOptions(reply.request), maxAge: MAX_AGE_SECONDS });
+  setNotice(reply, notice);
   return reply.redirect(url, 303);
+}
+
+/** Leaves the notice for the next page this browser opens (a script's JSON call, then its navigation). */
+export function setNotice(reply: FastifyReply, notice: NoticeKey): void {
+  reply.setCookie(cookieName(reply.request), notice, { ...cookieOptions(reply.request), maxAge: MAX_AGE_SECONDS });
 }
 
 function isNoticeKey(value: string | undefined): value is NoticeKey {

@@ -8,6 +8,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const PUBLIC_DIR = path.join(ROOT, 'public');
 // Browser modules served straight from their npm packages (pinned by the lockfile), not copied.
 const VENDOR_DIR = path.join(ROOT, 'node_modules', 'thumbhash');
+// @simplewebauthn/browser's ES modules (index.js and the files it imports), for the passkey ceremonies.
+const WEBAUTHN_DIR = path.join(ROOT, 'node_modules', '@simplewebauthn', 'browser', 'esm');
 
 /** CSS, scripts and images of the pages: public, cacheable, no directory listing, no dotfiles. */
 export async function staticFiles(app: FastifyInstance): Promise<void> {
@@ -36,5 +38,16 @@ export async function staticFiles(app: FastifyInstance): Promise<void> {
     dotfiles: 'deny',
     maxAge: '1h',
     allowedPath: (pathName) => pathName === '/thumbhash.js',
+  });
+  await app.register(fastifyStatic, {
+    root: WEBAUTHN_DIR,
+    prefix: '/static/vendor/simplewebauthn/',
+    decorateReply: false,
+    index: false,
+    list: false,
+    dotfiles: 'deny',
+    maxAge: '1h',
+    // Only its JavaScript modules, not the type declarations and source maps beside them.
+    allowedPath: (pathName) => /^[/A-Za-z0-9]+\.js$/.test(pathName),
   });
 }

@@ -34,3 +34,15 @@ describe('mail configuration (SMTP_URL, MAIL_FROM, PUBLIC_URL)', () => {
     expect(error.message).not.toContain(SECRET);
   });
 });
+
+describe('PUBLIC_URL without SMTP (the passkeys’ relying party)', () => {
+  it('is parsed to an origin on its own, and unset stays undefined', () => {
+    expect(loadConfig({ PUBLIC_URL: 'https://Photos.Example.test/' }).publicUrl).toBe('https://photos.example.test');
+    expect(loadConfig({ PUBLIC_URL: 'http://localhost:3000' }).publicUrl).toBe('http://localhost:3000');
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+  });
+
+  it.each(['https://photos.example.test/app', 'ftp://photos.example.test', 'not a url'])('refuses %s, naming PUBLIC_URL', (value) => {
+    expect(configError({ PUBLIC_URL: value }).variable).toBe('PUBLIC_URL');
+  });
+});

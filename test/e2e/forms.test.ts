@@ -545,6 +545,29 @@ describeWith(CHROMIUM_MISSING, 'every form, filled in and submitted in Chromium'
     await context.close();
   });
 
+  it('passkeys: rename one, and remove it after the password is asked for (adding one is a WebAuthn ceremony: see e2e/passkeys.test.ts)', async () => {
+    const context = await browser.newContext();
+    const p = await context.newPage();
+    await signUpAndLogIn(p, server.origin, 'forms_passkey');
+    const user = await server.db.selectFrom('users').select('id').where('username_key', '=', 'forms_passkey').executeTakeFirstOrThrow();
+    const id = 'formsPasskey0000000000';
+    await server.db
+      .insertInto('passkeys')
+      .values({ id, user_id: user.id, credential_id: 'forms-passkey-credential', public_key: 'AA', counter: 0, transports: '', user_handle: 'forms', name: 'Forms key', created_at: Date.now() })
+      .execute();
+    await p.goto(`${server.origin}/accounts/passkeys/`);
+    await p.fill(`#rename-${id}`, 'Renamed key');
+    await p.click('[data-passkey="Forms key"] button:text("Rename")');
+    await p.waitForSelector('[data-passkey="Renamed key"]');
+    await p.click('[data-passkey="Renamed key"] button:text("Remove")');
+    await p.waitForSelector('text=Enter your password (or a current code) to remove a passkey.');
+    await p.fill(`#password-${id}`, STRONG_PASSWORD);
+    await p.click('[data-passkey="Renamed key"] button:text("Remove")');
+    await p.waitForSelector('text=Passkey removed.');
+    expect(await p.isVisible('#passkeys-empty')).toBe(true);
+    await context.close();
+  }, 60_000);
+
   it('left no form of the app out: every <form> in the views was submitted above', async () => {
     const sources = (await readdir('src', { recursive: true })).filter((file) => file.endsWith('.tsx'));
     const actions: string[] = [];

@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { COMMON_PROBLEMS, problemResponses, READ_SECURITY, ResourceIdParams, Timestamp, toTimestamp, WRITE_SECURITY, type ApiPlugin } from '../../api/index.js';
+import { partyOf, type AuditLog } from '../../audit/audit-log.js';
 import { AppError } from '../../errors/catalog.js';
 import type { PasswordChangeService } from '../password-change/password-change-service.js';
 import { MAX_PASSWORD_LENGTH } from '../password/length-validator.js';
@@ -33,7 +34,7 @@ const SessionList = Type.Object({ items: Type.Array(Session) }, { additionalProp
 const NoContent = Type.Null({ description: 'Done.' });
 
 /** `/api/v1/account/…`: change the password; list and end sessions. */
-export function accountApiRoutes(deps: { readonly passwordChange: PasswordChangeService; readonly sessions: SessionService }): ApiPlugin {
+export function accountApiRoutes(deps: { readonly passwordChange: PasswordChangeService; readonly sessions: SessionService; readonly audit: AuditLog }): ApiPlugin {
   return async (app) => {
     app.post(
       '/api/v1/account/password',
@@ -62,6 +63,7 @@ export function accountApiRoutes(deps: { readonly passwordChange: PasswordChange
         if (result.ok) {
           if (result.session) setSessionCookie(reply, result.session.token, deps.sessions.cookieMaxAgeSeconds);
           request.log.info({ event: 'password_changed', user_id: user.id, sessions_ended: result.sessionsEnded }, 'password changed');
+          await deps.audit.record({ event: 'password_changed', actor: partyOf(user), target: partyOf(user), request, detail: `API; other sessions ended: ${result.sessionsEnded}` });
           return reply.code(204).send(null);
         }
         if (result.reason === 'throttled') {

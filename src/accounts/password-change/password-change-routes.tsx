@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { partyOf, type AuditLog } from '../../audit/audit-log.js';
 import { AppError } from '../../errors/catalog.js';
 import { Layout } from '../../views/layout.js';
 import { PasswordChangePage } from '../../views/pages/password-change-page.js';
@@ -12,6 +13,7 @@ import type { PasswordChangeService } from './password-change-service.js';
 export interface PasswordChangeRoutesDeps {
   readonly passwordChange: PasswordChangeService;
   readonly sessions: SessionService;
+  readonly audit: AuditLog;
 }
 
 const FIELDS = ['old_password', 'new_password1', 'new_password2'] as const;
@@ -35,6 +37,7 @@ export async function passwordChangeRoutes(app: FastifyInstance, deps: PasswordC
       // The old id is gone with every other session; this browser continues under a new one.
       if (result.session) setSessionCookie(reply, result.session.token, deps.sessions.cookieMaxAgeSeconds);
       request.log.info({ event: 'password_changed', user_id: user.id, sessions_ended: result.sessionsEnded }, 'password changed');
+      await deps.audit.record({ event: 'password_changed', actor: partyOf(user), target: partyOf(user), request, detail: `other sessions ended: ${result.sessionsEnded}` });
       return reply.redirect('/accounts/password/change/done/', 303);
     }
     if (result.reason === 'throttled') {

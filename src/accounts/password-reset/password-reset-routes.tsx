@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditLog } from '../../audit/audit-log.js';
 import { AppError } from '../../errors/catalog.js';
 import { PasswordResetConfirmPage } from '../../views/pages/password-reset-confirm-page.js';
 import { PasswordResetPage, type PasswordResetPageProps } from '../../views/pages/password-reset-page.js';
@@ -16,7 +17,7 @@ interface TokenParams {
  * `/accounts/password/reset/` (ask for a link by email) and `/accounts/password/reset/<token>/`
  * (set the new password): public, CSRF-checked, never cached.
  */
-export async function passwordResetRoutes(app: FastifyInstance, deps: { readonly resets: PasswordResetService }): Promise<void> {
+export async function passwordResetRoutes(app: FastifyInstance, deps: { readonly resets: PasswordResetService; readonly audit: AuditLog }): Promise<void> {
   const publicPage = { public: true, neverCache: true };
   const { resets } = deps;
   const page = (request: FastifyRequest, reply: FastifyReply, props: Omit<PasswordResetPageProps, 'context'>, status = 200) =>
@@ -31,6 +32,10 @@ export async function passwordResetRoutes(app: FastifyInstance, deps: { readonly
     const result = await resets.request({ email: form.email, address: request.ip });
     if (result.ok) {
       request.log.info({ event: 'password_reset_requested' }, 'password reset requested');
+      // One entry per account mailed, or one naming no account: the same single write either way,
+      // so the audit log adds no timing difference between known and unknown addresses.
+      if (result.mailed.length === 0) await deps.audit.record({ event: 'password_reset_requested', request, detail: 'no account mailed' });
+      for (const user of result.mailed) await deps.audit.record({ event: 'password_reset_requested', target: { id: user.id, name: user.username }, request, detail: 'link mailed' });
       return page(request, reply, { state: 'sent', email: '', errors: [] });
     }
     // Not an outage but how this server is set up: the page says so (a 5xx would read as a fault).
@@ -58,6 +63,8 @@ export async function passwordResetRoutes(app: FastifyInstance, deps: { readonly
     const context = viewContextFor(request, reply);
     if (result.ok) {
       request.log.info({ event: 'password_reset_completed' }, 'password reset through a mailed link');
+      const owner = { id: result.userId, name: result.username };
+      await deps.audit.record({ event: 'password_reset_completed', actor: owner, target: owner, request, detail: 'through a mailed link; every session ended' });
       // Every session of the account has ended; a browser signed in as someone else keeps its own.
       if (request.user?.id === result.userId) clearSessionCookie(reply);
       return reply.redirect('/accounts/login/?reset=1', 303);

@@ -36,13 +36,14 @@ export interface ResetLimits {
 const MAX_ACCOUNTS_PER_ADDRESS = 10;
 
 export type ResetRequestResult =
-  | { ok: true }
+  /** `mailed`: the accounts a link went to, for the audit log only (the answer never depends on it). */
+  | { ok: true; mailed: { id: string; username: string }[] }
   | { ok: false; reason: 'invalid'; errors: string[] }
   | { ok: false; reason: 'throttled'; retryAfterSeconds: number }
   | { ok: false; reason: 'unavailable' };
 
 export type ResetConfirmResult =
-  | { ok: true; userId: string }
+  | { ok: true; userId: string; username: string }
   | { ok: false; reason: 'invalid_link' }
   | { ok: false; reason: 'invalid'; errors: NewPasswordErrors; username: string };
 
@@ -79,6 +80,7 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
       await deps.limits.perClient.hit(clientKey);
 
       const users = (await deps.users.findByEmail(email)).slice(0, MAX_ACCOUNTS_PER_ADDRESS);
+      const mailed: { id: string; username: string }[] = [];
       if (users.length === 0) hashResetToken(generateResetToken());
       for (const user of users) {
         // Per account, silently: a throttled account gets no further mail, and the answer stays the same.
@@ -87,8 +89,9 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
         await deps.limits.perAccount.hit(accountKey);
         const token = await issueToken(user.id);
         outbox.post(resetMail(user.email, user.username, token, deps.publicUrl), { kind: 'password_reset', user_id: user.id });
+        mailed.push({ id: user.id, username: user.username });
       }
-      return { ok: true };
+      return { ok: true, mailed };
     },
 
     /** The account a link would reset, or undefined for a malformed, unknown, used or expired link. */
@@ -112,7 +115,7 @@ export function createPasswordResetService(deps: PasswordResetDeps) {
       await deps.replacePassword(userId, passwordHash);
       // Whoever holds the mailbox could reset anyway: a lockout from guessing no longer protects anything.
       await deps.loginThrottle.recordSuccess({ account: `account:${usernameKey(owner.username)}`, address: '' });
-      return { ok: true, userId };
+      return { ok: true, userId, username: owner.username };
     },
 
     async purgeExpired(): Promise<number> {

@@ -64,7 +64,7 @@ export function createTwoFactorRepository(db: Db) {
     async insertChallenge(challenge: { id_hash: string; user_id: string; next: string; created_at: number; expires_at: number }): Promise<void> {
       await db.insertInto('login_challenges').values(challenge).execute();
     },
-    /** The challenge and its user, only while that user is enabled and still has two-factor login on. */
+    /** The challenge and its user, only while that user is enabled and still has a second factor (TOTP or a passkey). */
     async findChallenge(idHash: string): Promise<ChallengeWithUser | undefined> {
       return db
         .selectFrom('login_challenges')
@@ -72,7 +72,7 @@ export function createTwoFactorRepository(db: Db) {
         .select(['login_challenges.user_id', 'users.username', 'login_challenges.next', 'login_challenges.expires_at'])
         .where('login_challenges.id_hash', '=', idHash)
         .where('users.disabled_at', '=', 0)
-        .where('users.totp_enabled_at', '>', 0)
+        .where((eb) => eb.or([eb('users.totp_enabled_at', '>', 0), eb.exists(eb.selectFrom('passkeys').select('passkeys.id').whereRef('passkeys.user_id', '=', 'users.id'))]))
         .executeTakeFirst();
     },
     /** Deletes the challenge; false when it was already gone (used by a concurrent request). */

@@ -16,6 +16,8 @@ export interface TwoFactorRoutesDeps {
   readonly twoFactor: TwoFactorService;
   readonly sessions: SessionService;
   readonly audit: AuditLog;
+  /** Whether the user has a passkey (offered on the second login step). */
+  readonly hasPasskey?: (userId: string) => Promise<boolean>;
 }
 
 const INVALID_CODE = 'That code is not valid. Check that your device’s clock is right, and use each code only once.';
@@ -39,6 +41,7 @@ function failureStatus(request: FastifyRequest, reply: FastifyReply, failure: Co
 /** `/accounts/2fa/` (setup, recovery codes, turning it off) and the second login step `/accounts/login/2fa/`. */
 export async function twoFactorRoutes(app: FastifyInstance, deps: TwoFactorRoutesDeps): Promise<void> {
   const { twoFactor, audit } = deps;
+  const secondFactorsOf = async (userId: string) => ({ totp: (await twoFactor.status(userId)).enabled, passkey: (await deps.hasPasskey?.(userId)) ?? false });
 
   const sendSetup = async (request: FastifyRequest, reply: FastifyReply, next: string, errors: string[], status = 200) => {
     const user = requireUser(request);
@@ -99,7 +102,7 @@ export async function twoFactorRoutes(app: FastifyInstance, deps: TwoFactorRoute
   app.get('/accounts/login/2fa/', { config: publicPage }, async (request, reply) => {
     const challenge = await twoFactor.findChallenge(readChallengeCookie(request));
     if (!challenge) return reply.redirect('/accounts/login/', 303);
-    return sendPage(reply, <TwoFactorLoginPage context={viewContextFor(request, reply)} errors={[]} />);
+    return sendPage(reply, <TwoFactorLoginPage context={viewContextFor(request, reply)} errors={[]} {...(await secondFactorsOf(challenge.userId))} />);
   });
 
   app.post('/accounts/login/2fa/', { config: publicPage }, async (request, reply) => {
@@ -117,7 +120,7 @@ export async function twoFactorRoutes(app: FastifyInstance, deps: TwoFactorRoute
       await audit.record({ event: throttled ? 'two_factor_throttled' : 'two_factor_failed', target, request, detail: 'login' });
       request.log.warn({ event: throttled ? 'two_factor_throttled' : 'two_factor_failed' }, 'second login step refused');
       const status = failureStatus(request, reply, result, 401);
-      return sendPage(reply, <TwoFactorLoginPage context={viewContextFor(request, reply)} errors={[failureMessage(result)]} />, status);
+      return sendPage(reply, <TwoFactorLoginPage context={viewContextFor(request, reply)} errors={[failureMessage(result)]} {...(await secondFactorsOf(challenge.userId))} />, status);
     }
     const session = await twoFactor.completeChallenge(token, challenge.userId, request.headers['user-agent'] ?? '');
     clearChallengeCookie(reply);

@@ -11,9 +11,10 @@ import * as passwordReset from './0010-password-reset.js';
 import * as adminAndTwoFactor from './0011-admin-and-two-factor.js';
 import * as uploadHash from './0012-upload-hash.js';
 import * as albums from './0013-albums.js';
-import * as accountDeletionAndExport from './0020-account-deletion-and-export.js';
 import * as trashAndQuotas from './0014-trash-and-quotas.js';
+import * as passkeys from './0015-passkeys.js';
 import * as photoSearch from './0016-photo-search.js';
+import * as accountDeletionAndExport from './0020-account-deletion-and-export.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -29,7 +30,8 @@ export const migrations: Record<string, Migration> = {
   '0011-admin-and-two-factor': adminAndTwoFactor,
   '0012-upload-hash': uploadHash,
   '0013-albums': albums,
-  '0020-account-deletion-and-export': accountDeletionAndExport,
   '0014-trash-and-quotas': trashAndQuotas,
+  '0015-passkeys': passkeys,
   '0016-photo-search': photoSearch,
+  '0020-account-deletion-and-export': accountDeletionAndExport,
 };

@@ -37,6 +37,10 @@ export function AccountPage({ context, email, sessions, apiTokens, storage }: Ac
           <dd>
             <a href="/accounts/2fa/">Set up or manage</a>
           </dd>
+          <dt>Passkeys</dt>
+          <dd>
+            <a href="/accounts/passkeys/">Add or manage passkeys</a>
+          </dd>
         </dl>
         <p>
           <a href="/accounts/password/change/">Change your password</a>

@@ -2,6 +2,7 @@ import { CsrfField } from '../components/csrf-field.js';
 import { FieldErrors } from '../components/field-errors.js';
 import { Layout } from '../layout.js';
 import type { ViewContext } from '../view-context.js';
+import { PasskeyButton } from './passkeys-page.js';
 
 /** The `code` input of every two-factor form, with its errors. */
 function CodeField({ label, errors, errorsId, autofocus }: { label: string; errors: readonly string[]; errorsId: string; autofocus?: boolean }) {
@@ -40,6 +41,9 @@ export function TwoFactorSetupPage({ context, secret, qrDataUrl, next, errors }:
     <Layout title="Two-factor login" context={context}>
       <section class="card narrow">
         <h1>Set up two-factor login</h1>
+        <p>
+          Or add a <a href="/accounts/passkeys/">passkey</a>: it counts as a second factor too.
+        </p>
         <p>Scan this code with an authenticator app (Aegis, FreeOTP, Google Authenticator, 1Password…), or type the key into it.</p>
         <p>
           <img id="totp-qr" src={qrDataUrl} width={200} height={200} alt="QR code of your two-factor key" />
@@ -101,6 +105,9 @@ export function TwoFactorStatusPage({ context, unusedRecoveryCodes, errors }: Tw
     <Layout title="Two-factor login" context={context}>
       <section class="card narrow">
         <h1>Two-factor login</h1>
+        <p>
+          <a href="/accounts/passkeys/">Passkeys</a> also count as a second factor.
+        </p>
         <p id="two-factor-state">Two-factor login is on. You have {unusedRecoveryCodes} unused recovery codes.</p>
         <h2>Turn it off</h2>
         <form method="post" action="/accounts/2fa/disable/">
@@ -120,20 +127,33 @@ export function TwoFactorStatusPage({ context, unusedRecoveryCodes, errors }: Tw
 export interface TwoFactorLoginPageProps {
   readonly context: ViewContext;
   readonly errors: readonly string[];
+  /** The user has TOTP on (the code form is shown). */
+  readonly totp?: boolean;
+  /** The user has a passkey (the passkey button is shown). */
+  readonly passkey?: boolean;
 }
 
-/** The second login step: a code from the app, or a recovery code. */
-export function TwoFactorLoginPage({ context, errors }: TwoFactorLoginPageProps) {
+/** The second login step: a code from the app or a recovery code, or a passkey. */
+export function TwoFactorLoginPage({ context, errors, totp = true, passkey = false }: TwoFactorLoginPageProps) {
   return (
-    <Layout title="Two-factor login" context={context}>
+    <Layout title="Two-factor login" context={context} scripts={passkey ? ['/static/passkeys.js'] : []}>
       <section class="card narrow">
-        <h1>Enter your code</h1>
-        <p>Open your authenticator app and enter the 6-digit code for photovault, or one of your recovery codes.</p>
-        <form method="post" action="/accounts/login/2fa/">
-          <CsrfField token={context.csrfToken} />
-          <CodeField label="Code" errors={errors} errorsId="code-errors" autofocus />
-          <button type="submit">Verify</button>
-        </form>
+        <h1>{totp ? 'Enter your code' : 'Use your passkey'}</h1>
+        {passkey ? (
+          <PasskeyButton kind="second-factor" id="passkey-second-factor" label="Use a passkey" csrfToken={context.csrfToken} />
+        ) : null}
+        {totp ? (
+          <>
+            <p>Open your authenticator app and enter the 6-digit code for photovault, or one of your recovery codes.</p>
+            <form method="post" action="/accounts/login/2fa/">
+              <CsrfField token={context.csrfToken} />
+              <CodeField label="Code" errors={errors} errorsId="code-errors" autofocus />
+              <button type="submit">Verify</button>
+            </form>
+          </>
+        ) : (
+          <FieldErrors id="code-errors" errors={errors} />
+        )}
         <p>
           <a href="/accounts/login/">Start again</a>
         </p>

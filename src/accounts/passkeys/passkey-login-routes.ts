@@ -1,0 +1,113 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AuditLog } from '../../audit/audit-log.js';
+import { AppError } from '../../errors/catalog.js';
+import { safeNextPath } from '../../security/safe-redirect.js';
+import { credentialCookie, setSessionCookie } from '../sessions/session-cookie.js';
+import type { SessionService } from '../sessions/session-service.js';
+import { clearChallengeCookie, readChallengeCookie } from '../two-factor/challenge-cookie.js';
+import type { TwoFactorService } from '../two-factor/two-factor-service.js';
+import { readCeremonyBody } from './ceremony-body.js';
+import { PASSKEY_CHALLENGE_TTL_MS, type AssertionFailure, type PasskeyService } from './passkey-service.js';
+import { relyingPartyFor, type RelyingPartyOptions } from './relying-party.js';
+
+export interface PasskeyLoginRoutesDeps {
+  readonly passkeys: PasskeyService;
+  readonly twoFactor: TwoFactorService;
+  readonly sessions: SessionService;
+  readonly audit: AuditLog;
+  readonly relyingParty: RelyingPartyOptions;
+}
+
+// A passwordless login has no session and no password step yet: its challenge is bound to this
+// browser by a cookie of its own, good for the one ceremony only.
+const loginCookie = credentialCookie('pv_passkey');
+const LOGIN_TOKEN = /^[A-Za-z0-9_-]{43}$/;
+const FAILED = 'That passkey could not be used to log in.';
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * The login ceremonies, public (no session yet) and CSRF-checked like every POST:
+ * `/accounts/login/passkey/…` (passwordless: a discoverable passkey with user verification) and
+ * `/accounts/login/2fa/passkey/…` (the second step after the password, for the challenge's user).
+ */
+export async function passkeyLoginRoutes(app: FastifyInstance, deps: PasskeyLoginRoutesDeps): Promise<void> {
+  const { passkeys, audit } = deps;
+  const config = { public: true, neverCache: true };
+  const rpOf = (request: FastifyRequest) => {
+    const rp = relyingPartyFor(request, deps.relyingParty);
+    if (!rp) throw new AppError('bad_request', { detail: 'Passkeys are not available at this address.' });
+    return rp;
+  };
+
+  /** Audits a refused assertion and answers 401 (the reason stays in the log, not in the answer). */
+  const refuse = async (request: FastifyRequest, failure: AssertionFailure, step: string): Promise<never> => {
+    const passkey = 'passkey' in failure ? failure.passkey : undefined;
+    const target = passkey ? { id: passkey.user_id, name: passkey.username } : null;
+    const event = failure.reason === 'counter_regression' ? 'passkey_counter_regression' : 'passkey_failed';
+    await audit.record({ event, target, request, detail: `${step}: ${failure.reason}${passkey ? ` (passkey ${passkey.id})` : ''}` });
+    request.log.warn({ event, reason: failure.reason }, 'passkey assertion refused');
+    if (failure.reason === 'disabled') throw new AppError('forbidden', { detail: 'This account is disabled.' });
+    if (failure.reason === 'expired') throw new AppError('unauthenticated', { detail: 'The login has expired. Try again.' });
+    throw new AppError('unauthenticated', { detail: FAILED });
+  };
+
+  const startSession = async (request: FastifyRequest, reply: FastifyReply, userId: string) => {
+    const session = await deps.sessions.start(userId, request.headers['user-agent'] ?? '');
+    // A fresh session id at login (no fixation); the previous session, if any, is ended.
+    if (request.session) await deps.sessions.end(request.session.idHash);
+    setSessionCookie(reply, session.token, deps.sessions.cookieMaxAgeSeconds);
+  };
+
+  app.post('/accounts/login/passkey/options/', { config }, async (request, reply) => {
+    const rp = rpOf(request);
+    const token = randomBytes(32).toString('base64url');
+    loginCookie.set(reply, token, PASSKEY_CHALLENGE_TTL_MS / 1000);
+    return reply.send(await passkeys.authenticationOptions(rp, `login:${hashToken(token)}`, 'login'));
+  });
+
+  app.post('/accounts/login/passkey/verify/', { config }, async (request, reply) => {
+    const body = readCeremonyBody(request.body);
+    const token = loginCookie.read(request);
+    loginCookie.clear(reply);
+    if (token === undefined || !LOGIN_TOKEN.test(token)) return refuse(request, { ok: false, reason: 'expired' }, 'passwordless login');
+    const result = await passkeys.authenticate(`login:${hashToken(token)}`, 'login', body.response);
+    if (!result.ok) return refuse(request, result, 'passwordless login');
+    const user = { id: result.passkey.user_id, name: result.passkey.username };
+    await startSession(request, reply, user.id);
+    await audit.record({ event: 'passkey_used', actor: user, target: user, request, detail: `passkey ${result.passkey.id}` });
+    await audit.record({ event: 'login_succeeded', actor: user, target: user, request, detail: 'passkey' });
+    request.log.info({ event: 'login_succeeded', user_id: user.id, method: 'passkey' }, 'login succeeded');
+    return reply.send({ redirect: safeNextPath(body.next) });
+  });
+
+  app.post('/accounts/login/2fa/passkey/options/', { config }, async (request, reply) => {
+    const token = readChallengeCookie(request);
+    const challenge = await deps.twoFactor.findChallenge(token);
+    if (!challenge || token === undefined) throw new AppError('unauthenticated', { detail: 'The login has expired. Log in again.' });
+    const rp = rpOf(request);
+    return reply.send(await passkeys.authenticationOptions(rp, `second-factor:${hashToken(token)}`, 'second_factor', challenge.userId));
+  });
+
+  app.post('/accounts/login/2fa/passkey/verify/', { config }, async (request, reply) => {
+    const body = readCeremonyBody(request.body);
+    const token = readChallengeCookie(request);
+    const challenge = await deps.twoFactor.findChallenge(token);
+    if (!challenge || token === undefined) throw new AppError('unauthenticated', { detail: 'The login has expired. Log in again.' });
+    const result = await passkeys.authenticate(`second-factor:${hashToken(token)}`, 'second_factor', body.response);
+    const target = { id: challenge.userId, name: challenge.username };
+    if (!result.ok) {
+      await audit.record({ event: 'two_factor_failed', target, request, detail: 'login (passkey)' });
+      return refuse(request, result, 'second factor');
+    }
+    const session = await deps.twoFactor.completeChallenge(token, challenge.userId, request.headers['user-agent'] ?? '');
+    clearChallengeCookie(reply);
+    if (!session) throw new AppError('unauthenticated', { detail: 'The login has expired. Log in again.' });
+    if (request.session) await deps.sessions.end(request.session.idHash);
+    setSessionCookie(reply, session.token, deps.sessions.cookieMaxAgeSeconds);
+    await audit.record({ event: 'passkey_used', actor: target, target, request, detail: `passkey ${result.passkey.id}` });
+    await audit.record({ event: 'login_succeeded', actor: target, target, request, detail: 'password and passkey' });
+    request.log.info({ event: 'login_succeeded', user_id: challenge.userId, second_factor: 'passkey' }, 'login succeeded');
+    return reply.send({ redirect: safeNextPath(challenge.next) });
+  });
+}
