@@ -45,6 +45,7 @@ import { WorkerThreadModerator } from './media/moderation/worker-moderator.js';
 import { createScanner } from './media/scanner/create-scanner.js';
 import { LocalStorage } from './media/storage/local-storage.js';
 import { S3Storage } from './media/storage/s3-storage.js';
+import type { S3StagedObjects } from './media/storage/s3-staged-objects.js';
 import type { MediaLinks, MediaStorage } from './media/storage/storage.js';
 import { createPhotoRepository, type PhotoRecord } from './photos/photo-repository.js';
 import { createPhotoService } from './photos/photo-service.js';
@@ -148,14 +149,16 @@ interface OpenedStorage {
   readonly storage: MediaStorage;
   /** MEDIA_DELIVERY=redirect (only valid with S3): owners' media answer with a signed link. */
   readonly links: MediaLinks | undefined;
+  /** With S3: staged uploads go to the bucket too, so a worker on another machine can read them. */
+  readonly stagedObjects: S3StagedObjects | undefined;
   readonly close: () => void;
 }
 
 /** S3_BUCKET set: the bucket, checked now (a bad setting stops start-up); otherwise DATA_DIR/media. */
 async function openMediaStorage(config: AppConfig): Promise<OpenedStorage> {
-  if (!config.s3) return { storage: await LocalStorage.open(path.join(config.dataDir, 'media')), links: undefined, close: () => {} };
+  if (!config.s3) return { storage: await LocalStorage.open(path.join(config.dataDir, 'media')), links: undefined, stagedObjects: undefined, close: () => {} };
   const s3 = await S3Storage.open(config.s3);
-  return { storage: s3, links: config.mediaDelivery === 'redirect' ? s3 : undefined, close: () => s3.close() };
+  return { storage: s3, links: config.mediaDelivery === 'redirect' ? s3 : undefined, stagedObjects: s3.stagedObjects(), close: () => s3.close() };
 }
 
 /**
@@ -179,10 +182,11 @@ async function openJobQueue(config: AppConfig, db: Db, redis: RedisClients | und
 }
 
 /** Storage, scanner, moderation model, the photo service and the job queue that processes uploads. */
-async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, redis: RedisClients | undefined, storage: MediaStorage, chores: readonly HousekeepingTask[]) {
+async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, redis: RedisClients | undefined, store: OpenedStorage, chores: readonly HousekeepingTask[]) {
   // libvips' operation cache would keep staged uploads open after they are deleted.
   sharp.cache(false);
-  const stagingDir = await openStagingArea(config.dataDir);
+  const storage = store.storage;
+  const staging = await openStagingArea(config.stagingDir, store.stagedObjects);
   const scanner = withScanMetrics(createScanner({
     clamavHost: config.scanner.clamavHost,
     clamavPort: config.scanner.clamavPort,
@@ -202,7 +206,7 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, redi
       storage,
       scanner,
       moderator,
-      stagingDir,
+      staging,
       maxPixels: config.upload.maxPixels,
       maxBytes: config.upload.maxBytes,
       scannerRetryMs: config.scanner.retrySeconds * 1000,
@@ -213,7 +217,7 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, redi
     [HOUSEKEEPING_JOB]: createHousekeepingJob(
       [
         ...chores,
-        { name: 'orphaned files', run: () => sweepOrphans(photos, storage, stagingDir, app.log) },
+        { name: 'orphaned files', run: () => sweepOrphans(photos, storage, staging, app.log) },
         { name: 'job retention', run: () => queue.purgeFinished(Date.now() - config.worker.retentionDays * DAY_MS, Date.now() - config.worker.failedRetentionDays * DAY_MS) },
         // Only BullMQ, outside the database, can miss a photo's job (see reconcile-photo-jobs.ts).
         ...(config.redis ? [{ name: 'photo jobs', run: reconcile }] : []),
@@ -223,9 +227,9 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, redi
   };
   const queue = await openJobQueue(config, db, redis, handlers, app.log);
   app.decorate('jobWorker', queue);
-  const service = createPhotoService({ photos, storage, stagingDir, queue });
+  const service = createPhotoService({ photos, storage, staging, queue });
   const stopQueueGauge = observeJobQueues(Object.keys(handlers), () => queue.counts());
-  return { storage, stagingDir, scanner, photos, queue, service, reconcile, stopQueueGauge };
+  return { storage, staging, scanner, photos, queue, service, reconcile, stopQueueGauge };
 }
 
 async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secretKey: string): Promise<void> {
@@ -287,7 +291,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   registerNeverCache(app, config.neverCachePrefixes);
   registerErrorHandling(app);
 
-  const media = await createMedia(app, config, db, redis, store.storage, [
+  const media = await createMedia(app, config, db, redis, store, [
     { name: 'expired sessions', run: () => sessions.purgeExpired() },
     { name: 'stale throttles', run: () => throttle.purgeStale() },
     { name: 'expired login challenges', run: () => twoFactor.purgeExpired() },
@@ -319,7 +323,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   await app.register(sessionPageRoutes, { sessions });
   await app.register(photoRoutes, {
     service: media.service,
-    stagingDir: media.stagingDir,
+    stagingDir: media.staging.dir,
     maxBytes: config.upload.maxBytes,
     maxPixels: config.upload.maxPixels,
     maxFiles: config.upload.maxFiles,
@@ -345,7 +349,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     features: [
       photoApiRoutes({
         service: media.service,
-        stagingDir: media.stagingDir,
+        stagingDir: media.staging.dir,
         maxBytes: config.upload.maxBytes,
         maxPixels: config.upload.maxPixels,
         traceParentOf: () => currentTraceParent(),
@@ -358,7 +362,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   });
 
   // What a crash left behind goes at once; later rounds run as housekeeping jobs.
-  await sweepOrphans(media.photos, media.storage, media.stagingDir, app.log);
+  await sweepOrphans(media.photos, media.storage, media.staging, app.log);
   // A queue outside the database: photos whose job a crash or an outage lost get it now.
   if (!media.queue.transactional) await media.reconcile();
   let stopHousekeeping = () => {};

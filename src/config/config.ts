@@ -99,6 +99,8 @@ export interface AppConfig {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
+  /** STAGING_DIR (default DATA_DIR/uploads): uploads waiting for their job when media are on disk; shared by every machine in scale-out. */
+  readonly stagingDir: string;
   readonly database: DatabaseConfig;
   /** Passed to Fastify's trustProxy: false, true, a hop count, or a list of addresses/CIDRs. */
   readonly trustProxy: boolean | number | readonly string[];
@@ -140,6 +142,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       port: read.integer('PORT', 3000, { min: 0, max: 65535 }),
       host: read.string('HOST', '127.0.0.1'),
       dataDir,
+      stagingDir: path.resolve(dataDir, read.string('STAGING_DIR', 'uploads')),
       database: parseDatabaseUrl(read, dataDir),
       trustProxy: parseTrustProxy(read),
       secretKey: read.optionalSecret('SECRET_KEY', 32),
