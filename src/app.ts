@@ -34,9 +34,10 @@ import { createCaptionAgent } from './agent/caption-agent.js';
 import { CAPTION_PHOTO_JOB } from './agent/caption-photo-job.js';
 import { apiRoutes, registerBearerAuthentication } from './api/index.js';
 import type { AppConfig } from './config/config.js';
+import { scaleOutWarnings } from './config/scale-out.js';
 import { resolveSecretKey } from './config/secret-key.js';
 import { trustProxyOption } from './config/trust-proxy.js';
-import { createDatabase, migrateToLatest, pingDatabase, type Db } from './db/database.js';
+import { createDatabase, migrateToLatest, pingDatabase, reachDatabase, type Db } from './db/database.js';
 import { registerErrorHandling, sendError } from './errors/error-handler.js';
 import { createHousekeepingJob, HOUSEKEEPING_JOB, scheduleHousekeeping, type HousekeepingTask } from './jobs/housekeeping.js';
 import type { JobHandler, JobQueue } from './jobs/job-queue.js';
@@ -97,6 +98,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   const secretKey = await resolveSecretKey(config.dataDir, config.secretKey);
   const db = createDatabase(config.database);
   try {
+    await reachDatabase(db, config.database);
     await migrateToLatest(db);
   } catch (error) {
     await db.destroy();
@@ -132,6 +134,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   });
 
   if (logDestination) registerAccessLog(app, logDestination);
+  for (const warning of scaleOutWarnings(config)) app.log.warn({ event: 'scale_out_setup', setting: warning.setting }, warning.message);
   await registerApp(app, config, db, secretKey);
   return app;
 }

@@ -5,6 +5,7 @@ import { parseEnv, type EnvReader } from './env-parsers.js';
 import { parseRedis, type RedisConfig } from './redis-config.js';
 import { parseMail, type MailConfig } from './mail-config.js';
 import { parseMediaDelivery, parseS3, type MediaDelivery, type S3Config } from './s3-config.js';
+import { requireScaleOutSettings } from './scale-out.js';
 
 export type DatabaseConfig =
   | { readonly dialect: 'sqlite'; readonly file: string }
@@ -137,7 +138,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   return parseEnv(env, (read: EnvReader): AppConfig => {
     const dataDir = path.resolve(read.string('DATA_DIR', './data'));
     const s3 = parseS3(read);
-    return {
+    const config: AppConfig = {
       env: read.oneOf('NODE_ENV', ['production', 'development', 'test'] as const, 'production'),
       port: read.integer('PORT', 3000, { min: 0, max: 65535 }),
       host: read.string('HOST', '127.0.0.1'),
@@ -200,6 +201,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       adminUsername: read.optionalString('ADMIN_USERNAME')?.trim() || undefined,
       mail: parseMail(read),
     };
+    requireScaleOutSettings(read, config);
+    return config;
   });
 }
 

@@ -4,6 +4,9 @@ import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
 import SqliteDatabase from 'libsql';
 import type { DatabaseConfig } from '../config/config.js';
+import { ConfigError } from '../config/env-parsers.js';
+import { redactedUrl } from '../runtime/redacted-url.js';
+import { withTimeout } from '../runtime/with-timeout.js';
 import { withSqliteTracing } from '../telemetry/sqlite-tracing.js';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -76,6 +79,21 @@ export async function migrateToLatest(db: Db): Promise<void> {
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     throw new Error(`Database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
+  }
+}
+
+const REACH_TIMEOUT_MS = 10_000;
+
+/**
+ * Start-up check: a PostgreSQL server that is down, refuses us or does not answer stops start-up
+ * within 10 s with a ConfigError naming DATABASE_URL (its password masked), not a hang or a stack.
+ */
+export async function reachDatabase(db: Db, config: DatabaseConfig): Promise<void> {
+  if (config.dialect !== 'postgres') return;
+  try {
+    await withTimeout(pingDatabase(db), REACH_TIMEOUT_MS);
+  } catch (error) {
+    throw new ConfigError('DATABASE_URL', `cannot be reached (${redactedUrl(config.url)}): ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 

@@ -4,21 +4,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { ConfigError } from '../../src/config/env-parsers.js';
+import { configError } from '../support/config-error.js';
 import { resolveSecretKey } from '../../src/config/secret-key.js';
 import { extractCsrf } from '../support/client.js';
 
 const KEY_A = 'a'.repeat(40);
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-}
 
 describe('loadConfig defaults', () => {
   const config = loadConfig({});

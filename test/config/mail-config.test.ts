@@ -1,21 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
-import { ConfigError } from '../../src/config/env-parsers.js';
+import { configError } from '../support/config-error.js';
 
 // Made up per run: a password that must never appear in a configuration error.
 const SECRET = randomBytes(12).toString('hex');
 const MAIL = { SMTP_URL: `smtp://mailer:${SECRET}@mail.example.test:587`, MAIL_FROM: 'photovault <photos@example.test>', PUBLIC_URL: 'https://photos.example.test/' };
-
-function configError(env: Record<string, string>): ConfigError {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
-}
 
 describe('mail configuration (SMTP_URL, MAIL_FROM, PUBLIC_URL)', () => {
   it('is off without SMTP_URL', () => {

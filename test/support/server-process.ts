@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { TEST_SECRET_KEY } from './app.js';
 import { extractCsrf, STRONG_PASSWORD } from './client.js';
 import { multipartBody, type Part } from './multipart.js';
 
@@ -55,6 +56,8 @@ function spawnApp(entry: string, options: StartServerOptions, stdoutToStderr = f
       NODE_ENV: 'test',
       SIGNUP_RATE_LIMIT: '100000',
       OTEL_SDK_DISABLED: 'true',
+      // Required in the scale-out shape; every process of a test shares it, as instances must.
+      SECRET_KEY: TEST_SECRET_KEY,
       ...options.env,
     },
     stdio: ['ignore', stdoutToStderr ? 'pipe' : 'ignore', 'pipe'],
