@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Dialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type Dialect, type MigrationResultSet } from 'kysely';
 import SqliteDatabase from 'libsql';
 import type { DatabaseConfig } from '../config/config.js';
 import { ConfigError } from '../config/env-parsers.js';
@@ -72,14 +72,51 @@ function createDialect(config: DatabaseConfig): Dialect {
   }));
 }
 
-/** Applies every pending migration; throws with the failing migration's name. */
+/**
+ * Applies every pending migration, exactly once however many processes start together; throws with
+ * the failing migration's name. PostgreSQL: Kysely's migrator holds a session advisory lock
+ * (pg_advisory_lock) on one connection around reading the applied list and running the rest in one
+ * transaction, so a second instance waits, then finds nothing left to do. SQLite: the whole run is
+ * one BEGIN IMMEDIATE transaction, which takes the file's write lock before the applied list is read
+ * (a deferred BEGIN would let two processes read "pending" and then collide).
+ */
 export async function migrateToLatest(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-  const { error, results } = await migrator.migrateToLatest();
+  const adapter = db.getExecutor().adapter;
+  const { error, results } = adapter instanceof SqliteAdapter ? await migrateSqliteImmediately(db) : await newMigrator(db).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error) {
     throw new Error(`Database migration ${failed?.migrationName ?? ''} failed`, { cause: error });
   }
+}
+
+function newMigrator(db: Kysely<Database>, disableTransactions = false): Migrator {
+  return new Migrator({ db, disableTransactions, provider: { getMigrations: async () => migrations } });
+}
+
+const SQLITE_LOCK_WAIT_MS = 120_000;
+
+async function migrateSqliteImmediately(db: Db): Promise<MigrationResultSet> {
+  return db.connection().execute(async (connection) => {
+    // busy_timeout (5 s) bounds each try; another process's migrations may take longer than that.
+    const deadline = Date.now() + SQLITE_LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        await sql`begin immediate`.execute(connection);
+        break;
+      } catch (error) {
+        if (!/SQLITE_BUSY|database is locked/i.test(String((error as { code?: unknown }).code ?? '') + String(error)) || Date.now() > deadline) throw error;
+      }
+    }
+    let result: MigrationResultSet;
+    try {
+      result = await newMigrator(connection, true).migrateToLatest();
+    } catch (error) {
+      await sql`rollback`.execute(connection);
+      throw error;
+    }
+    await sql`${sql.raw(result.error ? 'rollback' : 'commit')}`.execute(connection);
+    return result;
+  });
 }
 
 const REACH_TIMEOUT_MS = 10_000;
