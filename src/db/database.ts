@@ -95,6 +95,11 @@ function newMigrator(db: Kysely<Database>, disableTransactions = false): Migrato
 
 const SQLITE_LOCK_WAIT_MS = 120_000;
 
+function isSqliteBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) || /database is locked/i.test(error instanceof Error ? error.message : '');
+}
+
 async function migrateSqliteImmediately(db: Db): Promise<MigrationResultSet> {
   return db.connection().execute(async (connection) => {
     // busy_timeout (5 s) bounds each try; another process's migrations may take longer than that.
@@ -104,7 +109,7 @@ async function migrateSqliteImmediately(db: Db): Promise<MigrationResultSet> {
         await sql`begin immediate`.execute(connection);
         break;
       } catch (error) {
-        if (!/SQLITE_BUSY|database is locked/i.test(String((error as { code?: unknown }).code ?? '') + String(error)) || Date.now() > deadline) throw error;
+        if (!isSqliteBusy(error) || Date.now() > deadline) throw error;
       }
     }
     let result: MigrationResultSet;
