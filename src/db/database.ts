@@ -61,9 +61,10 @@ function createDialect(config: DatabaseConfig): Dialect {
   return withSqliteTracing(new SqliteDialect({
     database: async () => {
       const database = new SqliteDatabase(config.file);
+      // First: switching a new file to WAL takes a lock that another process starting now may hold.
+      database.pragma('busy_timeout = 5000');
       database.pragma('journal_mode = WAL');
       database.pragma('foreign_keys = ON');
-      database.pragma('busy_timeout = 5000');
       database.pragma('synchronous = NORMAL');
       // libsql implements better-sqlite3's API, which Kysely's SqliteDialect drives; each SQL text
       // is compiled once (see statement-cache.ts).
@@ -96,8 +97,9 @@ function newMigrator(db: Kysely<Database>, disableTransactions = false): Migrato
 const SQLITE_LOCK_WAIT_MS = 120_000;
 
 function isSqliteBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) || /database is locked/i.test(error instanceof Error ? error.message : '');
+  // libsql's SqliteError carries the code; its message is "database is locked".
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  return (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) || (typeof message === 'string' && /database is locked/i.test(message));
 }
 
 async function migrateSqliteImmediately(db: Db): Promise<MigrationResultSet> {
