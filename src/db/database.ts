@@ -2,7 +2,6 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Kysely, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, sql, type Dialect, type MigrationResultSet } from 'kysely';
-import SqliteDatabase from 'libsql';
 import type { DatabaseConfig } from '../config/config.js';
 import { ConfigError } from '../config/env-parsers.js';
 import { redactedUrl } from '../runtime/redacted-url.js';
@@ -17,6 +16,12 @@ export type Db = Kysely<Database>;
 const PG_INT8_OID = 20;
 
 type Pg = typeof import('pg');
+type Libsql = typeof import('libsql');
+
+/** libsql's native library, loaded only for SQLite: a PostgreSQL web instance never maps it (~10 MB). */
+function loadLibsql(): Libsql {
+  return createRequire(import.meta.url)('libsql') as Libsql;
+}
 
 /**
  * node-postgres, loaded only for a PostgreSQL URL, and through require(): that is the path the
@@ -57,6 +62,7 @@ function createDialect(config: DatabaseConfig): Dialect {
     return new PostgresDialect({ pool });
   }
   mkdirSync(path.dirname(config.file), { recursive: true, mode: 0o700 });
+  const SqliteDatabase = loadLibsql();
   // Traced at the driver seam: libsql has no OpenTelemetry instrumentation (pg has one).
   return withSqliteTracing(new SqliteDialect({
     database: async () => {
