@@ -5,6 +5,7 @@ import { createSessionRepository } from './accounts/sessions/session-repository.
 import { createSessionService } from './accounts/sessions/session-service.js';
 import { createTwoFactorRepository } from './accounts/two-factor/two-factor-repository.js';
 import { createAdminRepository } from './admin/admin-repository.js';
+import { createQuotaRepository } from './quotas/quota-repository.js';
 import { createUserAdminService, type AdminOutcome } from './admin/user-admin-service.js';
 import { createAuditLog } from './audit/audit-log.js';
 import { createAuditRepository } from './audit/audit-repository.js';
@@ -47,6 +48,7 @@ async function main(argv: readonly string[]): Promise<number> {
       hasher: createPasswordHasher(config.argon2),
       endSessions: (id) => sessions.endAll(id),
       resetTwoFactor: (id) => twoFactor.disable(id),
+      setQuota: (id, bytes) => createQuotaRepository(db).setQuota(id, bytes),
     });
     const user = await users.findByUsername(username);
     if (!user) {

@@ -75,6 +75,12 @@ import { createRevealSealer } from './web/one-time-reveal.js';
 import { createShareService } from './shares/share-service.js';
 import { photoShareTarget, shareApiRoutes } from './shares/api/share-api-routes.js';
 import { shareRoutes } from './shares/routes.js';
+import { createQuotaRepository } from './quotas/quota-repository.js';
+import { createQuotaService } from './quotas/quota-service.js';
+import { trashApiRoutes } from './trash/api/trash-api-routes.js';
+import { createTrashRepository } from './trash/trash-repository.js';
+import { trashRoutes } from './trash/routes.js';
+import { createTrashService } from './trash/trash-service.js';
 import { registerHttpTelemetry } from './telemetry/http-telemetry.js';
 import { withModerationMetrics, withScanMetrics } from './telemetry/measured-media.js';
 import { observeJobQueues, recordAuthFailure, recordCsrfRejection } from './telemetry/metrics.js';
@@ -185,7 +191,15 @@ async function openJobQueue(config: AppConfig, db: Db, redis: RedisClients | und
 }
 
 /** Storage, scanner, moderation model, the photo service and the job queue that processes uploads. */
-async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, redis: RedisClients | undefined, store: OpenedStorage, chores: readonly HousekeepingTask[]) {
+async function createMedia(
+  app: FastifyInstance,
+  config: AppConfig,
+  db: Db,
+  redis: RedisClients | undefined,
+  store: OpenedStorage,
+  chores: readonly HousekeepingTask[],
+  checkQuota: (ownerId: string, bytes: number) => Promise<void>,
+) {
   // libvips' operation cache would keep staged uploads open after they are deleted.
   sharp.cache(false);
   const storage = store.storage;
@@ -230,13 +244,14 @@ async function createMedia(app: FastifyInstance, config: AppConfig, db: Db, redi
   };
   const queue = await openJobQueue(config, db, redis, handlers, app.log);
   app.decorate('jobWorker', queue);
-  const service = createPhotoService({ photos, storage, staging, queue });
+  const service = createPhotoService({ photos, storage, staging, queue, checkQuota });
   const stopQueueGauge = observeJobQueues(Object.keys(handlers), () => queue.counts());
   return { storage, staging, scanner, photos, queue, service, reconcile, stopQueueGauge };
 }
 
 async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secretKey: string): Promise<void> {
-  const users = createUserRepository(db);
+  const users = createUserRepository(db, { newUserQuotaBytes: config.userQuotaBytes });
+  const quotas = createQuotaService(createQuotaRepository(db));
   const sessions = createSessionService(createSessionRepository(db), config.session);
   const throttle = createLoginThrottle(createThrottleRepository(db), config.throttle);
   const apiTokens = createApiTokenService(createApiTokenRepository(db));
@@ -263,6 +278,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     hasher,
     endSessions: (userId) => sessions.endAll(userId),
     resetTwoFactor: (userId) => twoFactor.reset(userId),
+    setQuota: (userId, bytes) => quotas.setQuota(userId, bytes),
   });
   if (config.adminUsername !== undefined) await promoteAtStartup(app, userAdmin, config.adminUsername);
 
@@ -294,12 +310,24 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   registerNeverCache(app, config.neverCachePrefixes);
   registerErrorHandling(app);
 
-  const media = await createMedia(app, config, db, redis, store, [
-    { name: 'expired sessions', run: () => sessions.purgeExpired() },
-    { name: 'stale throttles', run: () => throttle.purgeStale() },
-    { name: 'expired login challenges', run: () => twoFactor.purgeExpired() },
-    { name: 'expired password-reset links', run: () => passwords.resets.purgeExpired() },
-  ]);
+  const trashRepository = createTrashRepository(db);
+  const media = await createMedia(
+    app,
+    config,
+    db,
+    redis,
+    store,
+    [
+      { name: 'expired sessions', run: () => sessions.purgeExpired() },
+      { name: 'stale throttles', run: () => throttle.purgeStale() },
+      { name: 'expired login challenges', run: () => twoFactor.purgeExpired() },
+      { name: 'expired password-reset links', run: () => passwords.resets.purgeExpired() },
+      // Runs in housekeeping rounds only, after start-up, when `trash` below exists.
+      { name: 'expired trash', run: () => trash.purgeExpired() },
+    ],
+    (ownerId, bytes) => quotas.checkRoom(ownerId, bytes),
+  );
+  const trash = createTrashService({ trash: trashRepository, photos: media.service, retentionDays: config.trashRetentionDays });
 
   await app.register(staticFiles);
   await app.register(healthRoutes, {
@@ -317,6 +345,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     apiTokens,
     twoFactor,
     audit,
+    storageUsage: (userId) => quotas.usageOf(userId),
     signupsPerWindow: config.throttle.signupsPerWindow,
     limiterStore: redis && config.redis ? { redis: redis.commands, nameSpace: config.redis.keyPrefix } : undefined,
   });
@@ -337,6 +366,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     },
     mediaLinks: store.links,
   });
+  await app.register(trashRoutes, { trash });
   await app.register(shareRoutes, { photos: media.service, shares, reveals, photoSections: albumSection, albums });
   await app.register(albumRoutes, { albums, shares, reveals });
   const moderation = createModerationService({
@@ -359,6 +389,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
         mediaLinks: store.links,
       }),
       albumApiRoutes({ albums }),
+      trashApiRoutes({ trash, photos: media.service }),
       shareApiRoutes({ shares, targets: [photoShareTarget(media.service), albumShareTarget(albums)] }),
       accountApiRoutes({ passwordChange: passwords.passwordChange, sessions }),
     ],

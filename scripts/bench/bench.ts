@@ -13,6 +13,13 @@
  * BENCH_TELEMETRY=off    no OTLP endpoint (to measure what telemetry costs; the targets are with it on)
  * BENCH_APP_ENV="A=1 B=2" extra environment for the app, for experiments (e.g. OTEL_TRACES_SAMPLER)
  * BENCH_NODE_ARGS="--x"  extra node/V8 flags for the app, after the start script's own (experiments)
+ *
+ * `npm run bench -- --scale-out` (or BENCH_SHAPE=scale-out) measures the upload scenario in three
+ * shapes instead: the embedded default (one process), then the scale-out shape (`npm run migrate`,
+ * one web process with WORKER_IN_PROCESS=false, PostgreSQL, Redis, s3rver; see scale-out.ts) with
+ * 1 and with 2 worker processes (`npm run worker`): photos ready per second, the web process's and
+ * the workers' peak RSS. BENCH_SCALE_STORAGE=disk keeps media on the local disk instead of s3rver.
+ * JSON: reports/bench/scale-out-<timestamp>.json and scale-out-latest.json.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
@@ -25,6 +32,7 @@ import { BenchClient, uploadAndWaitServed } from './client.js';
 import { photoLikeJpeg } from './images.js';
 import type { HttpLoadResult, LoadSpec, UploadLoadResult } from './load.js';
 import { startOtlpSink, type OtlpSinkStats } from './otlp-sink.js';
+import { startScaleOutServices, waitForOutput } from './scale-out.js';
 import { freePort, startCommand } from '../lib/start-command.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -56,7 +64,7 @@ const LABELS: Record<ScenarioName, string> = {
   landing_bare: 'landing, bare node:http',
   login: 'login page',
   gallery: 'gallery GET /photos/ (50 photos)',
-  thumbnail: 'thumbnail /photos/<id>/media/thumb.webp',
+  thumbnail: 'thumbnail /photos/<id>/media/thumb.jpg',
   uploads: `uploads ${UPLOAD_CLIENTS}×${UPLOADS_PER_CLIENT} of a 6 MP JPEG`,
 };
 
@@ -75,6 +83,10 @@ interface RunResult {
 
 // The app starts exactly as `npm start` does: its script's environment settings and node arguments.
 const START = startCommand((process.env['BENCH_NODE_ARGS'] ?? '').split(/\s+/).filter((word) => word !== ''));
+// Worker processes start exactly as `npm run worker` does.
+const WORKER = startCommand((process.env['BENCH_NODE_ARGS'] ?? '').split(/\s+/).filter((word) => word !== ''), 'worker');
+const SCALE_OUT = process.argv.slice(2).includes('--scale-out') || process.env['BENCH_SHAPE'] === 'scale-out';
+const SCALE_STORAGE = process.env['BENCH_SCALE_STORAGE'] === 'disk' ? 'disk' : 's3';
 
 const children = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -99,6 +111,10 @@ async function main(): Promise<void> {
     const uploadJpeg = path.join(work, 'upload.jpg');
     await writeFile(uploadJpeg, await photoLikeJpeg({ width: 3000, height: 2000, seed: 42, grain: 16, quality: 85 }));
     const seedJpeg = await photoLikeJpeg({ width: 1600, height: 1067, seed: 7, grain: 8, quality: 85 });
+    if (SCALE_OUT) {
+      await scaleOutBench(work, uploadJpeg, stamp);
+      return;
+    }
     log(`upload image: 3000×2000, ${(readFileSync(uploadJpeg).length / 1e6).toFixed(2)} MB; ${RUNS} run(s), scenarios: ${SCENARIOS.join(', ')}`);
 
     const runs: RunResult[] = [];
@@ -168,7 +184,7 @@ async function runOnce(run: number, work: string, uploadJpeg: string, seedJpeg: 
 
     const http: Partial<Record<HttpScenarioName, HttpLoadResult>> = {};
     const cookie = owner.cookieHeader();
-    const thumb = `/photos/${seeded.ids[0] ?? ''}/media/thumb.webp`;
+    const thumb = `/photos/${seeded.ids[0] ?? ''}/media/thumb.jpg`;
     const appTargets: Record<Exclude<HttpScenarioName, 'landing_bare'>, { path: string; headers: Record<string, string>; check: (body: string) => boolean }> = {
       landing: { path: '/?name=bench', headers: {}, check: (body) => body.includes('Hello, bench!') },
       login: { path: '/accounts/login/', headers: {}, check: (body) => body.includes('name="_csrf"') },
@@ -387,6 +403,157 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
   }
 }
 
+// ---- scale-out shape (--scale-out) ----
+
+interface Shape {
+  readonly name: string;
+  /** 0: the embedded default (jobs in the web process, SQLite, local disk). */
+  readonly workers: number;
+}
+
+const SHAPES: readonly Shape[] = [
+  { name: 'embedded default', workers: 0 },
+  { name: 'scale-out, 1 worker', workers: 1 },
+  { name: 'scale-out, 2 workers', workers: 2 },
+];
+
+interface ShapeResult {
+  readonly shape: string;
+  readonly workers: number;
+  readonly photos: number;
+  readonly photosPerSecond: number;
+  readonly uploadP50Ms: number;
+  readonly uploadP99Ms: number;
+  readonly errors: number;
+  /** CPU time of every app process (web + workers, all threads) per photo. */
+  readonly cpuMsPerPhoto: number;
+  /** Peak RSS of the web process (the whole app in the embedded shape). */
+  readonly webPeakRssMb: number;
+  /** The web process's largest RSS while the uploads ran. */
+  readonly webUploadsRssMb: number;
+  /** The largest peak RSS among the worker processes (null: none). */
+  readonly workerPeakRssMb: number | null;
+}
+
+async function scaleOutBench(work: string, uploadJpeg: string, stamp: string): Promise<void> {
+  log(`scale-out bench: ${SHAPES.map((s) => s.name).join(', ')}; ${RUNS} run(s) of ${UPLOAD_CLIENTS}×${UPLOADS_PER_CLIENT} uploads of a 3000×2000 JPEG`);
+  const perRun: ShapeResult[][] = [];
+  let services: Record<string, string> = {};
+  for (let run = 1; run <= RUNS; run++) {
+    const results: ShapeResult[] = [];
+    for (const shape of SHAPES) {
+      log(`run ${run}/${RUNS}: ${shape.name}`);
+      const { result, description } = await withTimeout(runShape(shape, work, uploadJpeg), RUN_TIMEOUT_MS, `${shape.name} (run ${run})`);
+      if (description) services = description;
+      results.push(result);
+    }
+    perRun.push(results);
+  }
+  const medianOf = (index: number, pick: (r: ShapeResult) => number) => median(perRun.map((results) => pick(results[index] as ShapeResult)));
+  const shapes = SHAPES.map((shape, i) => ({
+    shape: shape.name,
+    workers: shape.workers,
+    photosPerSecond: medianOf(i, (r) => r.photosPerSecond),
+    uploadP50Ms: medianOf(i, (r) => r.uploadP50Ms),
+    uploadP99Ms: medianOf(i, (r) => r.uploadP99Ms),
+    errors: perRun.reduce((sum, results) => sum + (results[i]?.errors ?? 0), 0),
+    cpuMsPerPhoto: medianOf(i, (r) => r.cpuMsPerPhoto),
+    webPeakRssMb: medianOf(i, (r) => r.webPeakRssMb),
+    webUploadsRssMb: medianOf(i, (r) => r.webUploadsRssMb),
+    workerPeakRssMb: shape.workers === 0 ? null : medianOf(i, (r) => r.workerPeakRssMb ?? 0),
+  }));
+  const report = {
+    timestamp: stamp,
+    runs: RUNS,
+    machine: { node: process.version, cpus: os.availableParallelism(), cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100) },
+    git: gitState(),
+    settings: { uploadClients: UPLOAD_CLIENTS, uploadsPerClient: UPLOADS_PER_CLIENT, telemetry: TELEMETRY ? 'otlp/http to a local counting sink' : 'off', workerConcurrency: 'default (min(4, CPUs)) per process', moderation: 'on (default)', scanner: 'builtin', scaleOutStorage: SCALE_STORAGE, ...services },
+    median: shapes,
+    perRun,
+  };
+  const rows: string[][] = [['shape', 'photos ready/s', 'upload p50 ms', 'p99 ms', 'errors', 'CPU ms/photo', 'web peak RSS MB', 'web RSS in uploads MB', 'worker peak RSS MB']];
+  for (const s of shapes) {
+    rows.push([s.shape, s.photosPerSecond.toFixed(1), String(Math.round(s.uploadP50Ms)), String(Math.round(s.uploadP99Ms)), String(s.errors), String(Math.round(s.cpuMsPerPhoto)), String(Math.round(s.webPeakRssMb)), String(Math.round(s.webUploadsRssMb)), s.workerPeakRssMb === null ? '-' : String(Math.round(s.workerPeakRssMb))]);
+  }
+  const title = `photovault scale-out bench (scale-out media on ${SCALE_STORAGE === 'disk' ? 'local disk' : 's3rver'}) — ${RUNS === 1 ? '1 run' : `median of ${RUNS} runs`}, Node ${process.version}, ${os.availableParallelism()} CPUs, load average ${os.loadavg()[0]?.toFixed(2) ?? '?'} at the end, telemetry ${TELEMETRY ? 'on' : 'OFF'}`;
+  process.stdout.write(`\n${[title, ...alignRows(rows)].join('\n')}\n`);
+  const outDir = path.join(ROOT, 'reports', 'bench');
+  await mkdir(outDir, { recursive: true });
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  await writeFile(path.join(outDir, `scale-out-${stamp}.json`), json);
+  await writeFile(path.join(outDir, 'scale-out-latest.json'), json);
+  log(`wrote reports/bench/scale-out-${stamp}.json and reports/bench/scale-out-latest.json`);
+}
+
+/** One shape: its services and processes started fresh, uploads from UPLOAD_CLIENTS users, everything stopped. */
+async function runShape(shape: Shape, work: string, uploadJpeg: string): Promise<{ result: ShapeResult; description: Record<string, string> | undefined }> {
+  const sink = await startOtlpSink();
+  const services = shape.workers > 0 ? await startScaleOutServices(SCALE_STORAGE) : undefined;
+  const dataDir = services?.dataDir ?? (await mkdtemp(path.join(work, 'data-')));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const env = { ...appEnvironment(port, dataDir, sink.url), ...(services?.env ?? {}) };
+  const processes: ChildProcess[] = [];
+  const watches: ReturnType<typeof watchMemory>[] = [];
+  const output: string[] = [];
+  const spawnApp = (command: { env: Record<string, string>; args: readonly string[] }, extra: Record<string, string>, capture: boolean) => {
+    const child = track(spawn(process.execPath, [...command.args], { cwd: ROOT, env: { ...command.env, ...env, ...extra }, stdio: ['ignore', capture ? 'pipe' : 'ignore', 'pipe'] }));
+    child.stderr?.on('data', (chunk: Buffer) => output.push(chunk.toString().slice(-2000)));
+    processes.push(child);
+    watches.push(watchMemory(child.pid ?? 0));
+    return child;
+  };
+  try {
+    if (services) {
+      // As a deployment does: migrations once, then web and workers start together.
+      const migrate = spawnSync(process.execPath, ['dist/migrate.js'], { cwd: ROOT, env, encoding: 'utf8' });
+      if (migrate.status !== 0) throw new Error(`migrate failed: ${migrate.stderr}`);
+    }
+    const web = spawnApp(START, services ? { WORKER_IN_PROCESS: 'false' } : {}, false);
+    const workers = Array.from({ length: shape.workers }, () => spawnApp(WORKER, {}, true));
+    await waitReady(base, web);
+    await Promise.all(workers.map((worker) => waitForOutput(worker, /"msg":"worker started"/, 60_000)));
+    for (const worker of workers) worker.stdout?.resume();
+
+    const uploaders: (readonly [string, string])[][] = [];
+    for (let i = 1; i <= UPLOAD_CLIENTS; i++) {
+      const client = new BenchClient(base);
+      await client.signupAndLogin(`bench-uploader-${i}`);
+      uploaders.push([...client.cookies]);
+    }
+    const cpu = () => processes.reduce((sum, child) => sum + processCpuMs(child.pid ?? 0), 0);
+    const cpuBefore = cpu();
+    for (const watch of watches) watch.phase('uploads');
+    const uploads = await runLoad<UploadLoadResult>({ kind: 'uploads', base, clients: uploaders, perClient: UPLOADS_PER_CLIENT, imagePath: uploadJpeg });
+    const cpuMsPerPhoto = (cpu() - cpuBefore) / Math.max(1, uploads.photos);
+    const [webWatch, ...workerWatches] = watches;
+    const result: ShapeResult = {
+      shape: shape.name,
+      workers: shape.workers,
+      photos: uploads.photos,
+      photosPerSecond: uploads.photosPerSecond,
+      uploadP50Ms: percentile(uploads.uploadMs, 50),
+      uploadP99Ms: percentile(uploads.uploadMs, 99),
+      errors: uploads.errors,
+      cpuMsPerPhoto,
+      webPeakRssMb: webWatch?.peakMb() ?? Number.NaN,
+      webUploadsRssMb: webWatch?.byPhaseMb()['uploads'] ?? Number.NaN,
+      workerPeakRssMb: workerWatches.length === 0 ? null : Math.max(...workerWatches.map((watch) => watch.peakMb())),
+    };
+    log(`  ${result.photosPerSecond.toFixed(1)} photos ready/s (${result.photos} photos, errors ${result.errors}), CPU ${Math.round(cpuMsPerPhoto)} ms/photo, web peak RSS ${Math.round(result.webPeakRssMb)} MB (${result.webUploadsRssMb} MB during uploads)${result.workerPeakRssMb === null ? '' : `, worker peak RSS ${Math.round(result.workerPeakRssMb)} MB`}`);
+    return { result, description: services?.description };
+  } catch (error) {
+    process.stderr.write(`app stderr:\n${output.join('').slice(-4000)}\n`);
+    throw error;
+  } finally {
+    for (const watch of watches) watch.stop();
+    await Promise.all(processes.map((child) => stop(child)));
+    await sink.close();
+    if (services) await services.close();
+    else await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
 // ---- report ----
 
 interface ScenarioSummary {
@@ -492,10 +659,8 @@ function formatTable(report: Report): string {
   }
   const u = report.median.uploads;
   if (u) rows.push([`${LABELS.uploads}: ${u.photosPerSecond.toFixed(1)} photos ready/s`, '', String(Math.round(u.uploadP50Ms)), String(Math.round(u.uploadP99Ms)), String(u.errors), `${Math.round(u.cpuMsPerPhoto)} ms/photo`]);
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
-  const line = (row: string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  ');
   const out = [`photovault bench — ${report.runs === 1 ? '1 run' : `median of ${report.runs} runs`}, ${CONNECTIONS} connections, ${DURATION_SECONDS} s after ${WARMUP_SECONDS} s warm-up, Node ${report.machine.node}, ${report.machine.cpus} CPUs, telemetry ${TELEMETRY ? 'on' : 'OFF'}`];
-  out.push(line(rows[0] ?? []), ...rows.slice(1).map(line));
+  out.push(...alignRows(rows));
   out.push('', `peak RSS ${Math.round(report.median.peakRssMb)} MB; start-up to ready /readyz ${Math.round(report.median.startupMs)} ms`);
   if (report.median.landingVsBare !== null) out.push(`landing page at ${(report.median.landingVsBare * 100).toFixed(0)}% of the bare node:http server`);
   out.push('', 'targets:');
@@ -504,6 +669,12 @@ function formatTable(report: Report): string {
     out.push(`  ${t.met ? 'met ' : 'MISS'}  ${t.name} ${t.target}: ${Number.isInteger(t.value) ? t.value : t.value.toFixed(2)}`);
   }
   return out.join('\n');
+}
+
+/** The rows as lines of aligned columns: the first left-aligned, the others right-aligned. */
+function alignRows(rows: readonly string[][]): string[] {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join('  '));
 }
 
 function gitState(): { commit: string; dirty: boolean } {

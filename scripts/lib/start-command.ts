@@ -5,19 +5,20 @@ import path from 'node:path';
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 /**
- * package.json's start script, `NAME=value … node <args>`, as environment and node arguments, so
- * the bench and the soak run the built app exactly as `npm start` does. `extraNodeArgs` go after
- * the script's own flags (so they override them) and before the entry file.
+ * package.json's start script (or another, e.g. 'worker'), `NAME=value … node <args>`, as
+ * environment and node arguments, so the bench and the soak run the built app exactly as
+ * `npm start` (`npm run worker`) does. `extraNodeArgs` go after the script's own flags (so they
+ * override them) and before the entry file.
  */
-export function startCommand(extraNodeArgs: readonly string[] = []): { readonly env: Record<string, string>; readonly args: readonly string[] } {
+export function startCommand(extraNodeArgs: readonly string[] = [], script = 'start'): { readonly env: Record<string, string>; readonly args: readonly string[] } {
   const scripts = (JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  const words = (scripts['start'] ?? '').trim().split(/\s+/);
+  const words = (scripts[script] ?? '').trim().split(/\s+/);
   const env: Record<string, string> = {};
   while (words.length > 0 && /^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) {
     const word = words.shift() ?? '';
     env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
   }
-  if (words.shift() !== 'node') throw new Error('the start script in package.json must run node');
+  if (words.shift() !== 'node') throw new Error(`the ${script} script in package.json must run node`);
   return { env, args: [...words.slice(0, -1), ...extraNodeArgs, ...words.slice(-1)] };
 }
 

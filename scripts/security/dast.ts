@@ -74,7 +74,7 @@ export async function scanPhotovault(origin: string, options: { drain?: () => Pr
   const plan: ScanPlan = {
     origin,
     seeds: ['/', '/accounts/login/', '/accounts/signup/', '/healthz', '/readyz', '/openapi.json', '/api/docs', ...shareSeeds],
-    ownerSeeds: ['/photos/', '/photos/upload/', '/accounts/', photoPage, '/albums/', ...(albumId ? [albumPage] : [])],
+    ownerSeeds: ['/photos/', '/photos/upload/', '/accounts/', photoPage, '/albums/', '/photos/trash/', ...(albumId ? [albumPage] : [])],
     users: { owner, other },
     authCheckPath: '/accounts/',
     ownerResourceIds: [photoId, ...(albumId ? [albumId] : []), ...(tokenId ? [decodeURIComponent(tokenId)] : [])],

@@ -40,7 +40,7 @@ const SETTLE_TIMEOUT_MS = 180_000;
 // Whatever happens to the app, the soak stops by itself.
 const HARD_STOP_MS = (SECONDS + 600) * 1000;
 const FINAL = new Set(['ready', 'held', 'rejected', 'failed']);
-const MEDIA = ['thumb.webp', 'thumb.jpg', 'display.webp'] as const;
+const MEDIA = ['thumb.jpg', 'display.jpg'] as const;
 
 interface Accepted {
   readonly id: string;
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
       await hit(tally, owner, path.endsWith('page=2') ? 'gallery page 2' : path === '/photos/' ? 'gallery' : 'photo page', path, [200]);
     };
     const media = async () => {
-      const variant = pick(MEDIA) ?? 'thumb.webp';
+      const variant = pick(MEDIA) ?? 'thumb.jpg';
       await hit(tally, owner, variant.startsWith('thumb') ? 'thumbnail' : 'display image', `/photos/${pick(readyIds) ?? ''}/media/${variant}`, [200]);
     };
     const landing = async (j: number) => {
@@ -199,7 +199,7 @@ async function checkPhotos(tally: Tally, owner: BenchClient, accepted: readonly 
   let rejectedWithReason = 0;
   for (const photo of accepted) {
     if (photo.status === 'ready') {
-      const thumb = await hit(tally, owner, 'final check', `/photos/${photo.id}/media/thumb.webp`, [200]);
+      const thumb = await hit(tally, owner, 'final check', `/photos/${photo.id}/media/thumb.jpg`, [200]);
       if (thumb?.status === 200) ready++;
       else lost.push(`${photo.id} (${photo.kind}): ready but its thumbnail answered ${thumb?.status ?? 'nothing'}`);
     } else if (photo.kind !== 'photo' && (photo.status === 'rejected' || photo.status === 'failed') && photo.detail.trim() !== '') {

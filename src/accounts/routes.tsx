@@ -8,7 +8,7 @@ import { LoginPage } from '../views/pages/login-page.js';
 import { SignupPage } from '../views/pages/signup-page.js';
 import { readForm, readQueryParam } from '../web/forms.js';
 import { sendPage, viewContextFor, wantsJson } from '../web/pages.js';
-import { sendAccountPage } from './account-page-response.js';
+import { sendAccountPage, type AccountPageDeps } from './account-page-response.js';
 import type { AccountService } from './account-service.js';
 import { apiTokenPageRoutes } from './api-tokens/api-token-page-routes.js';
 import type { ApiTokenService } from './api-tokens/api-token-service.js';
@@ -24,6 +24,8 @@ export interface AccountRoutesDeps {
   readonly apiTokens: ApiTokenService;
   readonly twoFactor: TwoFactorService;
   readonly audit: AuditLog;
+  /** What the user's photos take and their storage quota, for the account page. */
+  readonly storageUsage?: AccountPageDeps['storageUsage'];
   readonly signupsPerWindow: number;
   /**
    * REDIS_URL set: the limiter counts in Redis, so the limit holds across every web instance

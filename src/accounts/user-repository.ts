@@ -6,8 +6,13 @@ import { emailKey } from './identity.js';
 export type UserRecord = Selectable<UsersTable>;
 export type NewUser = Omit<Insertable<UsersTable>, 'email_key'>;
 
+export interface UserRepositoryOptions {
+  /** The storage quota a new account gets (USER_QUOTA_MB); undefined: no limit. */
+  readonly newUserQuotaBytes?: number | undefined;
+}
+
 /** All SQL about users. Kysely parameterises every value. */
-export function createUserRepository(db: Db) {
+export function createUserRepository(db: Db, options: UserRepositoryOptions = {}) {
   return {
     async findByUsernameKey(usernameKey: string): Promise<UserRecord | undefined> {
       return db.selectFrom('users').selectAll().where('username_key', '=', usernameKey).executeTakeFirst();
@@ -23,7 +28,7 @@ export function createUserRepository(db: Db) {
     async insert(user: NewUser): Promise<boolean> {
       const result = await db
         .insertInto('users')
-        .values({ ...user, email_key: emailKey(user.email) })
+        .values({ storage_quota_bytes: options.newUserQuotaBytes ?? null, ...user, email_key: emailKey(user.email) })
         .onConflict((oc) => oc.column('username_key').doNothing())
         .executeTakeFirst();
       return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;

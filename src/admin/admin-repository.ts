@@ -10,6 +10,8 @@ export interface AdminUserRow {
   readonly disabled_at: number;
   readonly totp_enabled_at: number;
   readonly created_at: number;
+  /** Bytes; null: no limit (migration 0014). */
+  readonly storage_quota_bytes: number | null;
 }
 
 export interface HeldPhotoRow {
@@ -23,7 +25,7 @@ export interface HeldPhotoRow {
   readonly created_at: number;
 }
 
-const USER_COLUMNS = ['id', 'username', 'email', 'role', 'disabled_at', 'totp_enabled_at', 'created_at'] as const;
+const USER_COLUMNS = ['id', 'username', 'email', 'role', 'disabled_at', 'totp_enabled_at', 'created_at', 'storage_quota_bytes'] as const;
 
 /** All SQL of the administration: roles, disabled accounts, the moderation queue. */
 export function createAdminRepository(db: Db) {

@@ -11,6 +11,7 @@ import { sendPage, viewContextFor } from '../web/pages.js';
 import { requestHook } from '../web/hooks.js';
 import { MAX_REASON_LENGTH, type ModerationService } from './moderation-service.js';
 import type { AdminOutcome, AdminActor, UserAdminService } from './user-admin-service.js';
+import { MAX_QUOTA_MB, MEBIBYTE } from '../quotas/quota-service.js';
 
 export interface AdminRoutesDeps {
   readonly users: UserAdminService;
@@ -21,7 +22,7 @@ export interface AdminRoutesDeps {
 const PAGE_SIZE = 50;
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 // Held photos are only ever shown as renditions we re-encoded ourselves; the original never.
-const REVIEW_VARIANTS = new Set(['thumb.webp', 'thumb.jpg', 'display.webp', 'display.jpg']);
+const REVIEW_VARIANTS = new Set(['thumb.jpg', 'display.jpg']);
 
 /**
  * `/admin/`: 404 for everyone but admins (nobody learns it exists), and an admin without
@@ -103,7 +104,16 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     const query = (readQueryParam(request.query, 'q') ?? '').slice(0, 150);
     const page = parsePage(readQueryParam(request.query, 'page'));
     const rows = await deps.users.listUsers(query, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE);
-    const users = rows.slice(0, PAGE_SIZE).map((u) => ({ id: u.id, username: u.username, email: u.email, role: u.role, disabled: u.disabled_at > 0, twoFactor: u.totp_enabled_at > 0, createdAt: u.created_at }));
+    const users = rows.slice(0, PAGE_SIZE).map((u) => ({
+      id: u.id,
+      username: u.username,
+      email: u.email,
+      role: u.role,
+      disabled: u.disabled_at > 0,
+      twoFactor: u.totp_enabled_at > 0,
+      createdAt: u.created_at,
+      quotaMb: u.storage_quota_bytes === null ? null : Math.round(Number(u.storage_quota_bytes) / MEBIBYTE),
+    }));
     const notice = readQueryParam(request.query, 'done') ?? undefined;
     const known = notice === undefined ? undefined : USER_NOTICES[notice];
     return sendPage(reply, <UsersPage context={viewContextFor(request, reply)} users={users} query={query} page={page} hasNext={rows.length > PAGE_SIZE} notice={known} />);
@@ -121,6 +131,18 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
   userAction('enable', deps.users.enable);
   userAction('end-sessions', deps.users.endSessions);
   userAction('reset-2fa', deps.users.resetTwoFactor);
+
+  // The storage quota in whole MB (field `quota_mb`); empty is no limit.
+  app.post('/admin/users/:id/quota/', { config }, async (request, reply) => {
+    const id = idParam(request);
+    const raw = readForm(request.body, ['quota_mb'] as const).quota_mb.trim();
+    if (raw !== '' && (!/^\d{1,10}$/.test(raw) || Number(raw) > MAX_QUOTA_MB)) {
+      throw new AppError('validation_failed', { detail: `The quota must be a whole number of MB from 0 to ${MAX_QUOTA_MB}, or empty for no limit.` });
+    }
+    const outcome = await deps.users.setQuota(id, actorOf(request), raw === '' ? null : Number(raw) * MEBIBYTE);
+    if (!outcome.ok) throw new AppError('not_found');
+    return reply.redirect('/admin/users/?done=quota', 303);
+  });
 
   app.get('/admin/audit/', { config }, async (request, reply) => {
     const rawEvent = readQueryParam(request.query, 'event') ?? '';
@@ -145,4 +167,5 @@ const USER_NOTICES: Readonly<Record<string, string>> = {
   enable: 'The account was enabled.',
   'end-sessions': 'The user’s sessions were ended.',
   'reset-2fa': 'Two-factor login was reset for that user.',
+  quota: 'The storage quota was saved.',
 };

@@ -15,6 +15,8 @@ export interface UserAdminDeps {
   readonly endSessions: (userId: string) => Promise<number>;
   /** Turns a user's two-factor login off (two-factor/two-factor-service). */
   readonly resetTwoFactor: (userId: string) => Promise<void>;
+  /** Sets a user's storage quota in bytes, null for no limit (quotas/quota-service). */
+  readonly setQuota: (userId: string, bytes: number | null) => Promise<boolean>;
   readonly now?: () => number;
 }
 
@@ -64,6 +66,18 @@ export function createUserAdminService(deps: UserAdminDeps) {
         await deps.resetTwoFactor(u.id);
         return u.totp_enabled_at > 0;
       }),
+
+    /** Sets the user's storage quota (bytes; null: no limit), audited with the old and new values. */
+    async setQuota(userId: string, actor: AdminActor, bytes: number | null): Promise<AdminOutcome> {
+      const user = await repository.findUser(userId);
+      if (!user) return { ok: false, reason: 'no_such_user' };
+      const before = user.storage_quota_bytes === null ? null : Number(user.storage_quota_bytes);
+      const changed = before !== bytes;
+      if (changed) await deps.setQuota(user.id, bytes);
+      const show = (value: number | null) => (value === null ? 'unlimited' : `${value} bytes`);
+      await record('storage_quota_changed', actor, user, changed ? `${show(before)} -> ${show(bytes)}` : 'no change');
+      return { ok: true, changed, user: (await repository.findUser(userId)) ?? user };
+    },
 
     /**
      * Sets a new password (the given one, checked against the password policy, or a generated one,

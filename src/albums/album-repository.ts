@@ -1,11 +1,11 @@
 import type { ExpressionBuilder, Selectable } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { AlbumsTable, Database } from '../db/schema.js';
-import type { PhotoRecord } from '../photos/photo-repository.js';
+import { whereNotTrashed, type PhotoRecord } from '../photos/photo-repository.js';
 
 export type AlbumRow = Selectable<AlbumsTable>;
 
-/** An album as its lists show it: the count and the cover are of its ready photos only. */
+/** An album as its lists show it: the count and the cover are of its ready photos (not in the Trash) only. */
 export interface AlbumSummaryRow extends AlbumRow {
   readonly photo_count: number;
   /** The chosen cover while it is a ready photo of the album, else the first ready photo; null when none. */
@@ -16,9 +16,9 @@ export type AddPhotosOutcome = { readonly ok: true; readonly added: number } | {
 
 export type CoverOutcome = 'ok' | 'album_not_found' | 'photo_not_found';
 
-// The ready photos of the album in the outer query (`albums`), as a correlated subquery.
+// The ready photos of the album in the outer query (`albums`), not in the Trash, as a correlated subquery.
 function readyMembers(eb: ExpressionBuilder<Database, 'albums'>) {
-  return eb.selectFrom('album_photos as ap').innerJoin('photos as p', 'p.id', 'ap.photo_id').whereRef('ap.album_id', '=', 'albums.id').where('p.status', '=', 'ready');
+  return whereNotTrashed(eb.selectFrom('album_photos as ap').innerJoin('photos as p', 'p.id', 'ap.photo_id').whereRef('ap.album_id', '=', 'albums.id').where('p.status', '=', 'ready'), 'p');
 }
 
 /**
@@ -141,14 +141,11 @@ export function createAlbumRepository(db: Db) {
       });
     },
 
-    /** A page of the album's ready photos in album order. The caller has checked who may see the album. */
+    /** A page of the album's ready photos (not in the Trash) in album order. The caller has checked who may see the album. */
     async listReadyPhotos(albumId: string, limit: number, offset: number): Promise<PhotoRecord[]> {
-      return db
-        .selectFrom('album_photos')
-        .innerJoin('photos', 'photos.id', 'album_photos.photo_id')
-        .selectAll('photos')
-        .where('album_photos.album_id', '=', albumId)
-        .where('photos.status', '=', 'ready')
+      return whereNotTrashed(
+        db.selectFrom('album_photos').innerJoin('photos', 'photos.id', 'album_photos.photo_id').selectAll('photos').where('album_photos.album_id', '=', albumId).where('photos.status', '=', 'ready'),
+      )
         .orderBy('album_photos.position')
         .orderBy('album_photos.photo_id')
         .limit(limit)
@@ -156,16 +153,17 @@ export function createAlbumRepository(db: Db) {
         .execute();
     },
 
-    /** One ready photo of the album, or undefined when it is not in it (or not ready). */
+    /** One ready photo of the album, or undefined when it is not in it (or not ready, or in the Trash). */
     async findReadyPhoto(albumId: string, photoId: string): Promise<PhotoRecord | undefined> {
-      return db
-        .selectFrom('album_photos')
-        .innerJoin('photos', 'photos.id', 'album_photos.photo_id')
-        .selectAll('photos')
-        .where('album_photos.album_id', '=', albumId)
-        .where('album_photos.photo_id', '=', photoId)
-        .where('photos.status', '=', 'ready')
-        .executeTakeFirst();
+      return whereNotTrashed(
+        db
+          .selectFrom('album_photos')
+          .innerJoin('photos', 'photos.id', 'album_photos.photo_id')
+          .selectAll('photos')
+          .where('album_photos.album_id', '=', albumId)
+          .where('album_photos.photo_id', '=', photoId)
+          .where('photos.status', '=', 'ready'),
+      ).executeTakeFirst();
     },
 
     /** The given photos (by id) of one owner: the covers of a page of albums. */
@@ -188,10 +186,10 @@ async function ownedAlbumExists(trx: Executor, ownerId: string, albumId: string)
   return (await trx.selectFrom('albums').select('id').where('id', '=', albumId).where('owner_id', '=', ownerId).executeTakeFirst()) !== undefined;
 }
 
-// Reads the photos with the owner in the query: someone else's id and an unknown one look the same.
+// Reads the photos with the owner in the query: someone else's id, an unknown one and one in the Trash look the same.
 async function addOwnedPhotos(trx: Executor, ownerId: string, albumId: string, photoIds: readonly string[], now: number): Promise<AddPhotosOutcome> {
   if (photoIds.length === 0) return { ok: true, added: 0 };
-  const owned = await trx.selectFrom('photos').select('id').where('owner_id', '=', ownerId).where('id', 'in', [...photoIds]).execute();
+  const owned = await whereNotTrashed(trx.selectFrom('photos').select('id').where('owner_id', '=', ownerId).where('id', 'in', [...photoIds])).execute();
   if (owned.length !== photoIds.length) return { ok: false, reason: 'photo_not_found' };
   const present = new Set((await trx.selectFrom('album_photos').select('photo_id').where('album_id', '=', albumId).where('photo_id', 'in', [...photoIds]).execute()).map((r) => r.photo_id));
   const fresh = photoIds.filter((id) => !present.has(id));

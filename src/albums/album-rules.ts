@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { AppError } from '../errors/catalog.js';
 
 export const ALBUM_NAME_MAX = 100;
-/** Photo ids one request may add or remove: a gallery page's worth and then some. */
-export const MAX_PHOTOS_PER_REQUEST = 100;
+// Shared with the Trash's selection: the rule lives with photo ids.
+export { checkPhotoIds, MAX_PHOTOS_PER_REQUEST } from '../photos/photo-id.js';
 
 const RANDOM_ID = /^[0-9a-f]{32}$/;
 // Control characters and bidirectional overrides could make one album's name look like another's
@@ -34,14 +34,3 @@ export function albumNameErrors(name: string): string[] {
   return [];
 }
 
-/**
- * Photo ids sent with a request, checked for shape and number before any look-up: a malformed id
- * or too many of them is a 400; repeats count once. `required` refuses an empty list.
- */
-export function checkPhotoIds(ids: readonly string[], required: boolean): string[] {
-  const unique = [...new Set(ids)];
-  if (required && unique.length === 0) throw new AppError('validation_failed', { detail: 'Choose at least one photo.' });
-  if (unique.length > MAX_PHOTOS_PER_REQUEST) throw new AppError('validation_failed', { detail: `At most ${MAX_PHOTOS_PER_REQUEST} photos at a time.` });
-  if (!unique.every((id) => RANDOM_ID.test(id))) throw new AppError('validation_failed', { detail: 'That is not a photo id.' });
-  return unique;
-}

@@ -21,6 +21,7 @@ export const AUDIT_EVENTS = [
   'user_enabled',
   'sessions_ended',
   'two_factor_reset',
+  'storage_quota_changed',
   'photo_released',
   'photo_removed',
 ] as const;

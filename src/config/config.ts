@@ -128,7 +128,35 @@ export interface AppConfig {
   readonly adminUsername: string | undefined;
   /** SMTP_URL, MAIL_FROM and PUBLIC_URL; undefined turns password reset by email off. */
   readonly mail: MailConfig | undefined;
+  /** TRASH_RETENTION_DAYS: days a photo stays in the Trash before the housekeeping job deletes it. */
+  readonly trashRetentionDays: number;
+  /** USER_QUOTA_MB in bytes: the storage quota new accounts get; undefined is no limit. */
+  readonly userQuotaBytes: number | undefined;
 }
+
+/**
+ * Every environment variable loadConfig reads, for deployment files and their tests
+ * (test/config/config-names.test.ts checks this list against what loadConfig actually reads).
+ * OpenTelemetry's standard OTEL_* variables are read by the SDK, not here.
+ */
+export const CONFIG_ENV_NAMES: readonly string[] = Object.freeze([
+  'NODE_ENV', 'PORT', 'HOST', 'DATA_DIR', 'STAGING_DIR', 'DATABASE_URL', 'TRUST_PROXY', 'SECRET_KEY', 'LOG_LEVEL',
+  'ARGON2_MEMORY_KIB', 'ARGON2_ITERATIONS', 'ARGON2_PARALLELISM',
+  'LOGIN_ACCOUNT_MAX_FAILURES', 'LOGIN_ADDRESS_MAX_FAILURES', 'LOGIN_LOCKOUT_SECONDS', 'LOGIN_MAX_LOCKOUT_SECONDS',
+  'LOGIN_FAILURE_WINDOW_SECONDS', 'SIGNUP_RATE_LIMIT',
+  'SESSION_IDLE_TIMEOUT_SECONDS', 'SESSION_ABSOLUTE_TIMEOUT_SECONDS', 'NEVER_CACHE_PREFIXES',
+  'UPLOAD_MAX_BYTES', 'UPLOAD_MAX_PIXELS', 'UPLOAD_MAX_FILES',
+  'HTTP_HEADERS_TIMEOUT_SECONDS', 'HTTP_REQUEST_TIMEOUT_SECONDS',
+  'CLAMAV_HOST', 'CLAMAV_PORT', 'CLAMAV_SOCKET', 'CLAMAV_MAX_STREAM_BYTES', 'CLAMAV_TIMEOUT_MS', 'CLAMAV_RETRY_SECONDS',
+  'MODERATION_ENABLED', 'MODERATION_THRESHOLD', 'MODERATION_IDLE_STOP_SECONDS',
+  'WORKER_IN_PROCESS', 'WORKER_CONCURRENCY', 'CAPTION_CONCURRENCY', 'JOB_HEARTBEAT_TIMEOUT_SECONDS',
+  'JOB_RETENTION_DAYS', 'JOB_FAILED_RETENTION_DAYS',
+  'CAPTION_MODEL', 'OPENAI_BASE_URL', 'OPENAI_API_KEY', 'CAPTION_TIMEOUT_MS',
+  'S3_BUCKET', 'S3_PREFIX', 'AWS_REGION', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL', 'S3_FORCE_PATH_STYLE',
+  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'S3_TIMEOUT_MS', 'MEDIA_DELIVERY',
+  'REDIS_URL', 'REDIS_KEY_PREFIX', 'ADMIN_USERNAME', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL',
+  'TRASH_RETENTION_DAYS', 'USER_QUOTA_MB',
+]);
 
 /**
  * Parses the environment once into a typed, frozen configuration.
@@ -200,10 +228,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       redis: parseRedis(read),
       adminUsername: read.optionalString('ADMIN_USERNAME')?.trim() || undefined,
       mail: parseMail(read),
+      // 0 would delete a photo the moment it is trashed: that is "Delete forever", not a Trash.
+      trashRetentionDays: read.integer('TRASH_RETENTION_DAYS', 30, { min: 1, max: 3650 }),
+      userQuotaBytes: megabytes(read.optionalInteger('USER_QUOTA_MB', { min: 1, max: 1_000_000_000 })),
     };
     requireScaleOutSettings(read, config);
     return config;
   });
+}
+
+function megabytes(value: number | undefined): number | undefined {
+  return value === undefined ? undefined : value * 1024 * 1024;
 }
 
 function parseDatabaseUrl(read: EnvReader, dataDir: string): DatabaseConfig {

@@ -24,6 +24,8 @@ export interface UsersTable {
   totp_enabled_at: Generated<number>;
   /** The last TOTP time step accepted: a code of that step or earlier is never accepted again. */
   totp_last_step: Generated<number>;
+  /** The most this user's photos may take, in bytes (trashed ones count); null: no limit (migration 0014). */
+  storage_quota_bytes: Generated<number | null>;
 }
 
 export type UserRole = 'user' | 'admin';
@@ -108,6 +110,8 @@ export interface PhotosTable {
   longitude: Generated<number | null>;
   /** 1 when the owner ticked "keep location" at upload. */
   keep_location: Generated<number>;
+  /** When the owner moved it to the Trash; null while it is in the library (migration 0014). */
+  trashed_at: Generated<number | null>;
 }
 
 export type JobStatus = 'queued' | 'running' | 'done' | 'failed';

@@ -1,6 +1,6 @@
 import { compileLookup } from '../db/compiled-query.js';
 import type { Db } from '../db/database.js';
-import { sql, type Selectable } from 'kysely';
+import { sql, type SelectQueryBuilder, type Selectable } from 'kysely';
 import type { PhotosTable, PhotoStatus } from '../db/schema.js';
 import type { PhotoFactColumns } from './photo-facts-columns.js';
 
@@ -16,6 +16,14 @@ const UNFINISHED_STATUSES: readonly PhotoStatus[] = ['queued', 'scanning', 'proc
  * page instead of sorting every photo of the owner. Every timeline query orders by this, then id.
  */
 export const TIMELINE_ORDER = sql<number>`coalesce(taken_at, created_at)`;
+
+/**
+ * The one rule of the Trash for every library read (gallery, albums, share links, search): only
+ * photos that are not in the Trash. `table` is the photos table's name or alias in the query.
+ */
+export function whereNotTrashed<DB, TB extends keyof DB, O>(query: SelectQueryBuilder<DB, TB, O>, table = 'photos'): SelectQueryBuilder<DB, TB, O> {
+  return query.where(sql<boolean>`${sql.ref(`${table}.trashed_at`)} is null`);
+}
 
 /** What a gallery tile shows: a page of them is read without the other columns. */
 const TILE_COLUMNS = ['id', 'title', 'status', 'alt_text', 'width', 'height', 'placeholder', 'taken_at', 'created_at'] as const;
@@ -40,7 +48,7 @@ export function createPhotoRepository(db: Db) {
   const ownedPhoto = compileLookup(db, (slot) => db.selectFrom('photos').selectAll().where('id', '=', slot(0)).where('owner_id', '=', slot(1)));
   // One page of an owner's timeline (date taken, else upload time); the id breaks ties.
   const ownerPage = (ownerId: string, limit: number, offset: number) =>
-    db.selectFrom('photos').where('owner_id', '=', ownerId).orderBy(TIMELINE_ORDER, 'desc').orderBy('id', 'desc').limit(limit).offset(offset);
+    whereNotTrashed(db.selectFrom('photos').where('owner_id', '=', ownerId)).orderBy(TIMELINE_ORDER, 'desc').orderBy('id', 'desc').limit(limit).offset(offset);
 
   return {
     /** Inserts a photo row; `executor` is the transaction that also queues its job (JobQueue.enqueueWith). */
@@ -80,12 +88,13 @@ export function createPhotoRepository(db: Db) {
       return ownerPage(ownerId, limit, offset).selectAll().execute();
     },
 
+    /** The owner's photos in the library (not in the Trash). */
     async countForOwner(ownerId: string): Promise<number> {
-      const row = await db.selectFrom('photos').select((eb) => eb.fn.countAll<number>().as('n')).where('owner_id', '=', ownerId).executeTakeFirstOrThrow();
+      const row = await whereNotTrashed(db.selectFrom('photos').select((eb) => eb.fn.countAll<number>().as('n')).where('owner_id', '=', ownerId)).executeTakeFirstOrThrow();
       return Number(row.n);
     },
 
-    /** One photo, only if `ownerId` owns it: ownership is part of the query, not a later check. */
+    /** One photo, only if `ownerId` owns it: ownership is part of the query, not a later check. In the Trash or not (trashed_at says). */
     /** Compiled once: every media and photo-page request makes this look-up. */
     async findOwned(ownerId: string, id: string): Promise<PhotoRecord | undefined> {
       return ownedPhoto.first(id, ownerId);

@@ -24,6 +24,8 @@ export interface PhotoServiceDeps {
   readonly now?: () => number;
   /** Small variants served recently (default: an 8 MiB cache of thumbnails up to 128 KiB each). */
   readonly mediaCache?: MediaCache;
+  /** Refuses (throws) an upload of `bytes` more that the owner's storage quota has no room for. */
+  readonly checkQuota?: (ownerId: string, bytes: number) => Promise<void>;
 }
 
 /** A variant ready to send: small ones as bytes (from the cache or read whole), originals as a stream. */
@@ -72,6 +74,26 @@ export function createPhotoService(deps: PhotoServiceDeps) {
     throw new DuplicateUploadError(existing);
   }
 
+  /**
+   * The owner's photo, in the Trash or not. A record read for the same owner under the same photos
+   * version is reused without a query (OwnedPhotoCache).
+   */
+  async function getOwnedAnywhere(owner: PhotoOwner, id: string): Promise<PhotoRecord | undefined> {
+    const cached = owned.get(owner, id);
+    if (cached) return cached;
+    const photo = await deps.photos.findOwned(owner.id, id);
+    if (photo) owned.set(owner, photo);
+    return photo;
+  }
+
+  /** After a photo's row is gone: its cached media, its files and any staged upload. */
+  async function discardFiles(ownerId: string, id: string): Promise<void> {
+    owned.evict(ownerId, id);
+    for (const variant of MEDIA_VARIANTS) cache.delete(mediaKey(id, variant));
+    await deletePhotoFiles(deps.storage, id);
+    await deps.staging.remove(id);
+  }
+
   return {
     /**
      * Takes over a staged upload: moves it to the job's staging name, then inserts the photo row
@@ -80,6 +102,14 @@ export function createPhotoService(deps: PhotoServiceDeps) {
      */
     async acceptUpload(ownerId: string, staged: StagedUpload, traceParent = ''): Promise<PhotoRecord> {
       await refuseDuplicate(ownerId, staged);
+      if (deps.checkQuota) {
+        try {
+          await deps.checkQuota(ownerId, staged.bytes);
+        } catch (error) {
+          await rm(staged.path, { force: true });
+          throw error;
+        }
+      }
       const id = newPhotoId();
       const at = now();
       try {
@@ -111,6 +141,7 @@ export function createPhotoService(deps: PhotoServiceDeps) {
         updated_at: at,
         ...NO_FACT_COLUMNS,
         keep_location: staged.keepLocation ? 1 : 0,
+        trashed_at: null,
       };
       try {
         await deps.queue.enqueueWith((trx) => deps.photos.insert(photo, trx), processPhotoJob(photo, at));
@@ -138,16 +169,16 @@ export function createPhotoService(deps: PhotoServiceDeps) {
     },
 
     /**
-     * The photo if `owner` owns it; anyone else gets undefined (a 404, never a 403). A record read
-     * for the same owner under the same photos version is reused without a query (OwnedPhotoCache).
+     * The photo if `owner` owns it and it is not in the Trash; anyone else gets undefined (a 404,
+     * never a 403).
      */
     async getOwned(owner: PhotoOwner, id: string): Promise<PhotoRecord | undefined> {
-      const cached = owned.get(owner, id);
-      if (cached) return cached;
-      const photo = await deps.photos.findOwned(owner.id, id);
-      if (photo) owned.set(owner, photo);
-      return photo;
+      const photo = await getOwnedAnywhere(owner, id);
+      return photo?.trashed_at == null ? photo : undefined;
     },
+
+    /** The owner's photo whether in the library or in the Trash (its media, deleting it for good). */
+    getOwnedAnywhere,
 
     /** Edits the texts; the photo as it now is (read afresh), or undefined when the owner has no such photo. */
     async updateText(ownerId: string, id: string, fields: { title?: string; alt_text?: string; caption?: string }): Promise<PhotoRecord | undefined> {
@@ -162,10 +193,16 @@ export function createPhotoService(deps: PhotoServiceDeps) {
       const deleted = await deps.photos.deleteOwned(ownerId, id);
       owned.evict(ownerId, id);
       if (!deleted) return false;
-      for (const variant of MEDIA_VARIANTS) cache.delete(mediaKey(id, variant));
-      await deletePhotoFiles(deps.storage, id);
-      await deps.staging.remove(id);
+      await discardFiles(ownerId, id);
       return true;
+    },
+
+    /** Removes the files of a photo whose row another repository deleted (the Trash's purge). */
+    discardFiles,
+
+    /** Forgets what this process cached about the photo after another service changed its row. */
+    forget(ownerId: string, id: string): void {
+      owned.evict(ownerId, id);
     },
 
     /**

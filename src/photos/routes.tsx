@@ -107,8 +107,9 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
     return reply.send({ id: photo.id, status: photo.status, detail: photo.status_detail, final: !PENDING_STATUSES.has(photo.status) });
   });
 
+  // The owner still sees a trashed photo's thumbnail in the Trash (share links serve it no more).
   app.get('/photos/:id/media/:variant', { config: { neverCache: false } }, async (request, reply) => {
-    const photo = await ownedPhoto(request, deps.service);
+    const photo = await ownedPhoto(request, deps.service, { inTrash: true });
     return serveMedia(request, reply, deps.service, photo, (request.params as Record<string, unknown>)['variant'], deps.mediaLinks);
   });
 
@@ -117,9 +118,11 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
     return sendPage(reply, <PhotoDetailsPage context={viewContextFor(request, reply)} photo={toView(photo)} />);
   });
 
+  // Deleting for good works from the library and from the Trash.
   app.get('/photos/:id/delete/', async (request, reply) => {
-    const photo = await ownedPhoto(request, deps.service);
-    return sendPage(reply, <ConfirmDeletePage context={viewContextFor(request, reply)} photo={toView(photo)} />);
+    const photo = await ownedPhoto(request, deps.service, { inTrash: true });
+    const cancelHref = photo.trashed_at === null ? `/photos/${photo.id}/` : '/photos/trash/';
+    return sendPage(reply, <ConfirmDeletePage context={viewContextFor(request, reply)} photo={toView(photo)} cancelHref={cancelHref} />);
   });
 
   app.post('/photos/:id/edit/', async (request, reply) => {
@@ -138,9 +141,10 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
   app.post('/photos/:id/delete/', async (request, reply) => {
     const user = requireUser(request);
     const id = parsePhotoId((request.params as Record<string, unknown>)['id']);
-    if (!(await deps.service.delete(user.id, id))) throw new AppError('not_found');
+    const photo = await deps.service.getOwnedAnywhere(user, id);
+    if (!photo || !(await deps.service.delete(user.id, id))) throw new AppError('not_found');
     request.log.info({ event: 'photo_deleted', photo_id: id }, 'photo deleted');
-    return redirectWithNotice(reply, '/photos/', 'photo_deleted');
+    return redirectWithNotice(reply, photo.trashed_at === null ? '/photos/' : '/photos/trash/', 'photo_deleted');
   });
 }
 

@@ -1,7 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors/catalog.js';
 import type { MediaLinks } from '../media/storage/storage.js';
-import { isMediaVariant, mediaFileName, mediaKey, mediaType, type MediaVariant } from './media-variants.js';
+import { isMediaVariant, mediaFileName, mediaKey, mediaType, replacementOf, type MediaVariant } from './media-variants.js';
 import type { PhotoRecord } from './photo-repository.js';
 import type { PhotoService } from './photo-service.js';
 
@@ -18,7 +18,12 @@ export const MEDIA_LINK_SECONDS = 300;
  * disposition and expires in MEDIA_LINK_SECONDS. Photos in any other state are never linked.
  */
 export async function serveMedia(request: FastifyRequest, reply: FastifyReply, service: PhotoService, photo: PhotoRecord, rawVariant: unknown, links?: MediaLinks) {
-  if (typeof rawVariant !== 'string' || !isMediaVariant(rawVariant)) throw new AppError('not_found');
+  if (typeof rawVariant !== 'string') throw new AppError('not_found');
+  const replacement = replacementOf(rawVariant);
+  // A WebP variant no longer made (issue 18): its sibling JPEG, for pages and links from before.
+  // Only after the caller has authorised this photo, so the answer says nothing a 404 would not.
+  if (replacement) return reply.header('cache-control', 'private, max-age=3600').redirect(replacement, 301);
+  if (!isMediaVariant(rawVariant)) throw new AppError('not_found');
   if (links && photo.status === 'ready') return redirectToMedia(reply, links, photo, rawVariant);
   const etag = `"${photo.content_hash.slice(0, 32)}-${rawVariant}"`;
   reply.header('cache-control', 'private, max-age=3600');

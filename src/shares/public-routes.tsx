@@ -13,7 +13,8 @@ import type { ShareRoutesDeps } from './owner-routes.js';
 import { requestHook } from '../web/hooks.js';
 
 // A link shares what a viewer needs to see the photo, never the stored original (full resolution).
-const SHARED_VARIANTS: ReadonlySet<string> = new Set(['display.webp', 'display.jpg', 'thumb.webp', 'thumb.jpg']);
+// The retired WebP names stay so that links to them redirect to the JPEG (see serveMedia).
+const SHARED_VARIANTS: ReadonlySet<string> = new Set(['display.jpg', 'thumb.jpg', 'display.webp', 'thumb.webp']);
 const WRONG_PASSWORD = 'That password is not correct.';
 const RANDOM_ID = /^[0-9a-f]{32}$/;
 const ALBUM_PAGE_SIZE = 48;

@@ -1,7 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { Selectable } from 'kysely';
 import type { AlbumsTable, ShareLinksTable } from '../db/schema.js';
-import type { PhotoRecord } from '../photos/photo-repository.js';
+import { whereNotTrashed, type PhotoRecord } from '../photos/photo-repository.js';
 
 /** A link as its owner may see it: everything but the token's hash. */
 export type ShareLinkRow = Omit<ShareLinksTable, 'token_hash'>;
@@ -50,7 +50,7 @@ export function createShareRepository(db: Db) {
       await db.updateTable('share_links').set({ revoked_at: at }).where('id', '=', id).where('owner_id', '=', ownerId).where('revoked_at', '=', 0).execute();
     },
 
-    /** The link with this token hash (unique index) and the photo or album it shares, if both still exist. */
+    /** The link with this token hash (unique index) and the photo (not in the Trash) or album it shares, if both still exist. */
     async findByTokenHash(tokenHash: string): Promise<ShareWithTarget | undefined> {
       const share = await db.selectFrom('share_links').select(LISTED_COLUMNS).where('token_hash', '=', tokenHash).executeTakeFirst();
       if (!share) return undefined;
@@ -59,7 +59,8 @@ export function createShareRepository(db: Db) {
         return album && { kind: 'album', share, album };
       }
       if (share.photo_id === null) return undefined;
-      const photo = await db.selectFrom('photos').selectAll().where('id', '=', share.photo_id).where('owner_id', '=', share.owner_id).executeTakeFirst();
+      // A photo in the Trash is shared no more: its links answer like revoked ones until it is restored.
+      const photo = await whereNotTrashed(db.selectFrom('photos').selectAll().where('id', '=', share.photo_id).where('owner_id', '=', share.owner_id)).executeTakeFirst();
       return photo && { kind: 'photo', share, photo };
     },
 

@@ -37,6 +37,7 @@ export function Layout({ title, context, children, scripts = [], refreshSeconds 
               <>
                 <a href="/photos/">Gallery</a>
                 <a href="/albums/">Albums</a>
+                <a href="/photos/trash/">Trash</a>
                 <a href="/accounts/">{context.user.username}</a>
                 <form method="post" action="/accounts/logout/" class="inline-form">
                   <CsrfField token={context.csrfToken} />
@@ -57,6 +58,12 @@ export function Layout({ title, context, children, scripts = [], refreshSeconds 
           {context.notice ? (
             <p class="notice" role="status">
               {context.notice}
+              {context.noticeLink ? (
+                <>
+                  {' '}
+                  <a href={context.noticeLink.href}>{context.noticeLink.label}</a>
+                </>
+              ) : null}
             </p>
           ) : null}
           {children}

@@ -5,4 +5,6 @@ export interface ViewContext {
   readonly requestId: string;
   /** A one-time message after an action ("Details saved."), drawn at the top of the page. */
   readonly notice?: string | undefined;
+  /** A link after the notice (e.g. to undo it), from the notice catalogue. */
+  readonly noticeLink?: { readonly href: string; readonly label: string } | undefined;
 }

@@ -17,12 +17,27 @@ export const NOTICES = {
   album_photos_added: 'Added to the album.',
   album_photos_removed: 'Removed from the album. The photos are still in your gallery.',
   album_cover_set: 'Album cover changed.',
+  photo_trashed: 'Moved to the Trash.',
+  photos_trashed: 'The selected photos were moved to the Trash.',
+  photo_restored: 'Restored: the photo is back in your library.',
+  trash_emptied: 'The Trash was emptied: its photos are deleted for good.',
   token_revoked: 'API token revoked.',
   logged_out: 'You have been logged out.',
   logged_out_everywhere: 'You have been logged out on every device.',
 } as const;
 
 export type NoticeKey = keyof typeof NOTICES;
+
+/** A fixed link drawn after a notice (an undo): from this catalogue too, never from the request. */
+export interface NoticeLink {
+  readonly href: string;
+  readonly label: string;
+}
+
+const NOTICE_LINKS: Partial<Record<NoticeKey, NoticeLink>> = {
+  photo_trashed: { href: '/photos/trash/', label: 'Restore it from the Trash' },
+  photos_trashed: { href: '/photos/trash/', label: 'Restore them from the Trash' },
+};
 
 const PLAIN_NAME = 'pv_notice';
 // Same prefix rule as the session cookie: over HTTPS a sibling subdomain cannot plant it.
@@ -47,10 +62,10 @@ function isNoticeKey(value: string | undefined): value is NoticeKey {
   return value !== undefined && Object.hasOwn(NOTICES, value);
 }
 
-/** The notice waiting for this page, if any, cleared so that a refresh does not show it again. */
-export function takeNotice(request: FastifyRequest, reply: FastifyReply): string | undefined {
+/** The notice waiting for this page (its text and, for some, a link), if any, cleared so that a refresh does not show it again. */
+export function takeNotice(request: FastifyRequest, reply: FastifyReply): { readonly text: string; readonly link: NoticeLink | undefined } | undefined {
   const value = request.cookies[cookieName(request)];
   if (value === undefined) return undefined;
   reply.clearCookie(cookieName(request), cookieOptions(request));
-  return isNoticeKey(value) ? NOTICES[value] : undefined;
+  return isNoticeKey(value) ? { text: NOTICES[value], link: NOTICE_LINKS[value] } : undefined;
 }

@@ -19,7 +19,8 @@ export function viewContextFor(request: FastifyRequest, reply: FastifyReply): Vi
       return csrfToken;
     },
     requestId: request.id,
-    notice,
+    notice: notice?.text,
+    noticeLink: notice?.link,
   };
 }
 

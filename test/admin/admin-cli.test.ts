@@ -1,30 +1,13 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { DIALECTS } from '../support/databases.js';
+import { runEntry, type CliResult } from '../support/cli.js';
 import { TestClient } from '../support/client.js';
-
-interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
 /** `npm run admin -- …` as the operator runs it (its entry through tsx), on the test app's database. */
 function runCli(t: TestApp, args: readonly string[], stdin = ''): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/admin-cli.ts', ...args], {
-      env: { ...process.env, DATA_DIR: t.database.dataDir, DATABASE_URL: t.database.url, NODE_ENV: 'test', OTEL_SDK_DISABLED: 'true' },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
+  const env = { ...process.env, DATA_DIR: t.database.dataDir, DATABASE_URL: t.database.url, NODE_ENV: 'test', OTEL_SDK_DISABLED: 'true' };
+  return runEntry('src/admin-cli.ts', args, env, stdin);
 }
 
 const role = async (t: TestApp, username: string) =>

@@ -79,7 +79,7 @@ describe.each(DIALECTS)('albums over the JSON API (%s)', (dialect) => {
     expect(listed.statusCode).toBe(200);
     const page = listed.json() as { items: { id: string; media: Record<string, string> }[]; has_next: boolean };
     expect(page.items.map((p) => p.id)).toEqual([photos[1], photos[0]]);
-    expect(page.items[0]!.media.thumb_webp).toBe(`/api/v1/photos/${photos[1]}/media/thumb.webp`);
+    expect(page.items[0]!.media.thumb_jpg).toBe(`/api/v1/photos/${photos[1]}/media/thumb.jpg`);
     expect((await call(aliceToken, 'DELETE', `/api/v1/albums/${album.id}/photos/${photos[1]}`)).statusCode).toBe(204);
     expectProblem(await call(aliceToken, 'DELETE', `/api/v1/albums/${album.id}/photos/${photos[1]}`), 404, 'not_found');
     expect((await call(aliceToken, 'GET', `/api/v1/albums/${album.id}`)).json()).toMatchObject({ photo_count: 1, cover_photo_id: photos[0] });

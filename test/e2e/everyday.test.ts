@@ -118,6 +118,15 @@ describeWith(CHROMIUM_MISSING, 'everyday pages in a real browser (Chromium)', ()
     await page.goto(`${t.server.origin}/photos/`);
     const columns = await page.evaluate(() => getComputedStyle(document.querySelector('.gallery')!).gridTemplateColumns.split(' ').length);
     expect(columns).toBe(3);
+
+    // The Trash, with the photo in it, and its confirmation page.
+    await page.goto(`${t.server.origin}${photoPath}`);
+    await page.click('button:text("Move to Trash")');
+    await page.waitForURL(`${t.server.origin}/photos/`);
+    for (const path of ['/photos/trash/', '/photos/trash/empty/']) {
+      await measure(path);
+      expect(widths[path], path).toBeLessThanOrEqual(PHONE.width);
+    }
     await context.close();
   }, 120_000);
 

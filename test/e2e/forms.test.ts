@@ -343,6 +343,35 @@ describeWith(CHROMIUM_MISSING, 'every form, filled in and submitted in Chromium'
     expect((await page.goto(photoUrl))?.status()).toBe(404);
   });
 
+  it('trash: move a photo there from its page, restore it, trash the gallery selection, empty the Trash after confirming', async () => {
+    await page.goto(`${server.origin}/photos/upload/`);
+    await page.setInputFiles('#id_image', { name: 'tern.jpg', mimeType: 'image/jpeg', buffer: await smallJpeg(320, 240, '#7f2a62') });
+    await page.fill('#id_title', 'Tern');
+    await page.click('button[type=submit]:text("Upload")');
+    await page.waitForURL(/\/photos\/[0-9a-f]{32}\/$/, { timeout: 30_000 });
+    const ternUrl = page.url();
+    await expect.poll(() => page.getAttribute('#photo-status', 'data-status'), { timeout: 30_000 }).toBe('ready');
+    await page.goto(ternUrl);
+    await page.click('button:text("Move to Trash")');
+    await page.waitForURL(`${server.origin}/photos/`);
+    expect(await page.textContent('main [role=status]')).toBe('Moved to the Trash. Restore it from the Trash');
+    await page.click('main [role=status] a');
+    await page.click('button:text("Restore")');
+    await page.waitForURL(`${server.origin}/photos/trash/`);
+    expect(await page.textContent('main [role=status]')).toBe('Restored: the photo is back in your library.');
+    await page.goto(`${server.origin}/photos/`);
+    await page.check('input[aria-label="Select Tern"]');
+    await page.click('button:text("Move to Trash")');
+    await page.waitForURL(`${server.origin}/photos/`);
+    expect(await page.textContent('p.empty')).toBe('You have no photos yet.');
+    await page.goto(`${server.origin}/photos/trash/`);
+    await page.click('a:text("Empty trash…")');
+    await page.click('button:text("Delete them for good")');
+    await page.waitForURL(`${server.origin}/photos/trash/`);
+    expect(await page.textContent('p.empty')).toBe('The Trash is empty.');
+    expect((await page.goto(ternUrl))?.status()).toBe(404);
+  }, 60_000);
+
   /** A second browser signed in as the owner. */
   async function secondBrowser(password = STRONG_PASSWORD) {
     const context = await browser.newContext();
@@ -480,6 +509,11 @@ describeWith(CHROMIUM_MISSING, 'every form, filled in and submitted in Chromium'
       await p.click(`${row} button:text("${button}")`);
       await p.waitForURL(new RegExp(`done=${done}$`));
     }
+    await p.goto(`${server.origin}/admin/users/`);
+    await p.fill(`${row} input[name=quota_mb]`, '250');
+    await p.click(`${row} button:text("Set quota")`);
+    await p.waitForURL(/done=quota$/);
+    expect(await p.inputValue(`${row} input[name=quota_mb]`)).toBe('250');
     await p.goto(`${server.origin}/admin/users/`);
     await p.click('[data-user="forms_admin"] button:text("Reset two-factor")');
     await p.waitForURL(/\/accounts\/2fa\/\?next=/);

@@ -84,7 +84,7 @@ describeWith(REDIS_MISSING, 'the app with REDIS_URL (BullMQ and the Redis limite
     await t.app.jobWorker.drain();
     expect(await photoStatus(t, id)).toBe('ready');
     expect(await t.db.selectFrom('jobs').select('id').where('kind', '=', PROCESS_PHOTO_JOB).execute()).toEqual([]);
-    expect((await client.get(`/photos/${id}/media/thumb.webp`)).statusCode).toBe(200);
+    expect((await client.get(`/photos/${id}/media/thumb.jpg`)).statusCode).toBe(200);
   });
 
   it('queues the job of a photo whose job was lost between the commit and Redis, at the next start', async () => {

@@ -5,11 +5,11 @@ import { MediaCache, readFully } from '../../src/photos/media-cache.js';
 describe('MediaCache', () => {
   it('serves bytes only for the content hash they were stored under', () => {
     const cache = new MediaCache();
-    cache.set('p/thumb.webp', 'hash-1', Buffer.from('one'));
-    expect(cache.get('p/thumb.webp', 'hash-1')?.toString()).toBe('one');
-    expect(cache.get('p/thumb.webp', 'hash-2')).toBeUndefined();
+    cache.set('p/thumb.jpg', 'hash-1', Buffer.from('one'));
+    expect(cache.get('p/thumb.jpg', 'hash-1')?.toString()).toBe('one');
+    expect(cache.get('p/thumb.jpg', 'hash-2')).toBeUndefined();
     // The stale entry is gone, not just skipped.
-    expect(cache.get('p/thumb.webp', 'hash-1')).toBeUndefined();
+    expect(cache.get('p/thumb.jpg', 'hash-1')).toBeUndefined();
   });
 
   it('keeps nothing without a content hash, nor anything over the entry limit', () => {
@@ -23,12 +23,12 @@ describe('MediaCache', () => {
 
   it('by default keeps thumbnail-sized files only, within a few MiB', () => {
     const cache = new MediaCache();
-    cache.set('p/thumb.webp', 'h', Buffer.alloc(40 * 1024));
+    cache.set('p/thumb.jpg', 'h', Buffer.alloc(40 * 1024));
     // A display image (0.2-2 MB) is read from storage each time instead of held in memory.
-    cache.set('p/display.webp', 'h', Buffer.alloc(300 * 1024));
-    expect(cache.get('p/thumb.webp', 'h')).toBeDefined();
-    expect(cache.get('p/display.webp', 'h')).toBeUndefined();
-    for (let i = 0; i < 400; i++) cache.set(`q${i}/thumb.webp`, 'h', Buffer.alloc(100 * 1024));
+    cache.set('p/display.jpg', 'h', Buffer.alloc(300 * 1024));
+    expect(cache.get('p/thumb.jpg', 'h')).toBeDefined();
+    expect(cache.get('p/display.jpg', 'h')).toBeUndefined();
+    for (let i = 0; i < 400; i++) cache.set(`q${i}/thumb.jpg`, 'h', Buffer.alloc(100 * 1024));
     expect(cache.size).toBeLessThanOrEqual(8 * 1024 * 1024);
   });
 

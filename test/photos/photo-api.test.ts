@@ -72,9 +72,12 @@ describe.each(DIALECTS)('photos JSON API (%s)', (dialect) => {
     expect((list.json() as { items: { id: string }[] }).items.map((p) => p.id)).toContain(body.id);
     expectConforms('/api/v1/photos', 'get', 200, list.json());
 
-    const media = await api('GET', `/api/v1/photos/${body.id}/media/thumb.webp`);
+    const media = await api('GET', `/api/v1/photos/${body.id}/media/thumb.jpg`);
     expect(media.statusCode).toBe(200);
-    expect(media.headers['content-type']).toBe('image/webp');
+    expect(media.headers['content-type']).toBe('image/jpeg');
+    const retired = await api('GET', `/api/v1/photos/${body.id}/media/thumb.webp`);
+    expect(retired.statusCode).toBe(301);
+    expect(retired.headers.location).toBe('thumb.jpg');
 
     const patched = await api('PATCH', `/api/v1/photos/${body.id}`, { payload: { caption: '<b>bold</b>\u0000', alt_text: 'A red square' } });
     expect(patched.statusCode).toBe(200);

@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import exifReader from 'exif-reader';
 import sharp from 'sharp';
@@ -55,15 +55,17 @@ describe.each(DIALECTS)('photo upload (%s)', (dialect) => {
     expect(page.headers['cache-control']).toBe('max-age=0, no-cache, no-store, must-revalidate, private');
 
     const gallery = await alice.get('/photos/');
-    expect(gallery.body).toContain(`/photos/${id}/media/thumb.webp`);
+    expect(gallery.body).toContain(`/photos/${id}/media/thumb.jpg`);
+    // One format per derivative: no <source> for a WebP that is no longer made.
+    expect(gallery.body).not.toContain('.webp');
 
-    for (const [variant, type] of [['thumb.webp', 'image/webp'], ['thumb.jpg', 'image/jpeg'], ['display.webp', 'image/webp'], ['display.jpg', 'image/jpeg'], ['original', 'image/jpeg']] as const) {
+    for (const [variant, type] of [['thumb.jpg', 'image/jpeg'], ['display.jpg', 'image/jpeg'], ['original', 'image/jpeg']] as const) {
       const media = await alice.get(`/photos/${id}/media/${variant}`);
       expect(media.statusCode, variant).toBe(200);
       expect(media.headers['content-type']).toBe(type);
       expect(media.headers['x-content-type-options']).toBe('nosniff');
       expect(media.headers['cache-control']).toBe('private, max-age=3600');
-      expect(media.headers['content-disposition']).toMatch(/^(inline|attachment); filename="[a-z]+-[0-9a-f]{32}\.(webp|jpg)"$/);
+      expect(media.headers['content-disposition']).toMatch(/^(inline|attachment); filename="[a-z]+-[0-9a-f]{32}\.jpg"$/);
       expect(media.headers['content-security-policy']).toBe("default-src 'none'; sandbox");
       const etag = String(media.headers.etag);
       expect((await alice.get(`/photos/${id}/media/${variant}`, { 'if-none-match': etag })).statusCode).toBe(304);
@@ -269,9 +271,12 @@ describe.each(DIALECTS)('photo upload (%s)', (dialect) => {
       expect((await bob.get(`/photos/${id}/status/`)).statusCode).toBe(404);
       expect((await bob.get(`/photos/${id}/media/original`)).statusCode).toBe(404);
       // The owner's request fills the thumbnail cache first; the cache must still not serve bob.
-      expect((await alice.get(`/photos/${id}/media/thumb.webp`)).statusCode).toBe(200);
+      expect((await alice.get(`/photos/${id}/media/thumb.jpg`)).statusCode).toBe(200);
+      expect((await bob.get(`/photos/${id}/media/thumb.jpg`)).statusCode).toBe(404);
+      expect((await bob.get(`/api/v1/photos/${id}/media/thumb.jpg`)).statusCode).toBe(404);
+      // A retired variant's redirect comes only after the ownership check.
       expect((await bob.get(`/photos/${id}/media/thumb.webp`)).statusCode).toBe(404);
-      expect((await bob.get(`/api/v1/photos/${id}/media/thumb.webp`)).statusCode).toBe(404);
+      expect((await bob.get(`/api/v1/photos/${id}/media/display.webp`)).statusCode).toBe(404);
       const token = await bob.csrfFrom('/photos/');
       expect((await bob.post(`/photos/${id}/edit/`, { _csrf: token, title: 'pwned' })).statusCode).toBe(404);
       expect((await bob.post(`/photos/${id}/delete/`, { _csrf: token })).statusCode).toBe(404);
@@ -317,15 +322,18 @@ describe.each(DIALECTS)('photo upload (%s)', (dialect) => {
   it('deletes a photo with its files', async () => {
     const id = await uploadProcessed(t, alice);
     const mediaDir = path.join(t.database.dataDir, 'media', id);
-    expect((await readdir(mediaDir)).sort()).toEqual(['display.jpg', 'display.webp', 'original', 'thumb.jpg', 'thumb.webp']);
+    expect((await readdir(mediaDir)).sort()).toEqual(['display.jpg', 'original', 'thumb.jpg']);
+    // A photo processed before issue 18 also has WebP twins: deleting it removes them too.
+    await writeFile(path.join(mediaDir, 'thumb.webp'), 'old');
+    await writeFile(path.join(mediaDir, 'display.webp'), 'old');
     // Served once, so the small variants are in the media cache too.
-    expect((await alice.get(`/photos/${id}/media/thumb.webp`)).statusCode).toBe(200);
+    expect((await alice.get(`/photos/${id}/media/thumb.jpg`)).statusCode).toBe(200);
     const token = await alice.csrfFrom(`/photos/${id}/`);
     const response = await alice.post(`/photos/${id}/delete/`, { _csrf: token });
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe('/photos/');
     expect((await alice.get(`/photos/${id}/`)).statusCode).toBe(404);
-    expect((await alice.get(`/photos/${id}/media/thumb.webp`)).statusCode).toBe(404);
+    expect((await alice.get(`/photos/${id}/media/thumb.jpg`)).statusCode).toBe(404);
     expect(await readdir(mediaDir).catch(() => [])).toEqual([]);
   });
 });

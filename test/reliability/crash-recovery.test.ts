@@ -47,7 +47,7 @@ describe('the server killed while it processes photos', () => {
     expect([...statuses.values()].every((s) => s === 'ready'), JSON.stringify(Object.fromEntries(statuses))).toBe(true);
     await expectExactlyReadyPhotos(db!, dataDir, ids);
     // Each is served to its owner.
-    for (const id of ids) expect((await client.request(`/photos/${id}/media/thumb.webp`)).status).toBe(200);
+    for (const id of ids) expect((await client.request(`/photos/${id}/media/thumb.jpg`)).status).toBe(200);
   }, 120_000);
 
   const points: [string, Record<string, string>][] = [

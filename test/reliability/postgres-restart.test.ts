@@ -115,7 +115,7 @@ describe('PostgreSQL restarted under load', () => {
     expect((await alice.submit('/accounts/login/', { username: 'restart', password: STRONG_PASSWORD })).status).toBe(303);
     const ids = [await alice.upload(await smallJpeg(640, 480), 'before-one'), await alice.upload(await smallJpeg(800, 600), 'before-two')];
     for (const id of ids) expect(await alice.waitReady(id, 30_000)).toBe('ready');
-    const thumbsBefore = await Promise.all(ids.map(async (id) => Buffer.from(await (await alice.fetch(`/photos/${id}/media/thumb.webp`)).arrayBuffer())));
+    const thumbsBefore = await Promise.all(ids.map(async (id) => Buffer.from(await (await alice.fetch(`/photos/${id}/media/thumb.jpg`)).arrayBuffer())));
     const sessionBefore = alice.jar.get('pv_session');
     expect(sessionBefore).toBeTruthy();
 
@@ -124,7 +124,7 @@ describe('PostgreSQL restarted under load', () => {
     let loading = true;
     const load = (async () => {
       for (let i = 0; loading && i < 10_000; i++) {
-        for (const url of ['/photos/', `/photos/${ids[i % 2] ?? ''}/media/thumb.webp`]) {
+        for (const url of ['/photos/', `/photos/${ids[i % 2] ?? ''}/media/thumb.jpg`]) {
           const at = Date.now();
           try {
             const response = await alice.fetch(url);
@@ -180,13 +180,13 @@ describe('PostgreSQL restarted under load', () => {
     for (const id of ids) expect(html).toContain(id);
     for (const [index, id] of ids.entries()) {
       expect(await alice.waitReady(id, 5_000)).toBe('ready');
-      expect(Buffer.from(await (await alice.fetch(`/photos/${id}/media/thumb.webp`)).arrayBuffer()).equals(thumbsBefore[index] ?? Buffer.alloc(0))).toBe(true);
+      expect(Buffer.from(await (await alice.fetch(`/photos/${id}/media/thumb.jpg`)).arrayBuffer()).equals(thumbsBefore[index] ?? Buffer.alloc(0))).toBe(true);
     }
 
     // An upload made right after recovery is processed: the pool and the job worker recovered.
     const after = await alice.upload(await smallJpeg(700, 500), 'after');
     expect(await alice.waitReady(after, 30_000), serverLog.slice(-3000)).toBe('ready');
-    expect((await alice.fetch(`/photos/${after}/media/thumb.webp`)).status).toBe(200);
+    expect((await alice.fetch(`/photos/${after}/media/thumb.jpg`)).status).toBe(200);
     expect(server?.exitCode).toBeNull();
   }, 150_000);
 });

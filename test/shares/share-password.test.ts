@@ -91,9 +91,9 @@ describe.each(DIALECTS)('password-protected share links (%s)', (dialect) => {
     const page = await viewer.get(`/s/${token}/`);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Protected title');
-    const media = await viewer.get(`/s/${token}/media/display.webp`);
+    const media = await viewer.get(`/s/${token}/media/display.jpg`);
     expect(media.statusCode).toBe(200);
-    expect(media.headers['content-type']).toBe('image/webp');
+    expect(media.headers['content-type']).toBe('image/jpeg');
     expect(media.headers['x-content-type-options']).toBe('nosniff');
     expectShareHeaders(media);
     const row = await t.db.selectFrom('share_links').select('views').where('id', '=', id).executeTakeFirstOrThrow();
@@ -102,6 +102,7 @@ describe.each(DIALECTS)('password-protected share links (%s)', (dialect) => {
     // Revoking the link ends the grant at once.
     await owner.submit(`/photos/${photoId}/`, {}, `/photos/${photoId}/shares/${id}/revoke/`);
     expectNotFound(await viewer.get(`/s/${token}/`));
+    expectNotFound(await viewer.get(`/s/${token}/media/display.jpg`));
     expectNotFound(await viewer.get(`/s/${token}/media/display.webp`));
   });
 

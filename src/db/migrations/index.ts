@@ -11,6 +11,7 @@ import * as passwordReset from './0010-password-reset.js';
 import * as adminAndTwoFactor from './0011-admin-and-two-factor.js';
 import * as uploadHash from './0012-upload-hash.js';
 import * as albums from './0013-albums.js';
+import * as trashAndQuotas from './0014-trash-and-quotas.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0011-admin-and-two-factor': adminAndTwoFactor,
   '0012-upload-hash': uploadHash,
   '0013-albums': albums,
+  '0014-trash-and-quotas': trashAndQuotas,
 };

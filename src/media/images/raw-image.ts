@@ -1,7 +1,6 @@
 import sharp, { type Sharp } from 'sharp';
-import { imageWork } from './image-work.js';
 
-/** Decoded 8-bit sRGB(A) pixels: what every output is built from, so the upload is decoded once. */
+/** Decoded 8-bit sRGB(A) pixels (the thumbnail's, for ThumbHash; pixels made elsewhere, for encoding). */
 export interface RawImage {
   readonly data: Buffer;
   readonly width: number;
@@ -19,12 +18,4 @@ export function pipelineFrom(image: RawImage): Sharp {
     raw: { width: image.width, height: image.height, channels: image.channels },
     limitInputPixels: image.width * image.height,
   });
-}
-
-/** Shrinks to fit inside a size × size box (never enlarging) and returns the pixels. */
-export async function resizeRaw(image: RawImage, size: number): Promise<RawImage> {
-  if (image.width <= size && image.height <= size) return image;
-  const resizer = pipelineFrom(image).resize(size, size, { fit: 'inside', withoutEnlargement: true }).raw();
-  const { data, info } = await imageWork(() => resizer.toBuffer({ resolveWithObject: true }));
-  return { data, width: info.width, height: info.height, channels: info.channels };
 }

@@ -6,7 +6,7 @@ import { ImageDecodeError, toImageDecodeError } from './image-decode-error.js';
 import { imageWork } from './image-work.js';
 import { isLosslessFormat, stripMetadata, type LosslessFormat } from './lossless/strip-metadata.js';
 import { readPhotoFacts, type PhotoFacts } from './photo-facts.js';
-import { resizeRaw, type RawImage } from './raw-image.js';
+import type { RawImage } from './raw-image.js';
 import { restrictImageDecoders } from './restrict-decoders.js';
 import { createThumbhash } from './thumbhash.js';
 
@@ -23,12 +23,6 @@ export interface TransformOptions {
   now?: number;
 }
 
-/** The same picture as WebP and as a JPEG fallback for clients without WebP. */
-export interface Rendition {
-  webp: EncodedImage;
-  jpeg: EncodedImage;
-}
-
 export interface TransformedImage {
   /**
    * The original the owner downloads. JPEG and PNG: the upload's own bytes with the metadata removed
@@ -38,8 +32,12 @@ export interface TransformedImage {
   original: EncodedImage;
   /** Camera, exposure, date taken (and location when asked), read before the metadata was removed. */
   facts: PhotoFacts;
-  display: Rendition;
-  thumbnail: Rendition;
+  /** JPEG inside a 1440-px box (never enlarged). */
+  display: EncodedImage;
+  /** JPEG inside a 256-px box, resized from the display pixels. */
+  thumbnail: EncodedImage;
+  /** The thumbnail's pixels, for what needs a small picture (ThumbHash, the moderation model). */
+  thumbnailPixels: RawImage;
   /** Base64 ThumbHash placeholder. */
   thumbhash: string;
   /** Hex SHA-256 of `original.data`. */
@@ -49,11 +47,12 @@ export interface TransformedImage {
 }
 
 const ORIGINAL_QUALITY = 90;
-const DISPLAY_QUALITY = 82;
-const THUMBNAIL_QUALITY = 80;
-// WebP effort 2 instead of libvips' 4: at 1440 px it halves the encode (139 → 66 ms here) for a
-// file ~5% larger. (The re-encoded original and the small thumbnail keep the default.)
-const DISPLAY_WEBP_EFFORT = 2;
+// One format per derivative, JPEG for both (issue 18, measured in docs/performance.md): a 1440-px
+// JPEG encodes in ~15-23 ms against 66-241 ms for WebP; a 256-px JPEG in ~1-2 ms against 5-10 ms,
+// for a file 0-20% larger. Every browser shows JPEG, so no second format is made or served.
+const DISPLAY = { quality: 82, optimiseCoding: false } as const;
+// Huffman optimisation costs ~1 ms on a thumbnail, which is served many times, for ~3-5% fewer bytes.
+const THUMBNAIL = { quality: 80, optimiseCoding: true } as const;
 
 // Only libvips loaders the upload allow-list admits; anything else (SVG, PDF, TIFF) is never decoded.
 const DECODERS = new Set(['jpeg', 'png', 'webp', 'gif', 'heif']);
@@ -74,7 +73,7 @@ export async function transformImage(inputPath: string, options: TransformOption
   const header = await readHeader(inputPath, options.maxPixels);
   const facts = readPhotoFacts(header.exif, { keepLocation: options.keepLocation ?? false, now: options.now ?? Date.now() });
   const renditionsOf = (input: string | Buffer) =>
-    decodeDisplayPixels(input, options.maxPixels, options.displaySize ?? 1440).then((display) => makeRenditions(display, options.thumbnailSize ?? 256));
+    makeRenditions(decoderFor(input, options.maxPixels), header.alpha, options.displaySize ?? 1440, options.thumbnailSize ?? 256);
   let original: EncodedImage;
   let renditions: Awaited<ReturnType<typeof renditionsOf>>;
   if (isLosslessFormat(header.decoder)) {
@@ -90,13 +89,14 @@ export async function transformImage(inputPath: string, options: TransformOption
       renditionsOf(inputPath),
     ]);
   }
-  const { display, thumbnail, thumbhash } = renditions;
+  const { display, thumbnail, thumbnailPixels, thumbhash } = renditions;
 
   return {
     original,
     facts,
     display,
     thumbnail,
+    thumbnailPixels,
     thumbhash,
     contentHash: createHash('sha256').update(original.data).digest('hex'),
     width: original.width,
@@ -138,17 +138,6 @@ async function readHeader(inputPath: string, maxPixels: number): Promise<Header>
   }
 }
 
-/** Display-sized pixels (JPEG and WebP shrink while decoding), never enlarged. */
-async function decodeDisplayPixels(input: string | Buffer, maxPixels: number, displaySize: number): Promise<RawImage> {
-  const pipeline = decoderFor(input, maxPixels).resize(displaySize, displaySize, { fit: 'inside', withoutEnlargement: true }).raw({ depth: 'uchar' });
-  try {
-    const { data, info } = await imageWork(() => pipeline.toBuffer({ resolveWithObject: true }));
-    return { data, width: info.width, height: info.height, channels: info.channels };
-  } catch (error) {
-    return rethrowAsDecodeError(error);
-  }
-}
-
 function rethrowAsDecodeError(error: unknown): never {
   throw error instanceof ImageDecodeError ? error : toImageDecodeError(error);
 }
@@ -168,18 +157,28 @@ function originalFormatFor(decoder: string, alpha: boolean): OutputFormat {
   }
 }
 
-// The display pixels are the largest the renditions need: the thumbnail shrinks them further.
-async function makeRenditions(displayPixels: RawImage, thumbnailSize: number): Promise<{ display: Rendition; thumbnail: Rendition; thumbhash: string }> {
-  const thumbnailPixels = await resizeRaw(displayPixels, thumbnailSize);
-  const [display, thumbnail, thumbhash] = await Promise.all([
-    encodeRendition(displayPixels, DISPLAY_QUALITY, DISPLAY_WEBP_EFFORT),
-    encodeRendition(thumbnailPixels, THUMBNAIL_QUALITY),
-    createThumbhash(thumbnailPixels),
-  ]);
-  return { display, thumbnail, thumbhash };
+/**
+ * The display JPEG straight from the upload's decoder (JPEG and WebP shrink while decoding), with no
+ * pixels handed to JavaScript; then the thumbnail from that display JPEG, our own file, decoded
+ * shrunk on load too. The thumbnail's pixels also make the ThumbHash.
+ */
+async function makeRenditions(
+  decoder: Sharp,
+  alpha: boolean,
+  displaySize: number,
+  thumbnailSize: number,
+): Promise<{ display: EncodedImage; thumbnail: EncodedImage; thumbnailPixels: RawImage; thumbhash: string }> {
+  const display = await encodePipeline(decoder.resize(displaySize, displaySize, { fit: 'inside', withoutEnlargement: true }), alpha, 'jpeg', DISPLAY).catch(rethrowAsDecodeError);
+  const thumbnailPixels = await decodeOwnJpeg(display, thumbnailSize);
+  const [thumbnail, thumbhash] = await Promise.all([encodeImage(thumbnailPixels, 'jpeg', THUMBNAIL), createThumbhash(thumbnailPixels)]);
+  return { display, thumbnail, thumbnailPixels, thumbhash };
 }
 
-async function encodeRendition(image: RawImage, quality: number, webpEffort?: number): Promise<Rendition> {
-  const [webp, jpeg] = await Promise.all([encodeImage(image, 'webp', { quality, ...(webpEffort === undefined ? {} : { webpEffort }) }), encodeImage(image, 'jpeg', { quality })]);
-  return { webp, jpeg };
+/** Pixels of a JPEG this module has just encoded, shrunk to fit a size × size box. */
+async function decodeOwnJpeg(image: EncodedImage, size: number): Promise<RawImage> {
+  const pipeline = sharp(image.data, { limitInputPixels: image.width * image.height, failOn: 'error' })
+    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+    .raw({ depth: 'uchar' });
+  const { data, info } = await imageWork(() => pipeline.toBuffer({ resolveWithObject: true }));
+  return { data, width: info.width, height: info.height, channels: info.channels };
 }

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { restrictImageDecoders } from '../images/restrict-decoders.js';
 import { loadNsfwModel, NSFW_INPUT_SIZE } from './load-nsfw-model.js';
+import { scoreImage } from './model-batch.js';
 import type { ImageModerator, ModerationResult } from './moderator.js';
 
 export interface NsfwModeratorOptions {
@@ -33,19 +34,10 @@ export class NsfwModerator implements ImageModerator {
   }
 
   async classify(image: Buffer): Promise<ModerationResult> {
-    const pixels = await toModelInput(image, this.maxInputPixels);
-    const { tf, model } = await loadNsfwModel();
-    const input = tf.tensor3d(pixels, [NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, 3], 'int32');
-    try {
-      // nsfwjs's own types do not resolve under NodeNext (see load-nsfw-model.ts).
-      const predictions = (await model.classify(input, 5)) as ReadonlyArray<{ className: string; probability: number }>;
-      const scores: Record<string, number> = {};
-      for (const { className, probability } of predictions) scores[className] = probability;
-      const explicit = this.explicitClasses.reduce((sum, name) => sum + (scores[name] ?? 0), 0);
-      return { flagged: explicit >= this.threshold, scores, label: predictions[0]?.className ?? 'unknown' };
-    } finally {
-      input.dispose();
-    }
+    const scores = await scoreImage(await toModelInput(image, this.maxInputPixels));
+    const explicit = this.explicitClasses.reduce((sum, name) => sum + (scores[name] ?? 0), 0);
+    const label = Object.entries(scores).reduce<[string, number]>((best, entry) => (entry[1] > best[1] ? entry : best), ['unknown', -1])[0];
+    return { flagged: explicit >= this.threshold, scores: { ...scores }, label };
   }
 }
 

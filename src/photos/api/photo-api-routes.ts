@@ -150,7 +150,7 @@ export function photoApiRoutes(deps: PhotoApiDeps): ApiPlugin {
       {
         schema: {
           operationId: 'deletePhoto',
-          summary: 'Delete one of your photos and its files',
+          summary: 'Delete one of your photos and its files for good (in the library or in the Trash)',
           tags: TAGS,
           security: WRITE_SECURITY,
           params: PhotoIdParams,
@@ -179,13 +179,19 @@ export function photoApiRoutes(deps: PhotoApiDeps): ApiPlugin {
               description: 'The image (only raster types written by photovault).',
               content: Object.fromEntries(['image/jpeg', 'image/png', 'image/webp'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
             },
+            301: Type.Null({ description: 'A retired variant (display.webp, thumb.webp): Location names the JPEG that replaced it.' }),
             302: Type.Null({ description: 'With MEDIA_DELIVERY=redirect: a signed storage URL (Location) that lives at most 300 s.' }),
             304: Type.Null({ description: 'Not modified (the ETag matched).' }),
             ...problemResponses(400, 404, ...COMMON_PROBLEMS),
           },
         },
       },
-      async (request, reply) => serveMedia(request, reply, deps.service, await owned(request, request.params.id), request.params.variant, deps.mediaLinks),
+      async (request, reply) => {
+        // A trashed photo's media stay its owner's (the Trash shows them); every other read is a 404.
+        const photo = await deps.service.getOwnedAnywhere(requireUser(request), request.params.id);
+        if (!photo) throw new AppError('not_found');
+        return serveMedia(request, reply, deps.service, photo, request.params.variant, deps.mediaLinks);
+      },
     );
   };
 }

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { Timestamp, toTimestamp } from '../../api/index.js';
 import { CAMERA_TEXT_MAX, formatUtcOffset } from '../../media/images/photo-facts.js';
-import { MEDIA_VARIANTS } from '../media-variants.js';
+import { MEDIA_VARIANTS, STORED_VARIANTS } from '../media-variants.js';
 import type { PhotoRecord } from '../photo-repository.js';
 import { PENDING_STATUSES } from '../photo-service.js';
 
@@ -17,7 +17,7 @@ export const PhotoIdParams = Type.Object(
 export const MediaParams = Type.Object(
   {
     id: Type.String({ pattern: '^[0-9a-f]{32}$' }),
-    variant: Type.Union(MEDIA_VARIANTS.map((v) => Type.Literal(v)), { description: 'Which stored file.' }),
+    variant: Type.Union(STORED_VARIANTS.map((v) => Type.Literal(v)), { description: 'Which stored file (display.webp and thumb.webp are retired names that redirect to the JPEG).' }),
   },
   { additionalProperties: false },
 );

@@ -1,7 +1,7 @@
 import { failpoint } from '../../faults/failpoints.js';
 import type { MediaStorage } from '../../media/storage/storage.js';
 import type { TransformedImage } from '../../media/images/transform.js';
-import { MEDIA_VARIANTS, mediaKey, type MediaVariant } from '../media-variants.js';
+import { mediaKey, STORED_VARIANTS, type MediaVariant } from '../media-variants.js';
 
 /**
  * Writes every file of a processed photo. Each put is atomic (temporary name, fsync, rename), and
@@ -10,10 +10,8 @@ import { MEDIA_VARIANTS, mediaKey, type MediaVariant } from '../media-variants.j
 export async function storePhoto(storage: MediaStorage, photoId: string, image: TransformedImage): Promise<void> {
   const files: [MediaVariant, Buffer][] = [
     ['original', image.original.data],
-    ['display.webp', image.display.webp.data],
-    ['display.jpg', image.display.jpeg.data],
-    ['thumb.webp', image.thumbnail.webp.data],
-    ['thumb.jpg', image.thumbnail.jpeg.data],
+    ['display.jpg', image.display.data],
+    ['thumb.jpg', image.thumbnail.data],
   ];
   for (const [variant, data] of files) {
     await storage.put(mediaKey(photoId, variant), data);
@@ -21,7 +19,7 @@ export async function storePhoto(storage: MediaStorage, photoId: string, image: 
   }
 }
 
-/** Removes every file of a photo; missing files are fine. */
+/** Removes every file of a photo, including retired variants stored before; missing files are fine. */
 export async function deletePhotoFiles(storage: MediaStorage, photoId: string): Promise<void> {
-  for (const variant of MEDIA_VARIANTS) await storage.delete(mediaKey(photoId, variant));
+  for (const variant of STORED_VARIANTS) await storage.delete(mediaKey(photoId, variant));
 }

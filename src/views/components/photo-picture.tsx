@@ -11,15 +11,12 @@ export interface PhotoPictureProps {
 
 const BOX = { thumb: 256, display: 1440 } as const;
 
-/** A WebP picture with a JPEG fallback; the ThumbHash placeholder is painted by /static/gallery.js. */
+/** The photo's JPEG (its only derivative format); the ThumbHash placeholder is painted by /static/gallery.js. */
 export function PhotoPicture({ size, alt, width, height, placeholder, mediaBase }: PhotoPictureProps) {
   const scale = width > 0 && height > 0 ? Math.min(1, BOX[size] / Math.max(width, height)) : 1;
   const w = Math.max(1, Math.round(width * scale));
   const h = Math.max(1, Math.round(height * scale));
   return (
-    <picture>
-      <source type="image/webp" srcset={`${mediaBase}${size}.webp`} />
-      <img src={`${mediaBase}${size}.jpg`} alt={alt} width={w} height={h} loading={size === 'thumb' ? 'lazy' : 'eager'} decoding="async" data-thumbhash={placeholder || undefined} class={`photo-${size}`} />
-    </picture>
+    <img src={`${mediaBase}${size}.jpg`} alt={alt} width={w} height={h} loading={size === 'thumb' ? 'lazy' : 'eager'} decoding="async" data-thumbhash={placeholder || undefined} class={`photo-${size}`} />
   );
 }

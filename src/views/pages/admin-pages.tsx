@@ -111,6 +111,8 @@ export interface AdminUserView {
   readonly disabled: boolean;
   readonly twoFactor: boolean;
   readonly createdAt: number;
+  /** Storage quota in MB; null: no limit. */
+  readonly quotaMb: number | null;
 }
 
 export interface UsersPageProps {
@@ -139,6 +141,7 @@ export function UsersPage({ context, users, query, page, hasNext, notice }: User
             <th>State</th>
             <th>Two-factor</th>
             <th>Joined</th>
+            <th>Storage quota</th>
             <th>Actions</th>
           </tr>
         </thead>
@@ -154,6 +157,14 @@ export function UsersPage({ context, users, query, page, hasNext, notice }: User
               <td>{u.disabled ? 'Disabled' : 'Active'}</td>
               <td>{u.twoFactor ? 'On' : 'Off'}</td>
               <td>{formatTime(u.createdAt)}</td>
+              <td>
+                <form method="post" action={`/admin/users/${u.id}/quota/`} class="inline-form">
+                  <CsrfField token={context.csrfToken} />
+                  <label for={`quota-${u.id}`}>MB (empty: no limit)</label>
+                  <input id={`quota-${u.id}`} name="quota_mb" type="text" inputmode="numeric" pattern="[0-9]*" maxlength={10} size={8} value={u.quotaMb === null ? '' : String(u.quotaMb)} />
+                  <button type="submit">Set quota</button>
+                </form>
+              </td>
               <td>
                 {u.disabled ? (
                   <ActionButton action={`/admin/users/${u.id}/enable/`} csrfToken={context.csrfToken} label="Enable" />

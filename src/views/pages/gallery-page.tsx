@@ -44,7 +44,10 @@ export function GalleryPage({ context, photos, page, hasNext, maxBytes }: Galler
           {/* The checkboxes belong to this form through their form attribute: no JavaScript needed. */}
           <form method="post" action="/albums/selection/" id="gallery-selection" class="selection-bar">
             <CsrfField token={context.csrfToken} />
-            <button type="submit">Add selected to album…</button>
+            <button type="submit">Add selected to album…</button>{' '}
+            <button type="submit" formaction="/photos/trash/">
+              Move to Trash
+            </button>
           </form>
           {groupByMonth(photos).map((group) => (
             <section class="month" aria-labelledby={`month-${group.key}`}>

@@ -24,7 +24,7 @@ export function PhotoDetailsPage({ context, photo }: PhotoFormPageProps) {
 }
 
 /** Asks before a photo is deleted for good (the form posts to the delete route; Cancel goes back). */
-export function ConfirmDeletePage({ context, photo }: PhotoFormPageProps) {
+export function ConfirmDeletePage({ context, photo, cancelHref = `/photos/${photo.id}/` }: PhotoFormPageProps & { readonly cancelHref?: string }) {
   const name = photo.title || photo.originalName || 'this photo';
   return (
     <Layout title="Delete photo?" context={context}>
@@ -36,7 +36,7 @@ export function ConfirmDeletePage({ context, photo }: PhotoFormPageProps) {
           <button type="submit" class="danger">
             Delete for good
           </button>
-          <a href={`/photos/${photo.id}/`}>Cancel</a>
+          <a href={cancelHref}>Cancel</a>
         </form>
       </section>
     </Layout>

@@ -84,7 +84,12 @@ export function PhotoPage({ context, photo, pending, children }: PhotoPageProps)
       </section>
       {children}
       <section class="card danger-zone">
-        <h2>Delete</h2>
+        <h2>Remove</h2>
+        {/* Undoable, so no confirmation: the notice that follows links to the Trash. */}
+        <form method="post" action={`/photos/${photo.id}/trash/`} class="inline-form">
+          <CsrfField token={context.csrfToken} />
+          <button type="submit">Move to Trash</button>
+        </form>
         <p>
           <a class="danger-link" href={`/photos/${photo.id}/delete/`}>
             Delete this photo…

@@ -16,21 +16,22 @@ beforeAll(async () => {
 afterAll(async () => remove());
 
 describe('transformImage', () => {
-  it('makes a re-encoded original, display and thumbnail renditions, a ThumbHash and a content hash', async () => {
+  it('makes the original, one JPEG display image and one JPEG thumbnail, a ThumbHash and a content hash', async () => {
     const file = await writeFixture(dir, 'photo.jpg', await makePhotoJpeg(3000, 2000));
     const result = await transformImage(file, OPTIONS);
 
     expect(result).toMatchObject({ width: 3000, height: 2000 });
     expect(result.original).toMatchObject({ format: 'jpeg', mime: 'image/jpeg', width: 3000, height: 2000 });
-    expect(result.display.webp).toMatchObject({ format: 'webp', mime: 'image/webp', width: 1440, height: 960 });
-    expect(result.display.jpeg).toMatchObject({ format: 'jpeg', width: 1440, height: 960 });
-    expect(result.thumbnail.webp).toMatchObject({ format: 'webp', width: 256, height: 171 });
-    expect(result.thumbnail.jpeg).toMatchObject({ format: 'jpeg', width: 256, height: 171 });
+    expect(result.display).toMatchObject({ format: 'jpeg', mime: 'image/jpeg', width: 1440, height: 960 });
+    expect(result.thumbnail).toMatchObject({ format: 'jpeg', mime: 'image/jpeg', width: 256, height: 171 });
+    // The pixels that ThumbHash and the moderation model use are the thumbnail's.
+    expect(result.thumbnailPixels).toMatchObject({ width: 256, height: 171, channels: 3 });
     expect(result.contentHash).toBe(createHash('sha256').update(result.original.data).digest('hex'));
 
     // The outputs are what they claim to be.
     expect((await sharp(result.original.data).metadata()).format).toBe('jpeg');
-    expect((await sharp(result.display.webp.data).metadata()).format).toBe('webp');
+    expect((await sharp(result.display.data).metadata()).format).toBe('jpeg');
+    expect((await sharp(result.thumbnail.data).metadata()).format).toBe('jpeg');
 
     const placeholder = thumbHashToRGBA(Buffer.from(result.thumbhash, 'base64'));
     expect(placeholder.w).toBeGreaterThan(0);
@@ -40,15 +41,15 @@ describe('transformImage', () => {
   it('never enlarges a small image', async () => {
     const file = await writeFixture(dir, 'small.png', await makeImage('png', { width: 120, height: 90 }));
     const result = await transformImage(file, OPTIONS);
-    expect(result.display.webp).toMatchObject({ width: 120, height: 90 });
-    expect(result.thumbnail.webp).toMatchObject({ width: 120, height: 90 });
+    expect(result.display).toMatchObject({ width: 120, height: 90 });
+    expect(result.thumbnail).toMatchObject({ width: 120, height: 90 });
   });
 
   it('honours custom rendition sizes', async () => {
     const file = await writeFixture(dir, 'sizes.png', await makeImage('png', { width: 400, height: 200 }));
     const result = await transformImage(file, { maxPixels: 1_000_000, displaySize: 300, thumbnailSize: 100 });
-    expect(result.display.jpeg).toMatchObject({ width: 300, height: 150 });
-    expect(result.thumbnail.jpeg).toMatchObject({ width: 100, height: 50 });
+    expect(result.display).toMatchObject({ width: 300, height: 150 });
+    expect(result.thumbnail).toMatchObject({ width: 100, height: 50 });
   });
 
   it('turns the renditions upright from the EXIF orientation, and keeps only that orientation on the original', async () => {
@@ -56,8 +57,8 @@ describe('transformImage', () => {
     const result = await transformImage(file, OPTIONS);
     expect(result).toMatchObject({ width: 40, height: 80 });
     expect(result.original).toMatchObject({ width: 40, height: 80 });
-    expect(result.display.jpeg).toMatchObject({ width: 40, height: 80 });
-    expect((await sharp(result.display.jpeg.data).metadata()).orientation).toBeUndefined();
+    expect(result.display).toMatchObject({ width: 40, height: 80 });
+    expect((await sharp(result.display.data).metadata()).orientation).toBeUndefined();
     // The original is not rotated (that would recompress it): a viewer turns it by its orientation.
     const original = await sharp(result.original.data).metadata();
     expect(original).toMatchObject({ orientation: 6, autoOrient: { width: 40, height: 80 } });
@@ -93,13 +94,12 @@ describe('transformImage', () => {
     expect((await sharp(original.data).metadata()).format).toBe(output);
   });
 
-  it('keeps transparency in PNG and WebP, and puts JPEG fallbacks on white', async () => {
+  it('keeps transparency in the original, and puts the JPEG display image on white', async () => {
     const file = await writeFixture(dir, 'alpha.png', await makeImage('png', { width: 64, height: 48, alpha: true }));
     const result = await transformImage(file, OPTIONS);
     expect((await sharp(result.original.data).metadata()).hasAlpha).toBe(true);
-    expect((await sharp(result.display.webp.data).metadata()).hasAlpha).toBe(true);
 
-    const { data, info } = await sharp(result.display.jpeg.data).raw().toBuffer({ resolveWithObject: true });
+    const { data, info } = await sharp(result.display.data).raw().toBuffer({ resolveWithObject: true });
     expect(info.channels).toBe(3);
     const rightEdge = (10 * info.width + info.width - 1) * 3; // a fully transparent pixel in the source
     expect([...data.subarray(rightEdge, rightEdge + 3)].every((value) => value > 240)).toBe(true);

@@ -49,6 +49,18 @@ describe('NsfwModerator', () => {
     expect(second.scores).toEqual(first.scores);
   });
 
+  it('gives images classified together in one batch the scores each gets alone', async () => {
+    const other = await sharp(await makeImage('jpeg', { width: 200, height: 200 })).jpeg().toBuffer();
+    const alone = [await moderator.classify(thumbnail), await moderator.classify(other)];
+    // Six at once: the first goes alone while the others wait, then batches of up to four.
+    const together = await Promise.all([thumbnail, other, thumbnail, other, thumbnail, other].map((image) => moderator.classify(image)));
+    together.forEach((result, index) => {
+      const expected = alone[index % 2]!;
+      expect(result.label).toBe(expected.label);
+      for (const name of CLASSES) expect(result.scores[name]).toBeCloseTo(expected.scores[name] ?? -1, 5);
+    });
+  });
+
   it('flags at the configured threshold and counts "Sexy" only when asked', async () => {
     const { scores } = await moderator.classify(thumbnail);
     const explicit = (scores.Porn ?? 0) + (scores.Hentai ?? 0);

@@ -1,0 +1,118 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToken, expectProblem, sessionJson } from '../api/api-client.js';
+import { createTestApp, type TestApp } from '../support/app.js';
+import { TestClient } from '../support/client.js';
+import { DIALECTS } from '../support/databases.js';
+import { multipartBody } from '../support/multipart.js';
+import { smallJpeg, uniqueBytes } from '../support/photos.js';
+
+const addFormats = addFormatsModule.default;
+
+describe.each(DIALECTS)('the Trash in the JSON API (%s)', (dialect) => {
+  let t: TestApp;
+  let alice: TestClient;
+  let bearer: string;
+  let bobBearer: string;
+  let document: { paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>>; components: { schemas: Record<string, object> } };
+
+  const api = (method: 'GET' | 'POST' | 'DELETE', url: string, token = bearer) => t.app.inject({ method, url, headers: { authorization: `Bearer ${token}` } });
+
+  async function uploadReady(token = bearer): Promise<string> {
+    const body = multipartBody([{ name: 'image', value: uniqueBytes(await smallJpeg(80, 60)), filename: 'a.jpg', contentType: 'image/jpeg' }]);
+    const res = await t.app.inject({ method: 'POST', url: '/api/v1/photos', headers: { authorization: `Bearer ${token}`, 'content-type': body.contentType }, payload: body.payload });
+    expect(res.statusCode, res.body).toBe(202);
+    await t.app.jobWorker.drain();
+    return (res.json() as { id: string }).id;
+  }
+
+  function expectConforms(path: string, method: string, status: number, body: unknown) {
+    const schema = document.paths[path]?.[method]?.responses[String(status)]?.content?.['application/json']?.schema;
+    expect(schema, `${method} ${path} ${status} documented`).toBeDefined();
+    const ajv = new Ajv2020({ strict: false });
+    addFormats(ajv);
+    for (const [name, s] of Object.entries(document.components.schemas)) ajv.addSchema(s, `#/components/schemas/${name}`);
+    const validate = ajv.compile({ ...(schema as object), components: document.components });
+    expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+  }
+
+  beforeAll(async () => {
+    t = await createTestApp(dialect, { MODERATION_ENABLED: 'false', TRASH_RETENTION_DAYS: '3' });
+    alice = new TestClient(t.app);
+    await alice.signupAndLogin('trash_api_alice');
+    bearer = (await createToken(alice, 'tests')).token;
+    const bob = new TestClient(t.app);
+    await bob.signupAndLogin('trash_api_bob');
+    bobBearer = (await createToken(bob, 'tests')).token;
+    document = (await t.app.inject({ url: '/openapi.json' })).json();
+  });
+  afterAll(() => t.close());
+
+  it('documents the Trash operations', () => {
+    expect(document.paths['/api/v1/photos/trash']?.['get']).toBeDefined();
+    expect(document.paths['/api/v1/photos/trash']?.['delete']).toBeDefined();
+    expect(document.paths['/api/v1/photos/{id}/trash']?.['post']).toBeDefined();
+    expect(document.paths['/api/v1/photos/{id}/restore']?.['post']).toBeDefined();
+  });
+
+  it('trashes, lists with the purge date, hides from every normal read, restores', async () => {
+    const id = await uploadReady();
+    const trashed = await api('POST', `/api/v1/photos/${id}/trash`);
+    expect(trashed.statusCode, trashed.body).toBe(200);
+    const body = trashed.json() as { id: string; trashed_at: string; purge_at: string };
+    expectConforms('/api/v1/photos/{id}/trash', 'post', 200, body);
+    expect(Date.parse(body.purge_at) - Date.parse(body.trashed_at)).toBe(3 * 86_400_000);
+
+    for (const url of [`/api/v1/photos/${id}`, `/api/v1/photos/${id}/status`]) expectProblem(await api('GET', url), 404, 'not_found');
+    expect(((await api('GET', '/api/v1/photos')).json() as { items: { id: string }[] }).items.map((p) => p.id)).not.toContain(id);
+    // Its media stay the owner's (the Trash shows them), never anyone else's.
+    expect((await api('GET', `/api/v1/photos/${id}/media/thumb.jpg`)).statusCode).toBe(200);
+    expectProblem(await api('GET', `/api/v1/photos/${id}/media/thumb.jpg`, bobBearer), 404, 'not_found');
+
+    const list = await api('GET', '/api/v1/photos/trash');
+    expect(list.statusCode).toBe(200);
+    expectConforms('/api/v1/photos/trash', 'get', 200, list.json());
+    expect((list.json() as { items: { id: string }[] }).items.map((p) => p.id)).toEqual([id]);
+    expect((await api('GET', '/api/v1/photos/trash', bobBearer)).json()).toMatchObject({ items: [] });
+
+    expectProblem(await api('POST', `/api/v1/photos/${id}/trash`), 404, 'not_found');
+    expectProblem(await api('POST', `/api/v1/photos/${id}/restore`, bobBearer), 404, 'not_found');
+    const restored = await api('POST', `/api/v1/photos/${id}/restore`);
+    expect(restored.statusCode).toBe(200);
+    expectConforms('/api/v1/photos/{id}/restore', 'post', 200, restored.json());
+    expectProblem(await api('POST', `/api/v1/photos/${id}/restore`), 404, 'not_found');
+    expect((await api('GET', `/api/v1/photos/${id}`)).statusCode).toBe(200);
+  });
+
+  it('refuses another user’s photo, unknown and malformed ids, and a session without CSRF', async () => {
+    const id = await uploadReady();
+    expectProblem(await api('POST', `/api/v1/photos/${id}/trash`, bobBearer), 404, 'not_found');
+    expectProblem(await api('POST', `/api/v1/photos/${'0'.repeat(32)}/trash`), 404, 'not_found');
+    for (const bad of ['nothex', 'A'.repeat(32), "'%20OR%201=1--"]) {
+      const res = await api('POST', `/api/v1/photos/${bad}/trash`);
+      expect(res.statusCode, bad).toBeGreaterThanOrEqual(400);
+      expect(res.statusCode, bad).toBeLessThan(500);
+    }
+    expect((await sessionJson(alice, 'POST', `/api/v1/photos/${id}/trash`, undefined, null)).statusCode).toBe(403);
+    expect((await t.db.selectFrom('photos').select('trashed_at').where('id', '=', id).executeTakeFirstOrThrow()).trashed_at).toBeNull();
+    expect((await sessionJson(alice, 'POST', `/api/v1/photos/${id}/trash`)).statusCode).toBe(200);
+    expectProblem(await t.app.inject({ method: 'DELETE', url: '/api/v1/photos/trash' }), 401, 'unauthenticated');
+  });
+
+  it('deletes a trashed photo for good with DELETE, and empties the Trash', async () => {
+    const [one, two, kept] = [await uploadReady(), await uploadReady(), await uploadReady()];
+    const bobs = await uploadReady(bobBearer);
+    await api('POST', `/api/v1/photos/${bobs}/trash`, bobBearer);
+    for (const id of [one, two]) expect((await api('POST', `/api/v1/photos/${id}/trash`)).statusCode).toBe(200);
+    expect((await api('DELETE', `/api/v1/photos/${one}`)).statusCode).toBe(204);
+    const emptied = await api('DELETE', '/api/v1/photos/trash');
+    expect(emptied.statusCode).toBe(200);
+    expectConforms('/api/v1/photos/trash', 'delete', 200, emptied.json());
+    expect((emptied.json() as { deleted: number }).deleted).toBeGreaterThanOrEqual(1);
+    expect((await api('GET', '/api/v1/photos/trash')).json()).toMatchObject({ items: [] });
+    expect((await api('GET', `/api/v1/photos/${kept}`)).statusCode).toBe(200);
+    expect(((await api('GET', '/api/v1/photos/trash', bobBearer)).json() as { items: { id: string }[] }).items.map((p) => p.id)).toEqual([bobs]);
+    expect(two).toBeTruthy();
+  });
+});
