@@ -78,7 +78,7 @@ describeWith(await redisMissing(), 'memory of a web instance and a worker in the
     // Reads, four at a time: gallery pages, photo pages, thumbnails and display images.
     const urls = Array.from({ length: READS }, (_, i) => {
       const id = ids[i % ids.length];
-      return ['/photos/', `/photos/${id}/`, `/photos/${id}/media/thumb.webp`, `/photos/${id}/media/display.jpg`][i % 4]!;
+      return ['/photos/', `/photos/${id}/`, `/photos/${id}/media/thumb.jpg`, `/photos/${id}/media/display.jpg`][i % 4]!;
     });
     for (let i = 0; i < urls.length; i += 4) {
       const answers = await Promise.all(urls.slice(i, i + 4).map((url) => client.request(url).then(async (r) => (await r.arrayBuffer(), r.status))));
