@@ -45,9 +45,10 @@ import { createCaptionAgent } from './agent/caption-agent.js';
 import { CAPTION_PHOTO_JOB } from './agent/caption-photo-job.js';
 import { apiRoutes, registerBearerAuthentication } from './api/index.js';
 import type { AppConfig } from './config/config.js';
+import { scaleOutWarnings } from './config/scale-out.js';
 import { resolveSecretKey } from './config/secret-key.js';
 import { trustProxyOption } from './config/trust-proxy.js';
-import { createDatabase, migrateToLatest, pingDatabase, type Db } from './db/database.js';
+import { createDatabase, migrateToLatest, pingDatabase, reachDatabase, type Db } from './db/database.js';
 import { registerErrorHandling, sendError } from './errors/error-handler.js';
 import { createHousekeepingJob, HOUSEKEEPING_JOB, scheduleHousekeeping, type HousekeepingTask } from './jobs/housekeeping.js';
 import type { JobHandler, JobQueue } from './jobs/job-queue.js';
@@ -56,6 +57,7 @@ import { WorkerThreadModerator } from './media/moderation/worker-moderator.js';
 import { createScanner } from './media/scanner/create-scanner.js';
 import { LocalStorage } from './media/storage/local-storage.js';
 import { S3Storage } from './media/storage/s3-storage.js';
+import type { S3StagedObjects } from './media/storage/s3-staged-objects.js';
 import type { MediaLinks, MediaStorage } from './media/storage/storage.js';
 import { createPhotoRepository, type PhotoRecord } from './photos/photo-repository.js';
 import { createPhotoService } from './photos/photo-service.js';
@@ -113,6 +115,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   const secretKey = await resolveSecretKey(config.dataDir, config.secretKey);
   const db = createDatabase(config.database);
   try {
+    await reachDatabase(db, config.database);
     await migrateToLatest(db);
   } catch (error) {
     await db.destroy();
@@ -148,6 +151,7 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
   });
 
   if (logDestination) registerAccessLog(app, logDestination);
+  for (const warning of scaleOutWarnings(config)) app.log.warn({ event: 'scale_out_setup', setting: warning.setting }, warning.message);
   await registerApp(app, config, db, secretKey);
   return app;
 }
@@ -165,14 +169,16 @@ interface OpenedStorage {
   readonly storage: MediaStorage;
   /** MEDIA_DELIVERY=redirect (only valid with S3): owners' media answer with a signed link. */
   readonly links: MediaLinks | undefined;
+  /** With S3: staged uploads go to the bucket too, so a worker on another machine can read them. */
+  readonly stagedObjects: S3StagedObjects | undefined;
   readonly close: () => void;
 }
 
 /** S3_BUCKET set: the bucket, checked now (a bad setting stops start-up); otherwise DATA_DIR/media. */
 async function openMediaStorage(config: AppConfig): Promise<OpenedStorage> {
-  if (!config.s3) return { storage: await LocalStorage.open(path.join(config.dataDir, 'media')), links: undefined, close: () => {} };
+  if (!config.s3) return { storage: await LocalStorage.open(path.join(config.dataDir, 'media')), links: undefined, stagedObjects: undefined, close: () => {} };
   const s3 = await S3Storage.open(config.s3);
-  return { storage: s3, links: config.mediaDelivery === 'redirect' ? s3 : undefined, close: () => s3.close() };
+  return { storage: s3, links: config.mediaDelivery === 'redirect' ? s3 : undefined, stagedObjects: s3.stagedObjects(), close: () => s3.close() };
 }
 
 /**
@@ -207,14 +213,15 @@ async function createMedia(
   config: AppConfig,
   db: Db,
   redis: RedisClients | undefined,
-  storage: MediaStorage,
+  store: OpenedStorage,
   chores: readonly HousekeepingTask[],
   checkQuota: (ownerId: string, bytes: number) => Promise<void>,
   other: OtherJobs,
 ) {
   // libvips' operation cache would keep staged uploads open after they are deleted.
   sharp.cache(false);
-  const stagingDir = await openStagingArea(config.dataDir);
+  const storage = store.storage;
+  const staging = await openStagingArea(config.stagingDir, store.stagedObjects);
   const scanner = withScanMetrics(createScanner({
     clamavHost: config.scanner.clamavHost,
     clamavPort: config.scanner.clamavPort,
@@ -234,7 +241,7 @@ async function createMedia(
       storage,
       scanner,
       moderator,
-      stagingDir,
+      staging,
       maxPixels: config.upload.maxPixels,
       maxBytes: config.upload.maxBytes,
       scannerRetryMs: config.scanner.retrySeconds * 1000,
@@ -245,7 +252,7 @@ async function createMedia(
     [HOUSEKEEPING_JOB]: createHousekeepingJob(
       [
         ...chores,
-        { name: 'orphaned files', run: () => sweepOrphans(photos, storage, stagingDir, app.log, { otherOwners: other.otherOwners }) },
+        { name: 'orphaned files', run: () => sweepOrphans(photos, storage, staging, app.log, { otherOwners: other.otherOwners }) },
         { name: 'job retention', run: () => queue.purgeFinished(Date.now() - config.worker.retentionDays * DAY_MS, Date.now() - config.worker.failedRetentionDays * DAY_MS) },
         // Only BullMQ, outside the database, can miss a photo's job (see reconcile-photo-jobs.ts).
         ...(config.redis ? [{ name: 'photo jobs', run: reconcile }] : []),
@@ -256,9 +263,9 @@ async function createMedia(
   };
   const queue = await openJobQueue(config, db, redis, handlers, app.log);
   app.decorate('jobWorker', queue);
-  const service = createPhotoService({ photos, storage, stagingDir, queue, checkQuota });
+  const service = createPhotoService({ photos, storage, staging, queue, checkQuota });
   const stopQueueGauge = observeJobQueues(Object.keys(handlers), () => queue.counts());
-  return { storage, stagingDir, scanner, photos, queue, service, reconcile, stopQueueGauge };
+  return { storage, staging, scanner, photos, queue, service, reconcile, stopQueueGauge };
 }
 
 async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secretKey: string): Promise<void> {
@@ -330,14 +337,14 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   registerNeverCache(app, config.neverCachePrefixes);
   registerErrorHandling(app);
 
-  const accountData = await createAccountDataJobs({ config, db, storage: store.storage, audit, log: app.log });
+  const accountData = await createAccountDataJobs({ config, db, storage: store.storage, stagedObjects: store.stagedObjects, audit, log: app.log });
   const trashRepository = createTrashRepository(db);
   const media = await createMedia(
     app,
     config,
     db,
     redis,
-    store.storage,
+    store,
     [
       { name: 'expired sessions', run: () => sessions.purgeExpired() },
       { name: 'stale throttles', run: () => throttle.purgeStale() },
@@ -393,7 +400,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   await app.register(exportRoutes, { exports: accountDataServices.exports, audit, retentionHours: config.exportRetentionHours });
   await app.register(photoRoutes, {
     service: media.service,
-    stagingDir: media.stagingDir,
+    stagingDir: media.staging.dir,
     maxBytes: config.upload.maxBytes,
     maxPixels: config.upload.maxPixels,
     maxFiles: config.upload.maxFiles,
@@ -421,7 +428,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     features: [
       photoApiRoutes({
         service: media.service,
-        stagingDir: media.stagingDir,
+        stagingDir: media.staging.dir,
         maxBytes: config.upload.maxBytes,
         maxPixels: config.upload.maxPixels,
         traceParentOf: () => currentTraceParent(),
@@ -437,7 +444,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
   });
 
   // What a crash left behind goes at once; later rounds run as housekeeping jobs.
-  await sweepOrphans(media.photos, media.storage, media.stagingDir, app.log, { otherOwners: accountData.otherOwners });
+  await sweepOrphans(media.photos, media.storage, media.staging, app.log, { otherOwners: accountData.otherOwners });
   // A queue outside the database: photos whose job a crash or an outage lost get it now.
   if (!media.queue.transactional) await media.reconcile();
   let stopHousekeeping = () => {};

@@ -44,6 +44,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // A setting found wrong at start-up (an unreachable DATABASE_URL, REDIS_URL or bucket) names itself.
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
   process.stderr.write(`photovault failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/config.js';
 import type { Db } from '../db/database.js';
 import type { HousekeepingTask } from '../jobs/housekeeping.js';
 import type { JobHandler, JobQueue } from '../jobs/job-queue.js';
+import type { S3StagedObjects } from '../media/storage/s3-staged-objects.js';
 import type { MediaStorage } from '../media/storage/storage.js';
 import { openStagingArea } from '../photos/upload/staging.js';
 import { createAccountDeletionRepository } from './deletion/account-deletion-repository.js';
@@ -18,6 +19,8 @@ export interface AccountDataJobsOptions {
   readonly config: AppConfig;
   readonly db: Db;
   readonly storage: MediaStorage;
+  /** The bucket's staged uploads (S3_BUCKET), or undefined for local staging. */
+  readonly stagedObjects: S3StagedObjects | undefined;
   readonly audit: AuditLog;
   readonly log: FastifyBaseLogger;
 }
@@ -27,13 +30,13 @@ export interface AccountDataJobsOptions {
  * storage keys they own, made before the queue; their services, once the queue exists.
  */
 export async function createAccountDataJobs(options: AccountDataJobsOptions) {
-  const { config, db, storage, audit, log } = options;
+  const { config, db, storage, stagedObjects, audit, log } = options;
   const deletions = createAccountDeletionRepository(db);
   const exportRows = createExportRepository(db);
   const workDir = await openExportWorkArea(config.dataDir);
   const retentionMs = Math.round(config.exportRetentionHours * 60 * 60_000);
   const handlers: Record<string, JobHandler> = {
-    [DELETE_ACCOUNT_JOB]: createDeleteAccountJob({ repository: deletions, storage, stagingDir: await openStagingArea(config.dataDir), audit, log }),
+    [DELETE_ACCOUNT_JOB]: createDeleteAccountJob({ repository: deletions, storage, staging: await openStagingArea(config.stagingDir, stagedObjects), audit, log }),
     [BUILD_EXPORT_JOB]: createBuildExportJob({ repository: exportRows, storage, workDir, retentionMs, log }),
   };
   let services: ReturnType<typeof makeServices> | undefined;

@@ -5,6 +5,7 @@ import { parseEnv, type EnvReader } from './env-parsers.js';
 import { parseRedis, type RedisConfig } from './redis-config.js';
 import { parseMail, parseOptionalPublicUrl, type MailConfig } from './mail-config.js';
 import { parseMediaDelivery, parseS3, type MediaDelivery, type S3Config } from './s3-config.js';
+import { requireScaleOutSettings } from './scale-out.js';
 
 export type DatabaseConfig =
   | { readonly dialect: 'sqlite'; readonly file: string }
@@ -99,6 +100,8 @@ export interface AppConfig {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
+  /** STAGING_DIR (default DATA_DIR/uploads): uploads waiting for their job when media are on disk; shared by every machine in scale-out. */
+  readonly stagingDir: string;
   readonly database: DatabaseConfig;
   /** Passed to Fastify's trustProxy: false, true, a hop count, or a list of addresses/CIDRs. */
   readonly trustProxy: boolean | number | readonly string[];
@@ -141,7 +144,7 @@ export interface AppConfig {
  * OpenTelemetry's standard OTEL_* variables are read by the SDK, not here.
  */
 export const CONFIG_ENV_NAMES: readonly string[] = Object.freeze([
-  'NODE_ENV', 'PORT', 'HOST', 'DATA_DIR', 'DATABASE_URL', 'TRUST_PROXY', 'SECRET_KEY', 'LOG_LEVEL',
+  'NODE_ENV', 'PORT', 'HOST', 'DATA_DIR', 'STAGING_DIR', 'DATABASE_URL', 'TRUST_PROXY', 'SECRET_KEY', 'LOG_LEVEL',
   'ARGON2_MEMORY_KIB', 'ARGON2_ITERATIONS', 'ARGON2_PARALLELISM',
   'LOGIN_ACCOUNT_MAX_FAILURES', 'LOGIN_ADDRESS_MAX_FAILURES', 'LOGIN_LOCKOUT_SECONDS', 'LOGIN_MAX_LOCKOUT_SECONDS',
   'LOGIN_FAILURE_WINDOW_SECONDS', 'SIGNUP_RATE_LIMIT',
@@ -167,11 +170,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
   return parseEnv(env, (read: EnvReader): AppConfig => {
     const dataDir = path.resolve(read.string('DATA_DIR', './data'));
     const s3 = parseS3(read);
-    return {
+    const config: AppConfig = {
       env: read.oneOf('NODE_ENV', ['production', 'development', 'test'] as const, 'production'),
       port: read.integer('PORT', 3000, { min: 0, max: 65535 }),
       host: read.string('HOST', '127.0.0.1'),
       dataDir,
+      stagingDir: path.resolve(dataDir, read.string('STAGING_DIR', 'uploads')),
       database: parseDatabaseUrl(read, dataDir),
       trustProxy: parseTrustProxy(read),
       secretKey: read.optionalSecret('SECRET_KEY', 32),
@@ -234,6 +238,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       userQuotaBytes: megabytes(read.optionalInteger('USER_QUOTA_MB', { min: 1, max: 1_000_000_000 })),
       publicUrl: parseOptionalPublicUrl(read),
     };
+    requireScaleOutSettings(read, config);
+    return config;
   });
 }
 

@@ -173,6 +173,13 @@ export function createPhotoRepository(db: Db) {
       const rows = await db.selectFrom('photos').select('id').where('id', 'in', [...ids]).execute();
       return new Set(rows.map((r) => r.id));
     },
+
+    /** Which of these photos still wait for their processing job. */
+    async unfinishedIds(ids: readonly string[]): Promise<Set<string>> {
+      if (ids.length === 0) return new Set();
+      const rows = await db.selectFrom('photos').select('id').where('id', 'in', [...ids]).where('status', 'in', UNFINISHED_STATUSES).execute();
+      return new Set(rows.map((r) => r.id));
+    },
   };
 }
 

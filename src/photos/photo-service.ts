@@ -9,16 +9,17 @@ import { OwnedPhotoCache, type PhotoOwner } from './owned-photo-cache.js';
 import { NO_FACT_COLUMNS } from './photo-facts-columns.js';
 import type { PhotoRecord, PhotoRepository } from './photo-repository.js';
 import { deletePhotoFiles } from './pipeline/store-photo.js';
-import { processPhotoJob, stagedPathFor } from './processing/process-photo-job.js';
+import { processPhotoJob } from './processing/process-photo-job.js';
 import type { StagedUpload } from './upload/receive-upload.js';
-import { claimStagedUpload } from './upload/staging.js';
+import type { StagingArea } from './upload/staging.js';
 import { isUniqueViolation } from '../db/unique-violation.js';
 import type { PhotoSearch } from './search/photo-search.js';
+import { AppError } from '../errors/catalog.js';
 
 export interface PhotoServiceDeps {
   readonly photos: PhotoRepository;
   readonly storage: MediaStorage;
-  readonly stagingDir: string;
+  readonly staging: StagingArea;
   /** Where the photo's processing job goes. */
   readonly queue: Pick<JobQueue, 'enqueueWith'>;
   readonly now?: () => number;
@@ -91,7 +92,7 @@ export function createPhotoService(deps: PhotoServiceDeps) {
     owned.evict(ownerId, id);
     for (const variant of MEDIA_VARIANTS) cache.delete(mediaKey(id, variant));
     await deletePhotoFiles(deps.storage, id);
-    await rm(stagedPathFor(deps.stagingDir, id), { force: true });
+    await deps.staging.remove(id);
   }
 
   return {
@@ -112,7 +113,13 @@ export function createPhotoService(deps: PhotoServiceDeps) {
       }
       const id = newPhotoId();
       const at = now();
-      const stagedPath = await claimStagedUpload(staged, deps.stagingDir, id);
+      try {
+        await deps.staging.claim(staged, id);
+      } catch (error) {
+        // The bucket (S3 staging) is away: nothing was recorded, the client may simply retry.
+        if ((error as NodeJS.ErrnoException).code === 'ENOSPC') throw error;
+        throw new AppError('service_unavailable', { detail: 'The upload could not be stored right now. Try again shortly.', retryAfterSeconds: 30, cause: error });
+      }
       const photo: PhotoRecord = {
         id,
         owner_id: ownerId,
@@ -140,7 +147,7 @@ export function createPhotoService(deps: PhotoServiceDeps) {
       try {
         await deps.queue.enqueueWith((trx) => deps.photos.insert(photo, trx), processPhotoJob(photo, at));
       } catch (error) {
-        await rm(stagedPath, { force: true });
+        await deps.staging.remove(id);
         // The same bytes, uploaded by the same owner at the same moment: the other upload won.
         const twin = isUniqueViolation(error) ? await deps.photos.findByUploadHash(ownerId, staged.uploadHash) : undefined;
         if (twin) throw new DuplicateUploadError(twin);

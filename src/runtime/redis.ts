@@ -1,4 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
+import { redactedUrl } from './redacted-url.js';
 import { withTimeout } from './with-timeout.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -37,15 +38,4 @@ export async function connectRedis(url: string): Promise<RedisClients> {
     throw new Error(`REDIS_URL: cannot reach Redis at ${redactedUrl(url)}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return { commands, workers, close };
-}
-
-/** The URL without its password, for messages. */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
 }

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { PROCESS_PHOTO_JOB } from '../../src/photos/processing/process-photo-job.js';
-import { createTestApp, type TestApp } from '../support/app.js';
+import { createTestApp, TEST_SECRET_KEY, type TestApp } from '../support/app.js';
 import { TestClient } from '../support/client.js';
 import { configError } from '../support/config.js';
 import { photoIdFrom, smallJpeg, uploadForm } from '../support/photos.js';
@@ -20,8 +20,8 @@ describe('REDIS_URL configuration', () => {
   });
 
   it('reads the URL and a key prefix', () => {
-    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2', REDIS_KEY_PREFIX: 'pv-1' }).redis).toEqual({ url: 'redis://127.0.0.1:6379/2', keyPrefix: 'pv-1' });
-    expect(loadConfig({ REDIS_URL: 'rediss://cache.example.test' }).redis?.keyPrefix).toBe('photovault');
+    expect(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379/2', REDIS_KEY_PREFIX: 'pv-1', SECRET_KEY: TEST_SECRET_KEY }).redis).toEqual({ url: 'redis://127.0.0.1:6379/2', keyPrefix: 'pv-1' });
+    expect(loadConfig({ REDIS_URL: 'rediss://cache.example.test', SECRET_KEY: TEST_SECRET_KEY }).redis?.keyPrefix).toBe('photovault');
   });
 
   it.each(['127.0.0.1:6379', 'http://127.0.0.1:6379', 'redis://', 'redis://host:6379/zero', 'redis://host:6379/0/extra', 'not a url'])('refuses REDIS_URL=%s naming it', (url) => {
@@ -39,12 +39,12 @@ describe('REDIS_URL configuration', () => {
   });
 
   it('stops start-up with a message naming REDIS_URL when Redis cannot be reached', async () => {
-    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: `/tmp/photovault-unreachable-redis-${process.pid}`, REDIS_URL: 'redis://127.0.0.1:1/0', LOG_LEVEL: 'silent' });
+    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: `/tmp/photovault-unreachable-redis-${process.pid}`, REDIS_URL: 'redis://127.0.0.1:1/0', LOG_LEVEL: 'silent', SECRET_KEY: TEST_SECRET_KEY });
     await expect(buildApp(config, { logger: false })).rejects.toThrow(/^REDIS_URL: cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/0/);
   });
 
   it('never puts the password of REDIS_URL in that message', async () => {
-    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: `/tmp/photovault-unreachable-redis-${process.pid}`, REDIS_URL: 'redis://user:s3cret-pass@127.0.0.1:1/0', LOG_LEVEL: 'silent' });
+    const config = loadConfig({ NODE_ENV: 'test', DATA_DIR: `/tmp/photovault-unreachable-redis-${process.pid}`, REDIS_URL: 'redis://user:s3cret-pass@127.0.0.1:1/0', LOG_LEVEL: 'silent', SECRET_KEY: TEST_SECRET_KEY });
     const error: unknown = await buildApp(config, { logger: false }).catch((e: unknown) => e);
     expect(String(error)).toContain('REDIS_URL');
     expect(String(error)).not.toContain('s3cret-pass');
@@ -98,7 +98,7 @@ describeWith(REDIS_MISSING, 'the app with REDIS_URL (BullMQ and the Redis limite
     expect(await photoStatus(web, id)).toBe('queued');
 
     // A worker process starting on the same database and Redis reconciles, then processes it.
-    const worker = await buildApp(loadConfig({ NODE_ENV: 'test', DATA_DIR: web.config.dataDir, LOG_LEVEL: 'silent', ...env, WORKER_IN_PROCESS: 'true' }), { logger: false });
+    const worker = await buildApp(loadConfig({ NODE_ENV: 'test', DATA_DIR: web.config.dataDir, LOG_LEVEL: 'silent', SECRET_KEY: TEST_SECRET_KEY, ...env, WORKER_IN_PROCESS: 'true' }), { logger: false });
     try {
       await worker.ready();
       await worker.jobWorker.drain();

@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
 import { ConfigError } from '../../src/config/env-parsers.js';
@@ -10,6 +10,7 @@ import { S3Storage } from '../../src/media/storage/s3-storage.js';
 import { MEDIA_VARIANTS } from '../../src/photos/media-variants.js';
 import { createPhotoRepository } from '../../src/photos/photo-repository.js';
 import { sweepOrphans } from '../../src/photos/processing/sweep-orphans.js';
+import { bucketStaging, localStaging } from '../../src/photos/upload/staging.js';
 import { createToken } from '../api/api-client.js';
 import { createShare } from '../shares/share-fixtures.js';
 import { createTestApp, type TestApp } from '../support/app.js';
@@ -81,7 +82,8 @@ describe.each(DIALECTS)('media on S3 (%s)', (dialect) => {
       const id = photoIdFrom(upload.headers.location);
 
       for (const variant of MEDIA_VARIANTS) expect((await alice.get(`/photos/${id}/media/${variant}`)).statusCode, variant).toBe(404);
-      expect((await s3.listObjects(bucket)).filter((key) => key.includes(id))).toEqual([]);
+      // Only the staged upload, which no media route can name.
+      expect((await s3.listObjects(bucket)).filter((key) => key.includes(id))).toEqual([`pv/staging/${id}.upload`]);
 
       await processQueued(t);
       expect((await alice.get(`/photos/${id}/status/`)).json()).toMatchObject({ status: 'ready' });
@@ -141,7 +143,7 @@ describe.each(DIALECTS)('media on S3 (%s)', (dialect) => {
       }
       const storage = S3Storage.create(s3.storageOptions({ bucket, prefix: 'pv/' }));
       try {
-        const removed = await sweepOrphans(createPhotoRepository(t.db), storage, path.join(t.database.dataDir, 'uploads'), t.app.log);
+        const removed = await sweepOrphans(createPhotoRepository(t.db), storage, localStaging(path.join(t.database.dataDir, 'uploads')), t.app.log);
         expect(removed).toBe(2);
       } finally {
         storage.close();
@@ -150,6 +152,53 @@ describe.each(DIALECTS)('media on S3 (%s)', (dialect) => {
       expect(left.filter((key) => key.includes(orphan))).toEqual([`other/${orphan}/original`]);
       expect(left).toContain('README');
       expect(left.filter((key) => key.includes(kept))).toHaveLength(MEDIA_VARIANTS.length);
+    });
+
+    it('stages an upload in the bucket, so a worker with another DATA_DIR (another machine) processes it', async () => {
+      const id = photoIdFrom((await uploadForm(alice, await smallJpeg(300, 200))).headers.location);
+      // Nothing of it stays on the web instance's disk: the bytes wait under staging/ in the bucket.
+      expect(await readdir(path.join(t.database.dataDir, 'uploads'))).toEqual([]);
+      expect((await s3.listObjects(bucket)).filter((key) => key.includes(id))).toEqual([`pv/staging/${id}.upload`]);
+
+      const temp = await makeTempDir();
+      const elsewhere = temp.dir;
+      const database = t.config.database.dialect === 'sqlite' ? `file:${t.config.database.file}` : t.config.database.url;
+      const worker = await buildApp(loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: elsewhere, DATABASE_URL: database, MODERATION_ENABLED: 'false', ...s3.env(bucket, { S3_PREFIX: 'pv' }) }), { logger: false });
+      try {
+        await worker.ready();
+        await processQueued({ app: worker } as TestApp);
+      } finally {
+        await worker.close();
+      }
+      onTestFinished(() => temp.remove());
+      expect((await alice.get(`/photos/${id}/status/`)).json()).toMatchObject({ status: 'ready' });
+      // The staged object went with the job; the worker's fetched copy went too.
+      expect((await s3.listObjects(bucket)).filter((key) => key.includes(id))).toEqual(MEDIA_VARIANTS.map((variant) => `pv/${id}/${variant}`).sort());
+      expect(await readdir(path.join(elsewhere, 'uploads'))).toEqual([]);
+      expect((await alice.get(`/photos/${id}/media/thumb.jpg`)).statusCode).toBe(200);
+    });
+
+    it("sweeps old staged objects no unfinished photo waits for, and keeps young ones and a waiting photo's", async () => {
+      const waiting = photoIdFrom((await uploadForm(alice, await smallJpeg(120, 90))).headers.location);
+      const [gone, fresh] = ['e'.repeat(32), 'd'.repeat(32)];
+      for (const id of [gone, fresh]) await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: `pv/staging/${id}.upload`, Body: 'staged' }));
+      await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: 'pv/staging/not-ours.txt', Body: 'x' }));
+      const storage = S3Storage.create(s3.storageOptions({ bucket, prefix: 'pv/' }));
+      const staging = bucketStaging(path.join(t.database.dataDir, 'uploads'), storage.stagedObjects());
+      try {
+        // Young: kept whatever its row says (its upload may be between claim and insert).
+        expect(await sweepOrphans(createPhotoRepository(t.db), storage, staging, t.app.log)).toBe(0);
+        // An hour on: the unknown photo's goes; the one whose job has yet to run stays.
+        expect(await sweepOrphans(createPhotoRepository(t.db), storage, staging, t.app.log, { now: Date.now() + 3600_000 })).toBe(2);
+      } finally {
+        storage.close();
+      }
+      const staged = (await s3.listObjects(bucket)).filter((key) => key.startsWith('pv/staging/'));
+      expect(staged).toContain(`pv/staging/${waiting}.upload`);
+      expect(staged).toContain('pv/staging/not-ours.txt');
+      expect(staged.filter((key) => key.includes(gone) || key.includes(fresh))).toEqual([]);
+      await processQueued(t);
+      expect((await s3.listObjects(bucket)).filter((key) => key.startsWith('pv/staging/'))).toEqual(['pv/staging/not-ours.txt']);
     });
 
     it('is ready while the bucket answers', async () => {

@@ -7,6 +7,7 @@ import type { Db } from '../../src/db/database.js';
 import { LocalStorage } from '../../src/media/storage/local-storage.js';
 import { createPhotoRepository } from '../../src/photos/photo-repository.js';
 import { sweepOrphans } from '../../src/photos/processing/sweep-orphans.js';
+import { localStaging } from '../../src/photos/upload/staging.js';
 import { PROCESS_TAG } from '../../src/runtime/process-identity.js';
 import { DIALECTS, openMigratedDatabase, type TestDatabase } from '../support/databases.js';
 
@@ -49,14 +50,14 @@ describe.each(DIALECTS)('orphan sweeper after a crash (%s)', (dialect) => {
     await writeFile(temp(PROCESS_TAG), 'being written');
     // Another machine's writer (its tag's host part differs) is judged by age alone.
     await writeFile(temp(`00000000-${deadPid()}`), 'elsewhere');
-    const removed = await sweepOrphans(createPhotoRepository(db), storage, staging, log);
+    const removed = await sweepOrphans(createPhotoRepository(db), storage, localStaging(staging), log);
     expect(removed).toBe(2);
     expect((await readdir(staging)).sort()).toEqual([`${PROCESS_TAG}.${random}.part`, `${random}.part`, `${GONE}.upload`].sort());
     const left = (await readdir(path.join(database.dataDir, 'media-restart', LIVE))).sort();
     expect(left.map((name) => name.slice(0, 13))).toEqual(['.tmp-00000000', `.tmp-${PROCESS_TAG.split('-')[0]}`].sort());
     expect(left.some((name) => name.includes(PROCESS_TAG))).toBe(true);
     // An hour later, age removes them all: three staged files, two temporary ones, the emptied directory.
-    expect(await sweepOrphans(createPhotoRepository(db), storage, staging, log, { now: Date.now() + 3600_000 })).toBe(6);
+    expect(await sweepOrphans(createPhotoRepository(db), storage, localStaging(staging), log, { now: Date.now() + 3600_000 })).toBe(6);
     expect(await readdir(staging)).toEqual([]);
   });
 
@@ -73,7 +74,7 @@ describe.each(DIALECTS)('orphan sweeper after a crash (%s)', (dialect) => {
     await storage.put(`${GONE}/thumb.jpg`, Buffer.from('gone'));
     await storage.put(`${GONE}/original`, Buffer.from('gone'));
 
-    const removed = await sweepOrphans(createPhotoRepository(db), storage, staging, log);
+    const removed = await sweepOrphans(createPhotoRepository(db), storage, localStaging(staging), log);
     expect(removed).toBe(4);
     // The young staged file may be an upload in flight in another process: kept until it ages.
     expect((await readdir(staging)).sort()).toEqual([`${LIVE}.upload`, `${FRESH}.upload`].sort());

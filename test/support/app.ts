@@ -4,6 +4,9 @@ import { loadConfig, type AppConfig } from '../../src/config/config.js';
 import { createDatabase, type Db } from '../../src/db/database.js';
 import { createTestDatabase, type Dialect, type TestDatabase } from './databases.js';
 
+/** The SECRET_KEY of test apps and server processes (never used outside tests). */
+export const TEST_SECRET_KEY = 'test-only-secret-key-0123456789abcdef';
+
 export interface TestApp {
   readonly app: FastifyInstance;
   readonly database: TestDatabase;
@@ -29,6 +32,8 @@ export async function createTestApp(dialect: Dialect, env: Record<string, string
     DATABASE_URL: database.url,
     LOG_LEVEL: 'silent',
     SIGNUP_RATE_LIMIT: '100000',
+    // The scale-out shape (REDIS_URL, WORKER_IN_PROCESS=false) requires one; the key file is tested apart.
+    SECRET_KEY: TEST_SECRET_KEY,
     ...env,
   });
   const app = await buildApp(config, options.logger !== undefined ? { logger: options.logger } : process.env.TEST_LOGS ? {} : { logger: false });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { TEST_SECRET_KEY } from './app.js';
 import { extractCsrf, STRONG_PASSWORD } from './client.js';
 import { multipartBody, type Part } from './multipart.js';
 
@@ -19,7 +20,13 @@ export interface StartServerOptions {
   readonly dataDir: string;
   readonly env?: Record<string, string>;
   readonly readyTimeoutMs?: number;
+  /** Run the built `dist/` with `npm start`'s Node flags instead of the sources through tsx (run `npm run build` first). */
+  readonly built?: boolean;
 }
+
+// `npm start` / `npm run worker` as package.json spells them, for measurements that must match production.
+const START_FLAGS = ['--max-old-space-size=256', '--max-semi-space-size=4', '--heap-growing-percent=50', '--import', './dist/telemetry/register.js'];
+const START_ENV = { MALLOC_ARENA_MAX: '1', UV_THREADPOOL_SIZE: '8' };
 
 /** Starts the server and waits until /readyz answers 200. */
 export async function startServerProcess(options: StartServerOptions): Promise<ServerProcess> {
@@ -44,9 +51,11 @@ export async function startWorkerProcess(options: Omit<StartServerOptions, 'port
 }
 
 function spawnApp(entry: string, options: StartServerOptions, stdoutToStderr = false): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const args = options.built ? [...START_FLAGS, entry.replace(/^src\/(.*)\.ts$/, 'dist/$1.js')] : ['--import', 'tsx', entry];
+  const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
+      ...(options.built ? START_ENV : {}),
       PORT: String(options.port),
       HOST: '127.0.0.1',
       DATA_DIR: options.dataDir,
@@ -55,6 +64,8 @@ function spawnApp(entry: string, options: StartServerOptions, stdoutToStderr = f
       NODE_ENV: 'test',
       SIGNUP_RATE_LIMIT: '100000',
       OTEL_SDK_DISABLED: 'true',
+      // Required in the scale-out shape; every process of a test shares it, as instances must.
+      SECRET_KEY: TEST_SECRET_KEY,
       ...options.env,
     },
     stdio: ['ignore', stdoutToStderr ? 'pipe' : 'ignore', 'pipe'],

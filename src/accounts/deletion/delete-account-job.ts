@@ -1,10 +1,9 @@
-import { rm } from 'node:fs/promises';
 import type { FastifyBaseLogger } from 'fastify';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { PermanentJobError, type JobHandler, type JobSpec, type QueuedJob } from '../../jobs/job-queue.js';
 import type { MediaStorage } from '../../media/storage/storage.js';
 import { deletePhotoFiles } from '../../photos/pipeline/store-photo.js';
-import { stagedPathFor } from '../../photos/processing/process-photo-job.js';
+import type { StagingArea } from '../../photos/upload/staging.js';
 import { exportStorageKey } from '../export/export-key.js';
 import type { AccountDeletionRepository } from './account-deletion-repository.js';
 
@@ -19,7 +18,7 @@ export function deleteAccountJob(userId: string): JobSpec {
 export interface DeleteAccountJobDeps {
   readonly repository: AccountDeletionRepository;
   readonly storage: MediaStorage;
-  readonly stagingDir: string;
+  readonly staging: StagingArea;
   readonly audit: AuditLog;
   readonly log: FastifyBaseLogger;
   readonly now?: () => number;
@@ -53,7 +52,7 @@ export function createDeleteAccountJob(deps: DeleteAccountJobDeps): JobHandler {
         if (ids.length === 0) break;
         for (const id of ids) {
           await deletePhotoFiles(deps.storage, id);
-          await rm(stagedPathFor(deps.stagingDir, id), { force: true });
+          await deps.staging.remove(id);
         }
         photos += await deps.repository.deletePhotos(userId, ids);
       }

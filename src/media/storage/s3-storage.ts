@@ -15,6 +15,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { isMissingObject, isNotImplemented, startupError } from './s3-errors.js';
+import { S3StagedObjects } from './s3-staged-objects.js';
 import { MediaNotFoundError, type MediaLinks, type MediaStorage, type SignedLinkOptions, type StoredMedia } from './storage.js';
 import { assertValidStorageKey, isValidStorageKey } from './storage-key.js';
 
@@ -217,6 +218,11 @@ export class S3Storage implements MediaStorage, MediaLinks {
   async linkOrigin(): Promise<string> {
     // Signing is local: the SDK builds the URL it would use (virtual-hosted or path-style).
     return new URL(await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix || 'x' }), { expiresIn: 1 })).origin;
+  }
+
+  /** Staged uploads in the same bucket, under `<prefix>staging/` (no media key can start so). */
+  stagedObjects(): S3StagedObjects {
+    return new S3StagedObjects(this.client, this.bucket, `${this.prefix}staging/`);
   }
 
   /** Closes the client's idle connections. */

@@ -1,5 +1,3 @@
-import { rm, stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ImageModerator } from '../../media/moderation/moderator.js';
 import { ScanFailedError, ScannerUnavailableError, type MalwareScanner } from '../../media/scanner/scanner.js';
@@ -17,6 +15,7 @@ import { scanUpload } from '../pipeline/scan-upload.js';
 import { storePhoto } from '../pipeline/store-photo.js';
 import { transformUpload } from '../pipeline/transform-upload.js';
 import { validateUpload } from '../pipeline/validate.js';
+import type { StagingArea } from '../upload/staging.js';
 
 export const PROCESS_PHOTO_JOB = 'process_photo';
 const PROCESS_PHOTO_MAX_ATTEMPTS = 5;
@@ -42,7 +41,8 @@ export interface ProcessPhotoDeps {
   readonly storage: MediaStorage;
   readonly scanner: MalwareScanner;
   readonly moderator: ImageModerator | null;
-  readonly stagingDir: string;
+  /** Where accepted uploads wait (a local folder, or the media bucket's staging/ for workers elsewhere). */
+  readonly staging: StagingArea;
   readonly maxPixels: number;
   readonly maxBytes: number;
   readonly log: FastifyBaseLogger;
@@ -58,11 +58,6 @@ const STORAGE_FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
 const STORAGE_FULL_DETAIL = 'Waiting for storage space on the server. The photo is kept and will be finished when there is room.';
 const PENDING_SCAN_DETAIL = 'Waiting for the malware scanner. The photo stays private until it has been scanned.';
 const FAILED_DETAIL = 'Processing failed. Delete this photo and upload it again.';
-
-/** Where an accepted upload waits for its job: `<staging>/<photo id>.upload`. */
-export function stagedPathFor(stagingDir: string, photoId: string): string {
-  return path.join(stagingDir, `${photoId}.upload`);
-}
 
 /**
  * The upload pipeline as a durable job: validate → scan → transform → moderate → store.
@@ -85,20 +80,22 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
       const photoId = job.photo_id;
       if (!photoId) return;
       const photo = await deps.photos.findById(photoId);
-      const staged = stagedPathFor(deps.stagingDir, photoId);
       if (!photo) {
-        await rm(staged, { force: true });
+        await deps.staging.remove(photoId);
         return;
       }
       if (FINAL_STATUSES.has(photo.status)) {
-        await rm(staged, { force: true });
+        await deps.staging.remove(photoId);
         await deps.onFinished?.(photoId, photo.status);
         return;
       }
-      if (!(await exists(staged))) {
+      // A local file: the staged upload itself, or a copy fetched from the bucket (released below).
+      const opened = await deps.staging.open(photoId);
+      if (!opened) {
         await deps.photos.setStatus(photoId, 'failed', FAILED_DETAIL, now());
         return;
       }
+      const staged = opened.path;
       try {
         await failpoint('photo.validate');
         const validated = await traceStep('validate', () => validateUpload(staged, { maxPixels: deps.maxPixels, maxBytes: deps.maxBytes }));
@@ -155,7 +152,7 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
         deps.log.info({ event: 'photo_processed', photo_id: photoId, format: validated.format, held: verdict.held }, 'photo processed');
         recordUploadOutcome(verdict.held ? 'held_moderation' : 'accepted');
         await failpoint('photo.processed');
-        await rm(staged, { force: true });
+        await deps.staging.remove(photoId);
         await deps.onFinished?.(photoId, verdict.held ? 'held' : 'ready');
       } catch (error) {
         if (!(error instanceof PhotoRejectedError)) throw error;
@@ -163,8 +160,10 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
         if (error.reason === 'malware') deps.log.warn({ event: 'malware_found', photo_id: photoId, detail: error.logDetail }, 'malware found in upload');
         else deps.log.info({ event: 'upload_rejected', photo_id: photoId, reason: error.reason, detail: error.logDetail }, 'upload rejected');
         await deps.photos.setStatus(photoId, 'rejected', error.userMessage, now());
-        await rm(staged, { force: true });
+        await deps.staging.remove(photoId);
         await deps.onFinished?.(photoId, 'rejected');
+      } finally {
+        await opened.release();
       }
     },
 
@@ -172,15 +171,7 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
       if (!job.photo_id) return;
       recordUploadOutcome('failed');
       await deps.photos.setStatus(job.photo_id, 'failed', FAILED_DETAIL, now());
-      await rm(stagedPathFor(deps.stagingDir, job.photo_id), { force: true });
+      await deps.staging.remove(job.photo_id);
     },
   };
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    return (await stat(file)).isFile();
-  } catch {
-    return false;
-  }
 }

@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { MediaStorage } from '../../media/storage/storage.js';
 import { isGoneLocalWriter } from '../../runtime/process-identity.js';
 import type { PhotoRepository } from '../photo-repository.js';
+import type { StagingArea } from '../upload/staging.js';
 
 const STAGED_PATTERN = /^([0-9a-f]{32})\.upload$/;
 // Half-received uploads: `<writer tag>.<random>.part`; untagged names are judged by age alone.
@@ -20,11 +21,13 @@ export interface SweepOptions {
 
 /**
  * After a crash, removes what no photo row points at: staged uploads of photos that were never
- * inserted (or were deleted), half-received `.part` files, storage's half-written temporary files
+ * inserted (or were deleted), staged uploads in the bucket that no unfinished photo waits for,
+ * half-received `.part` files, storage's half-written temporary files
  * (all once older than a grace period), and media files of photos that no longer exist. Runs at
  * start and then as part of every housekeeping round.
  */
-export async function sweepOrphans(photos: PhotoRepository, storage: MediaStorage, stagingDir: string, log: FastifyBaseLogger, options: SweepOptions = {}): Promise<number> {
+export async function sweepOrphans(photos: PhotoRepository, storage: MediaStorage, staging: StagingArea, log: FastifyBaseLogger, options: SweepOptions = {}): Promise<number> {
+  const stagingDir = staging.dir;
   const now = options.now ?? Date.now();
   // A half-received upload whose writer process is gone (a crash on this machine) goes at once;
   // anything else only once older than the grace period: another live process, on this machine or
@@ -47,6 +50,7 @@ export async function sweepOrphans(photos: PhotoRepository, storage: MediaStorag
     }
   }
 
+  removed += await sweepSharedStaging(photos, staging, cutoff);
   removed += await storage.removeIncomplete(cutoff);
 
   const keysByPhoto = new Map<string, string[]>();
@@ -68,5 +72,26 @@ export async function sweepOrphans(photos: PhotoRepository, storage: MediaStorag
     }
   }
   if (removed > 0) log.info({ event: 'orphans_swept', removed }, 'removed orphaned upload files');
+  return removed;
+}
+
+/**
+ * Staged uploads in the bucket (S3 staging): many processes sweep at once, on many machines, so an
+ * object goes only when it is older than the cutoff (an upload is claimed, then its row inserted,
+ * well within it) and no unfinished photo (a job still to run) names it. Removing one twice is harmless.
+ */
+async function sweepSharedStaging(photos: PhotoRepository, staging: StagingArea, cutoff: number): Promise<number> {
+  const old: string[] = [];
+  for await (const object of staging.listShared()) if (object.modifiedAt < cutoff) old.push(object.photoId);
+  let removed = 0;
+  for (let i = 0; i < old.length; i += 500) {
+    const batch = old.slice(i, i + 500);
+    const waiting = await photos.unfinishedIds(batch);
+    for (const id of batch) {
+      if (waiting.has(id)) continue;
+      await staging.remove(id);
+      removed++;
+    }
+  }
   return removed;
 }

@@ -11,6 +11,7 @@ import { createUserAdminService } from '../../../src/admin/user-admin-service.js
 import type { QueuedJob } from '../../../src/jobs/job-queue.js';
 import { LocalStorage } from '../../../src/media/storage/local-storage.js';
 import type { MediaStorage } from '../../../src/media/storage/storage.js';
+import { localStaging } from '../../../src/photos/upload/staging.js';
 import { withBearer, createToken } from '../../api/api-client.js';
 import { createShare } from '../../shares/share-fixtures.js';
 import { createTestApp, type TestApp } from '../../support/app.js';
@@ -215,7 +216,7 @@ describe.each(DIALECTS)('account deletion (%s)', (dialect) => {
         await real.delete(key);
       },
     });
-    const deps = { repository: createAccountDeletionRepository(t.db), stagingDir: path.join(t.config.dataDir, 'uploads'), audit: createAuditLog(createAuditRepository(t.db)), log: silentLog };
+    const deps = { repository: createAccountDeletionRepository(t.db), staging: localStaging(path.join(t.config.dataDir, 'uploads')), audit: createAuditLog(createAuditRepository(t.db)), log: silentLog };
     await expect(createDeleteAccountJob({ ...deps, storage: crashing }).run(jobFor(userId))).rejects.toThrow('simulated crash');
     expect((await filesOf(t, ids)).length).toBeGreaterThan(0);
     expect((await filesOf(t, ids)).length).toBeLessThan(12);
