@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAlbumRepository, type AlbumRepository } from '../../src/albums/album-repository.js';
 import type { Db } from '../../src/db/database.js';
 import type { PhotoStatus } from '../../src/db/schema.js';
-import { DIALECTS, openMigratedDatabase } from '../support/databases.js';
+import { DIALECTS, insertUser, openMigratedDatabase } from '../support/databases.js';
 
 const newId = () => randomBytes(16).toString('hex');
 
@@ -17,16 +17,10 @@ describe.each(DIALECTS)('the album repository (%s)', (dialect) => {
   beforeAll(async () => {
     ({ db, close } = await openMigratedDatabase(dialect));
     albums = createAlbumRepository(db);
-    alice = await addUser('alice');
-    bob = await addUser('bob');
+    alice = await insertUser(db, 'alice');
+    bob = await insertUser(db, 'bob');
   });
   afterAll(() => close());
-
-  async function addUser(name: string): Promise<string> {
-    const id = newId();
-    await db.insertInto('users').values({ id, username: name, username_key: name, email: `${name}@example.com`, password_hash: 'x', created_at: 0, password_changed_at: 0 }).execute();
-    return id;
-  }
 
   async function addPhoto(ownerId: string, status: PhotoStatus = 'ready', title = ''): Promise<string> {
     const id = newId();
@@ -129,7 +123,7 @@ describe.each(DIALECTS)('the album repository (%s)', (dialect) => {
   });
 
   it('lists the owner’s albums newest first with names for pickers', async () => {
-    const carol = await addUser('carol');
+    const carol = await insertUser(db, 'carol');
     const first = await newAlbum(carol, 'First');
     await new Promise((resolve) => setTimeout(resolve, 5));
     const second = await newAlbum(carol, 'Second');

@@ -64,3 +64,10 @@ export async function openMigratedDatabase(dialect: Dialect): Promise<{ db: Db; 
     },
   };
 }
+
+/** A bare user row for repository tests (no password, no sessions): its new random id. */
+export async function insertUser(db: Db, name: string): Promise<string> {
+  const id = randomBytes(16).toString('hex');
+  await db.insertInto('users').values({ id, username: name, username_key: name, email: `${name}@example.com`, password_hash: 'x', created_at: 0, password_changed_at: 0 }).execute();
+  return id;
+}

@@ -7,7 +7,7 @@ import { createPhotoRepository } from '../../src/photos/photo-repository.js';
 import { createQuotaRepository } from '../../src/quotas/quota-repository.js';
 import { createShareRepository } from '../../src/shares/share-repository.js';
 import { createTrashRepository, type TrashRepository } from '../../src/trash/trash-repository.js';
-import { DIALECTS, openMigratedDatabase } from '../support/databases.js';
+import { DIALECTS, insertUser, openMigratedDatabase } from '../support/databases.js';
 
 const newId = () => randomBytes(16).toString('hex');
 
@@ -21,16 +21,10 @@ describe.each(DIALECTS)('the Trash and quota repositories (%s)', (dialect) => {
   beforeAll(async () => {
     ({ db, close } = await openMigratedDatabase(dialect));
     trash = createTrashRepository(db);
-    alice = await addUser('alice');
-    bob = await addUser('bob');
+    alice = await insertUser(db, 'alice');
+    bob = await insertUser(db, 'bob');
   });
   afterAll(() => close());
-
-  async function addUser(name: string): Promise<string> {
-    const id = newId();
-    await db.insertInto('users').values({ id, username: name, username_key: name, email: `${name}@example.com`, password_hash: 'x', created_at: 0, password_changed_at: 0 }).execute();
-    return id;
-  }
 
   async function addPhoto(ownerId: string, options: { status?: PhotoStatus; bytes?: number } = {}): Promise<string> {
     const id = newId();
@@ -40,7 +34,7 @@ describe.each(DIALECTS)('the Trash and quota repositories (%s)', (dialect) => {
 
   it('takes trashed photos out of the gallery and its count, and lists them newest trashed first', async () => {
     const photos = createPhotoRepository(db);
-    const owner = await addUser('gallery');
+    const owner = await insertUser(db, 'gallery');
     const [a, b, c] = [await addPhoto(owner), await addPhoto(owner), await addPhoto(owner)];
     expect(await trash.trash(owner, [a], 1000)).toEqual({ ok: true, trashed: 1 });
     expect(await trash.trash(owner, [c], 2000)).toEqual({ ok: true, trashed: 1 });
@@ -80,7 +74,7 @@ describe.each(DIALECTS)('the Trash and quota repositories (%s)', (dialect) => {
   });
 
   it('purges only photos trashed at or before the cutoff, and never one restored meanwhile', async () => {
-    const owner = await addUser('purge');
+    const owner = await insertUser(db, 'purge');
     const [old, recent, restored, kept] = [await addPhoto(owner), await addPhoto(owner), await addPhoto(owner), await addPhoto(owner)];
     await trash.trash(owner, [old, restored], 100);
     await trash.trash(owner, [recent], 500);
@@ -124,7 +118,7 @@ describe.each(DIALECTS)('the Trash and quota repositories (%s)', (dialect) => {
 
   it('sums a user’s storage with trashed photos, without refused ones, and keeps each quota', async () => {
     const quotas = createQuotaRepository(db);
-    const owner = await addUser('quota');
+    const owner = await insertUser(db, 'quota');
     expect(await quotas.usageOf(owner)).toBe(0);
     expect(await quotas.quotaOf(owner)).toBeNull();
     expect(await quotas.quotaOf(newId())).toBeUndefined();

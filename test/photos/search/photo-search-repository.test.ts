@@ -8,7 +8,7 @@ import { migrations } from '../../../src/db/migrations/index.js';
 import { createPhotoRepository, type PhotoRepository } from '../../../src/photos/photo-repository.js';
 import { parsePhotoSearch, type PhotoSearch } from '../../../src/photos/search/photo-search.js';
 import { searchConditions } from '../../../src/photos/search/photo-search-repository.js';
-import { DIALECTS, openMigratedDatabase } from '../../support/databases.js';
+import { DIALECTS, insertUser, openMigratedDatabase } from '../../support/databases.js';
 
 const newId = () => randomBytes(16).toString('hex');
 const DAY = 86_400_000;
@@ -30,12 +30,6 @@ describe.each(DIALECTS)('photo search in the repository (%s)', (dialect) => {
   let alice: string;
   let bob: string;
 
-  async function addUser(name: string): Promise<string> {
-    const id = newId();
-    await db.insertInto('users').values({ id, username: name, username_key: name, email: `${name}@example.com`, password_hash: 'x', created_at: 0, password_changed_at: 0 }).execute();
-    return id;
-  }
-
   async function addPhoto(ownerId: string, fields: { title?: string; caption?: string; alt_text?: string; original_name?: string; taken_at?: number | null; created_at?: number; id?: string } = {}): Promise<string> {
     const id = fields.id ?? newId();
     await db
@@ -51,8 +45,8 @@ describe.each(DIALECTS)('photo search in the repository (%s)', (dialect) => {
     ({ db, close } = await openMigratedDatabase(dialect));
     photos = createPhotoRepository(db);
     albums = createAlbumRepository(db);
-    alice = await addUser('alice');
-    bob = await addUser('bob');
+    alice = await insertUser(db, 'alice');
+    bob = await insertUser(db, 'bob');
   });
   afterAll(() => close());
 
@@ -104,7 +98,7 @@ describe.each(DIALECTS)('photo search in the repository (%s)', (dialect) => {
   });
 
   it('bounds the date taken (else the upload date) by whole days, both ends included', async () => {
-    const owner = await addUser('carol');
+    const owner = await insertUser(db, 'carol');
     const first = await addPhoto(owner, { title: 'dated', taken_at: Date.UTC(2019, 6, 14, 0, 0) });
     const last = await addPhoto(owner, { title: 'dated', taken_at: Date.UTC(2019, 6, 16, 23, 59, 59, 999) });
     const before = await addPhoto(owner, { title: 'dated', taken_at: Date.UTC(2019, 6, 13, 23, 59, 59, 999) });
@@ -118,7 +112,7 @@ describe.each(DIALECTS)('photo search in the repository (%s)', (dialect) => {
   });
 
   it('reads hostile input as words to find, never as query syntax', async () => {
-    const owner = await addUser('dave');
+    const owner = await insertUser(db, 'dave');
     const near = await addPhoto(owner, { title: 'near the AND gate, not or', taken_at: Date.UTC(2020, 0, 1) });
     const tokyo = await addPhoto(owner, { title: '東京タワー at night', caption: 'Straße', taken_at: Date.UTC(2020, 0, 2) });
     for (const q of HOSTILE) {
@@ -142,7 +136,7 @@ describe.each(DIALECTS)('photo search in the repository (%s)', (dialect) => {
   });
 
   it('finds the neighbours in the timeline by keyset, ties on equal dates broken by id as the pages do', async () => {
-    const owner = await addUser('erin');
+    const owner = await insertUser(db, 'erin');
     const at = Date.UTC(2022, 4, 5, 6, 7);
     // Three photos at the same instant (ids chosen to order them), one newer, one older.
     const tie = ['1'.repeat(32), '5'.repeat(32), 'a'.repeat(32)];
@@ -169,7 +163,7 @@ describe.each(DIALECTS)('photo search in the repository (%s)', (dialect) => {
   });
 
   it('finds the neighbours in an album, in album order, only for the album’s owner and its ready photos', async () => {
-    const owner = await addUser('frank');
+    const owner = await insertUser(db, 'frank');
     const [a, b, c, held] = [await addPhoto(owner, { title: 'a' }), await addPhoto(owner, { title: 'b' }), await addPhoto(owner, { title: 'c' }), await addPhoto(owner, { title: 'held' })];
     await db.updateTable('photos').set({ status: 'held' }).where('id', '=', held).execute();
     const albumId = newId();
@@ -183,7 +177,7 @@ describe.each(DIALECTS)('photo search in the repository (%s)', (dialect) => {
   });
 
   it('leaves photos in the Trash out of searches and of every previous/next', async () => {
-    const owner = await addUser('heidi');
+    const owner = await insertUser(db, 'heidi');
     const [first, trashed, last] = [
       await addPhoto(owner, { title: 'kite one', taken_at: Date.UTC(2021, 0, 3) }),
       await addPhoto(owner, { title: 'kite two', taken_at: Date.UTC(2021, 0, 2) }),
@@ -202,7 +196,7 @@ describe.each(DIALECTS)('photo search in the repository (%s)', (dialect) => {
   });
 
   it('indexes the photos that existed before migration 0016 (its backfill)', async () => {
-    const owner = await addUser('grace');
+    const owner = await insertUser(db, 'grace');
     const id = await addPhoto(owner, { title: 'Before the index', original_name: 'old_scan.png' });
     const migration = migrations['0016-photo-search']!;
     await migration.down!(db as never);
