@@ -13,7 +13,6 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { isMissingObject, isNotImplemented, startupError } from './s3-errors.js';
 import { S3StagedObjects } from './s3-staged-objects.js';
 import { MediaNotFoundError, type MediaLinks, type MediaStorage, type SignedLinkOptions, type StoredMedia } from './storage.js';
@@ -22,6 +21,8 @@ import { assertValidStorageKey, isValidStorageKey } from './storage-key.js';
 /** Objects larger than this go up in parts (lib-storage's Upload); S3's smallest part is 5 MiB. */
 export const MULTIPART_THRESHOLD = 5 * 1024 * 1024;
 const PART_SIZE = 5 * 1024 * 1024;
+/** The presigner is loaded on the first signed link: only `MEDIA_DELIVERY=redirect` uses it. */
+const presigner = () => import('@aws-sdk/s3-request-presigner');
 /** The longest a signed link lives (issue 14: at most 5 minutes). */
 export const MAX_LINK_SECONDS = 300;
 
@@ -212,12 +213,12 @@ export class S3Storage implements MediaStorage, MediaLinks {
       ResponseContentDisposition: options.contentDisposition,
       ResponseCacheControl: `private, max-age=${options.expiresInSeconds}`,
     });
-    return getSignedUrl(this.client, command, { expiresIn: options.expiresInSeconds });
+    return (await presigner()).getSignedUrl(this.client, command, { expiresIn: options.expiresInSeconds });
   }
 
   async linkOrigin(): Promise<string> {
     // Signing is local: the SDK builds the URL it would use (virtual-hosted or path-style).
-    return new URL(await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix || 'x' }), { expiresIn: 1 })).origin;
+    return new URL(await (await presigner()).getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix || 'x' }), { expiresIn: 1 })).origin;
   }
 
   /** Staged uploads in the same bucket, under `<prefix>staging/` (no media key can start so). */
