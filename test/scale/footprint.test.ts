@@ -64,6 +64,7 @@ describeWith(await redisMissing(), 'memory of a web instance and a worker in the
 
     const client = new HttpClient(web.origin);
     await client.signupAndLogin('footprint');
+    const signedUp = await memoryOf(web.child.pid!);
     const ids: string[] = [];
     for (let i = 0; i < UPLOADS; i++) ids.push(photoIdOf(await client.upload(await smallJpeg(2400, 1600, `#${(0x246 + i * 0x111).toString(16).slice(-3)}`))));
     const deadline = Date.now() + 120_000;
@@ -75,6 +76,7 @@ describeWith(await redisMissing(), 'memory of a web instance and a worker in the
         await new Promise((r) => setTimeout(r, 200));
       }
     }
+    const uploaded = await memoryOf(web.child.pid!);
     // Reads, four at a time: gallery pages, photo pages, thumbnails and display images.
     const urls = Array.from({ length: READS }, (_, i) => {
       const id = ids[i % ids.length];
@@ -88,7 +90,8 @@ describeWith(await redisMissing(), 'memory of a web instance and a worker in the
     const webAfter = await memoryOf(web.child.pid!);
     const workerAfter = await memoryOf(worker.child.pid!);
     console.info(
-      `scale-out memory (MiB, built, npm start flags): web idle ${idle.rss.toFixed(0)}, web after ${UPLOADS} uploads + ${READS} reads ${webAfter.rss.toFixed(0)} (peak ${webAfter.peak.toFixed(0)}, ${webAfter.threads} threads); ` +
+      `scale-out memory (MiB, built, npm start flags): web idle ${idle.rss.toFixed(0)}, after sign-up ${signedUp.rss.toFixed(0)} (peak ${signedUp.peak.toFixed(0)}), ` +
+        `after uploads ${uploaded.rss.toFixed(0)} (peak ${uploaded.peak.toFixed(0)}), web after ${UPLOADS} uploads + ${READS} reads ${webAfter.rss.toFixed(0)} (peak ${webAfter.peak.toFixed(0)}, ${webAfter.threads} threads); ` +
         `worker after processing with moderation ${workerAfter.rss.toFixed(0)} (peak ${workerAfter.peak.toFixed(0)}, ${workerAfter.threads} threads)`,
     );
     expect(webAfter.peak).toBeLessThanOrEqual(WEB_RSS_LIMIT_MB);
