@@ -1,4 +1,4 @@
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { MailConfig } from '../config/mail-config.js';
 import type { Mailer, MailMessage } from './mailer.js';
 
@@ -11,16 +11,22 @@ const TIMEOUT_MS = 30_000;
  * `?tls.rejectUnauthorized=false` in the URL are nodemailer's own.
  */
 export function createSmtpMailer(config: MailConfig): Mailer {
-  const transport = nodemailer.createTransport(
-    { url: config.smtpUrl, connectionTimeout: TIMEOUT_MS, greetingTimeout: TIMEOUT_MS, socketTimeout: TIMEOUT_MS, disableFileAccess: true, disableUrlAccess: true },
-    { from: config.from },
-  );
+  // nodemailer (~20 MB resident) is loaded with the first message, so a process that sends none never holds it.
+  let transport: Promise<Transporter> | undefined;
+  const open = async (): Promise<Transporter> => {
+    const { default: nodemailer } = await import('nodemailer');
+    return nodemailer.createTransport(
+      { url: config.smtpUrl, connectionTimeout: TIMEOUT_MS, greetingTimeout: TIMEOUT_MS, socketTimeout: TIMEOUT_MS, disableFileAccess: true, disableUrlAccess: true },
+      { from: config.from },
+    );
+  };
   return {
     async send(message: MailMessage): Promise<void> {
-      await transport.sendMail({ to: message.to, subject: message.subject, text: message.text });
+      transport ??= open();
+      await (await transport).sendMail({ to: message.to, subject: message.subject, text: message.text });
     },
     close(): void {
-      transport.close();
+      void transport?.then((t) => t.close(), () => undefined);
     },
   };
 }

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { STRENGTH_THREAD_IDLE_STOP_MS } from '../../src/accounts/password/strength-check.js';
 import { findFreePort } from '../support/clamd.js';
 import { createTestDatabase, type TestDatabase } from '../support/databases.js';
 import { smallJpeg } from '../support/photos.js';
@@ -20,12 +21,20 @@ import { HttpClient, photoIdOf, startServerProcess, startWorkerProcess, type Ser
 
 const run = promisify(execFile);
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-// Issue 14 targets 150 MB for a web instance; measured here (docs/architecture.md, "Scale-out runtime")
-// it idles near that and peaks above it, so this bound guards against regressions, not the target.
+// Issue 14 targets 150 MB for a web instance; measured here (docs/scale-out.md, "Memory of a web
+// instance") it serves uploads and reads some 20 MB above that. A sign-up adds the password-strength thread
+// (zxcvbn's dictionaries) for a few seconds, so its peak has a bound of its own. Both bounds are the
+// measured figures plus a margin for a busy machine: they guard against regressions.
 const WEB_RSS_TARGET_MB = 150;
-const WEB_RSS_LIMIT_MB = 256;
+const WEB_LOAD_LIMIT_MB = 190;
+const WEB_SIGNUP_LIMIT_MB = 240;
 const UPLOADS = 12;
 const READS = 300;
+
+/** Resets a process's VmHWM to its current RSS (Linux `clear_refs` 5), so the next peak is of what follows. */
+async function resetPeak(pid: number): Promise<void> {
+  await writeFile(`/proc/${pid}/clear_refs`, '5');
+}
 
 /** VmRSS and VmHWM (peak) of a process, in MiB. */
 async function memoryOf(pid: number): Promise<{ rss: number; peak: number; threads: number }> {
@@ -54,7 +63,7 @@ describeWith(await redisMissing(), 'memory of a web instance and a worker in the
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it(`keeps the web instance under ${WEB_RSS_LIMIT_MB} MB under load (target ${WEB_RSS_TARGET_MB}), without the moderation model`, async () => {
+  it(`keeps the web instance under ${WEB_LOAD_LIMIT_MB} MB under load (target ${WEB_RSS_TARGET_MB}), without the moderation model`, async () => {
     const env = { DATABASE_URL: database.url, REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: prefix, ...s3.env(s3.bucket), WORKER_IN_PROCESS: 'false', MODERATION_ENABLED: 'true' };
     const web = await startServerProcess({ port: await findFreePort(), dataDir: path.join(dataDir, 'web'), env, built: true });
     processes.push(web);
@@ -64,6 +73,15 @@ describeWith(await redisMissing(), 'memory of a web instance and a worker in the
 
     const client = new HttpClient(web.origin);
     await client.signupAndLogin('footprint');
+    const signedUp = await memoryOf(web.child.pid!);
+    // The strength thread stops once idle; what follows is measured without it, from a fresh peak.
+    const threadGone = Date.now() + STRENGTH_THREAD_IDLE_STOP_MS + 15_000;
+    while ((await memoryOf(web.child.pid!)).threads >= signedUp.threads) {
+      if (Date.now() > threadGone) throw new Error('the password-strength thread did not stop');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const settled = await memoryOf(web.child.pid!);
+    await resetPeak(web.child.pid!);
     const ids: string[] = [];
     for (let i = 0; i < UPLOADS; i++) ids.push(photoIdOf(await client.upload(await smallJpeg(2400, 1600, `#${(0x246 + i * 0x111).toString(16).slice(-3)}`))));
     const deadline = Date.now() + 120_000;
@@ -75,6 +93,7 @@ describeWith(await redisMissing(), 'memory of a web instance and a worker in the
         await new Promise((r) => setTimeout(r, 200));
       }
     }
+    const uploaded = await memoryOf(web.child.pid!);
     // Reads, four at a time: gallery pages, photo pages, thumbnails and display images.
     const urls = Array.from({ length: READS }, (_, i) => {
       const id = ids[i % ids.length];
@@ -88,10 +107,12 @@ describeWith(await redisMissing(), 'memory of a web instance and a worker in the
     const webAfter = await memoryOf(web.child.pid!);
     const workerAfter = await memoryOf(worker.child.pid!);
     console.info(
-      `scale-out memory (MiB, built, npm start flags): web idle ${idle.rss.toFixed(0)}, web after ${UPLOADS} uploads + ${READS} reads ${webAfter.rss.toFixed(0)} (peak ${webAfter.peak.toFixed(0)}, ${webAfter.threads} threads); ` +
+      `scale-out memory (MiB, built, npm start flags): web idle ${idle.rss.toFixed(0)}, after sign-up ${signedUp.rss.toFixed(0)} (peak ${signedUp.peak.toFixed(0)}), ` +
+        `strength thread stopped ${settled.rss.toFixed(0)}; from there: after uploads ${uploaded.rss.toFixed(0)} (peak ${uploaded.peak.toFixed(0)}), after ${UPLOADS} uploads + ${READS} reads ${webAfter.rss.toFixed(0)} (peak ${webAfter.peak.toFixed(0)}, ${webAfter.threads} threads); ` +
         `worker after processing with moderation ${workerAfter.rss.toFixed(0)} (peak ${workerAfter.peak.toFixed(0)}, ${workerAfter.threads} threads)`,
     );
-    expect(webAfter.peak).toBeLessThanOrEqual(WEB_RSS_LIMIT_MB);
+    expect(signedUp.peak).toBeLessThanOrEqual(WEB_SIGNUP_LIMIT_MB);
+    expect(webAfter.peak).toBeLessThanOrEqual(WEB_LOAD_LIMIT_MB);
     // The model's thread (and its WebAssembly heap) exists only where jobs run.
     expect(webAfter.threads).toBeLessThan(workerAfter.threads);
   }, 240_000);

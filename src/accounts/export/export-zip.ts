@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import archiver, { type Archiver } from 'archiver';
+import type { Archiver } from 'archiver';
 import { MediaNotFoundError, type MediaStorage } from '../../media/storage/storage.js';
 import { mediaKey } from '../../photos/media-variants.js';
 import type { ExportPhotoRow, ExportRepository } from './export-repository.js';
@@ -131,6 +131,8 @@ async function appendEntry(archive: Archiver, source: Readable, name: string, st
  * Returns how many originals it holds.
  */
 export async function writeExportZip(repository: ExportRepository, storage: MediaStorage, userId: string, jsonFile: string, zipFile: string): Promise<number> {
+  // Loaded on first use: only processes that run export jobs pay for archiver (web instances never do).
+  const { default: archiver } = await import('archiver');
   const archive = archiver('zip', { zlib: { level: 6 } });
   const written = pipeline(archive, createWriteStream(zipFile, { mode: 0o600 }));
   // An error of the archive also rejects `written`; keep it from going unhandled meanwhile.

@@ -1,17 +1,19 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-  type AuthenticationResponseJSON,
-  type AuthenticatorTransport,
-  type PublicKeyCredentialCreationOptionsJSON,
-  type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON,
+  AuthenticatorTransport,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { ChallengeRecord, PasskeyRecord, PasskeyRepository, PasskeyWithUser } from './passkey-repository.js';
 import type { RelyingParty } from './relying-party.js';
+
+/**
+ * @simplewebauthn/server (with its ASN.1 and X.509 stack, ~25 MB resident) is loaded on the first
+ * ceremony, not at start-up: most processes (workers, and web instances between passkey logins) never need it.
+ */
+const webauthn = () => import('@simplewebauthn/server');
 
 /** A ceremony must finish within this time of its options (and the browser is told the same). */
 export const PASSKEY_CHALLENGE_TTL_MS = 5 * 60_000;
@@ -98,6 +100,7 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
     async registrationOptions(user: { id: string; username: string }, rp: RelyingParty, binding: string): Promise<PublicKeyCredentialCreationOptionsJSON | null> {
       const existing = await repository.listByUser(user.id);
       if (existing.length >= MAX_PASSKEYS_PER_USER) return null;
+      const { generateRegistrationOptions } = await webauthn();
       const options = await generateRegistrationOptions({
         rpName: RP_NAME,
         rpID: rp.id,
@@ -124,6 +127,7 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
       if (!challenge || challenge.user_id !== userId) return { ok: false, reason: 'expired', message: 'The request to add a passkey has expired. Try again.' };
       if (nameErrors.length > 0) return { ok: false, reason: 'bad_name', message: nameErrors.join(' ') };
       if (!isCredentialJson(response)) return { ok: false, reason: 'malformed', message: 'The passkey’s answer is malformed.' };
+      const { verifyRegistrationResponse } = await webauthn();
       let info;
       try {
         const verified = await verifyRegistrationResponse({
@@ -160,6 +164,7 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
      */
     async authenticationOptions(rp: RelyingParty, binding: string, purpose: 'login' | 'second_factor', userId = ''): Promise<PublicKeyCredentialRequestOptionsJSON> {
       const allow = userId === '' ? [] : await repository.listByUser(userId);
+      const { generateAuthenticationOptions } = await webauthn();
       const options = await generateAuthenticationOptions({
         rpID: rp.id,
         allowCredentials: allow.map((p) => ({ id: p.credential_id, transports: transportsOf(p) })),
@@ -181,6 +186,7 @@ export function createPasskeyService(deps: PasskeyServiceDeps) {
       const userHandle = response.response['userHandle'];
       if (userHandle !== undefined && userHandle !== passkey.user_handle) return { ok: false, reason: 'invalid', passkey };
       if (purpose === 'login' && userHandle === undefined) return { ok: false, reason: 'invalid', passkey };
+      const { verifyAuthenticationResponse } = await webauthn();
       let newCounter: number;
       try {
         const verified = await verifyAuthenticationResponse({

@@ -1,11 +1,10 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { isMissingObject } from './s3-errors.js';
+import { putObject } from './s3-put.js';
 
-const PART_SIZE = 5 * 1024 * 1024;
 // A staged upload is named by its photo id (128 random bits as hex) and nothing else.
 const STAGED_NAME = /^([0-9a-f]{32})\.upload$/;
 
@@ -28,10 +27,9 @@ export class S3StagedObjects {
     private readonly prefix: string,
   ) {}
 
-  /** Streams a local file up (in parts when large); the object appears whole or not at all. */
+  /** Streams a local file up (in parts when large, never buffered whole); the object appears whole or not at all. */
   async putFile(photoId: string, file: string): Promise<void> {
-    const params = { Bucket: this.bucket, Key: this.objectKey(photoId), Body: createReadStream(file), ContentType: 'application/octet-stream' };
-    await new Upload({ client: this.client, params, partSize: PART_SIZE, queueSize: 2, leavePartsOnError: false }).done();
+    await putObject(this.client, { Bucket: this.bucket, Key: this.objectKey(photoId), ContentType: 'application/octet-stream' }, { file });
   }
 
   /** Writes the staged object into `file`; false when there is none. */

@@ -1,5 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
@@ -9,19 +7,16 @@ import {
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
-  PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { isMissingObject, isNotImplemented, startupError } from './s3-errors.js';
+import { putObject } from './s3-put.js';
 import { S3StagedObjects } from './s3-staged-objects.js';
 import { MediaNotFoundError, type MediaLinks, type MediaStorage, type SignedLinkOptions, type StoredMedia } from './storage.js';
 import { assertValidStorageKey, isValidStorageKey } from './storage-key.js';
 
-/** Objects larger than this go up in parts (lib-storage's Upload); S3's smallest part is 5 MiB. */
-export const MULTIPART_THRESHOLD = 5 * 1024 * 1024;
-const PART_SIZE = 5 * 1024 * 1024;
+/** The presigner is loaded on the first signed link: only `MEDIA_DELIVERY=redirect` uses it. */
+const presigner = () => import('@aws-sdk/s3-request-presigner');
 /** The longest a signed link lives (issue 14: at most 5 minutes). */
 export const MAX_LINK_SECONDS = 300;
 
@@ -97,24 +92,11 @@ export class S3Storage implements MediaStorage, MediaLinks {
 
   async put(key: string, data: Buffer): Promise<void> {
     // octet-stream: should the bucket ever be made public, no object renders as a page.
-    const params = { Bucket: this.bucket, Key: this.objectKey(key), Body: data, ContentType: 'application/octet-stream' };
-    if (data.length <= MULTIPART_THRESHOLD) {
-      await this.client.send(new PutObjectCommand(params));
-      return;
-    }
-    // The object appears only when the upload completes; on failure lib-storage aborts the parts.
-    await new Upload({ client: this.client, params, partSize: PART_SIZE, queueSize: 2, leavePartsOnError: false }).done();
+    await putObject(this.client, { Bucket: this.bucket, Key: this.objectKey(key), ContentType: 'application/octet-stream' }, data);
   }
 
   async putFile(key: string, file: string): Promise<void> {
-    const { size } = await stat(file);
-    if (size <= MULTIPART_THRESHOLD) {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key), Body: createReadStream(file), ContentLength: size, ContentType: 'application/octet-stream' }));
-      return;
-    }
-    // Streamed in parts of PART_SIZE: at most queueSize parts are in memory at once.
-    const params = { Bucket: this.bucket, Key: this.objectKey(key), Body: createReadStream(file), ContentType: 'application/octet-stream' };
-    await new Upload({ client: this.client, params, partSize: PART_SIZE, queueSize: 2, leavePartsOnError: false }).done();
+    await putObject(this.client, { Bucket: this.bucket, Key: this.objectKey(key), ContentType: 'application/octet-stream' }, { file });
   }
 
   async get(key: string): Promise<StoredMedia> {
@@ -212,12 +194,12 @@ export class S3Storage implements MediaStorage, MediaLinks {
       ResponseContentDisposition: options.contentDisposition,
       ResponseCacheControl: `private, max-age=${options.expiresInSeconds}`,
     });
-    return getSignedUrl(this.client, command, { expiresIn: options.expiresInSeconds });
+    return (await presigner()).getSignedUrl(this.client, command, { expiresIn: options.expiresInSeconds });
   }
 
   async linkOrigin(): Promise<string> {
     // Signing is local: the SDK builds the URL it would use (virtual-hosted or path-style).
-    return new URL(await getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix || 'x' }), { expiresIn: 1 })).origin;
+    return new URL(await (await presigner()).getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix || 'x' }), { expiresIn: 1 })).origin;
   }
 
   /** Staged uploads in the same bucket, under `<prefix>staging/` (no media key can start so). */
