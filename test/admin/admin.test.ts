@@ -180,10 +180,10 @@ describe.each(DIALECTS)('administration (%s)', (dialect) => {
       return body.match(new RegExp(`<tr data-user="${username}">[\\s\\S]*?</tr>`))?.[0] ?? '';
     };
     const idOf = async (username: string) => (await t.db.selectFrom('users').select('id').where('username_key', '=', username).executeTakeFirstOrThrow()).id;
-    expect(await rowOf('pk_only_user')).toContain('<td>2 passkeys</td>');
+    expect(await rowOf('pk_only_user')).toContain('<td data-label="Two-factor">2 passkeys</td>');
     expect(await rowOf('pk_only_user')).toContain('Reset two-factor');
-    expect(await rowOf('pk_and_totp')).toContain('<td>TOTP + 1 passkey</td>');
-    expect(await rowOf('just_a_user')).toContain('<td>Off</td>');
+    expect(await rowOf('pk_and_totp')).toContain('<td data-label="Two-factor">TOTP + 1 passkey</td>');
+    expect(await rowOf('just_a_user')).toContain('<td data-label="Two-factor">Off</td>');
     expect(await rowOf('just_a_user')).not.toContain('Reset two-factor');
     // Without TOTP, passkeys pass the admins' two-factor gate.
     await makeAdmin(t, 'pk_only_user');
@@ -192,7 +192,7 @@ describe.each(DIALECTS)('administration (%s)', (dialect) => {
     const token = extractCsrf((await admin.get('/admin/users/')).body)!;
     for (const username of ['pk_only_user', 'pk_and_totp', 'just_a_user']) {
       expect((await admin.post(`/admin/users/${await idOf(username)}/reset-2fa/`, { _csrf: token })).statusCode).toBe(303);
-      expect(await rowOf(username)).toContain('<td>Off</td>');
+      expect(await rowOf(username)).toContain('<td data-label="Two-factor">Off</td>');
       expect(await rowOf(username)).not.toContain('Reset two-factor');
     }
     expect(await t.db.selectFrom('passkeys').select('id').where('user_id', 'in', [await idOf('pk_only_user'), await idOf('pk_and_totp')]).execute()).toEqual([]);

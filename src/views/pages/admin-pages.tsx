@@ -139,10 +139,10 @@ export function UsersPage({ context, users, query, page, hasNext }: UsersPagePro
                 <br />
                 <small>{u.email}</small>
               </td>
-              <td>{u.role}</td>
-              <td>{u.deleted ? 'Deleted' : u.disabled ? 'Disabled' : 'Active'}</td>
-              <td>{twoFactorLabel(u)}</td>
-              <td>{formatTime(u.createdAt)}</td>
+              <td data-label="Role">{u.role}</td>
+              <td data-label="State">{u.deleted ? 'Deleted' : u.disabled ? 'Disabled' : 'Active'}</td>
+              <td data-label="Two-factor">{twoFactorLabel(u)}</td>
+              <td data-label="Joined">{formatTime(u.createdAt)}</td>
               <td>
                 {u.deleted ? null : (
                   <form method="post" action={`/admin/users/${u.id}/quota/`} class="inline-form">
@@ -216,14 +216,14 @@ export function AuditPage({ context, entries, events, event, user, page, hasNext
           {entries.map((e) => (
             <tr data-event={e.event}>
               <td>{formatTime(e.at)}</td>
-              <td>{e.event}</td>
-              <td>{e.actor}</td>
-              <td>{e.target}</td>
-              <td>{e.ip}</td>
-              <td>
+              <td data-label="Event">{e.event}</td>
+              <td data-label="Actor">{e.actor}</td>
+              <td data-label="Target">{e.target}</td>
+              <td data-label="Address">{e.ip}</td>
+              <td data-label="Request id">
                 <code>{e.requestId}</code>
               </td>
-              <td>{e.detail}</td>
+              <td data-label="Detail">{e.detail}</td>
             </tr>
           ))}
         </tbody>
