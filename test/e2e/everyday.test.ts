@@ -1,9 +1,8 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { smallJpeg } from '../support/photos.js';
-import { CHROMIUM_MISSING, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
+import { CHROMIUM_MISSING, logOutAndIn, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
 import { describeWith } from '../support/requirements.js';
-import { STRONG_PASSWORD } from '../support/client.js';
 import { totpCode } from '../support/two-factor.js';
 
 const PHONE = { width: 390, height: 844 };
@@ -147,12 +146,7 @@ describeWith(CHROMIUM_MISSING, 'everyday pages in a real browser (Chromium)', ()
     for (const path of ['/accounts/2fa/', '/admin/', '/admin/moderation/', '/admin/users/', '/admin/audit/']) await measure(path);
 
     // The login's second step and the password reset pages, signed out.
-    await page.click('button:text("Log out")');
-    await page.waitForURL(/\/accounts\/login\/$/);
-    await page.fill('#id_username', 'a_user_with_a_rather_long_username_on_a_phone');
-    await page.fill('#id_password', STRONG_PASSWORD);
-    await page.click('button[type=submit]:text("Log in")');
-    await page.waitForURL(/\/accounts\/login\/2fa\/$/);
+    await logOutAndIn(page, 'a_user_with_a_rather_long_username_on_a_phone');
     widths['/accounts/login/2fa/'] = await page.evaluate(() => document.documentElement.scrollWidth);
     await page.fill('#id_code', totpCode(secret, Date.now() + 30_000));
     await page.click('button[type=submit]:text("Verify")');
