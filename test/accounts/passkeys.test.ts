@@ -143,7 +143,7 @@ describe.each(DIALECTS)('passkeys (%s)', (dialect) => {
     expect((await passkeyLogin(freshClient(t), authenticator)).verified.statusCode).toBe(200);
   });
 
-  it('passwordless failures are throttled per address: a flood gets 429 with Retry-After, one lockout audit entry, no verification', async () => {
+  it('passkey failures are throttled (passwordless per address, second step like codes): a flood gets 429 with Retry-After, one lockout audit entry, no verification', async () => {
     const strict = await createTestApp(dialect, { LOGIN_ACCOUNT_MAX_FAILURES: '3', LOGIN_ADDRESS_MAX_FAILURES: '100000', LOGIN_LOCKOUT_SECONDS: '60' });
     try {
       const owner = clientWithOwnAddress(strict.app, 18);
@@ -168,6 +168,19 @@ describe.each(DIALECTS)('passkeys (%s)', (dialect) => {
       expect(rows.map((r) => r.event).sort()).toEqual(['login_locked_out', 'passkey_failed', 'passkey_failed', 'passkey_failed']);
       // Another address is not locked.
       expect((await passkeyLogin(clientWithOwnAddress(strict.app, 18), authenticator)).verified.statusCode).toBe(200);
+
+      // The second step after the password: refused passkeys count like wrong codes, then 429.
+      const second = clientWithOwnAddress(strict.app, 18);
+      expect((await second.login('pk_flooded')).headers.location).toBe('/accounts/login/2fa/');
+      const events = async () => (await strict.db.selectFrom('audit_log').select('event').where('event', 'in', ['two_factor_failed', 'two_factor_throttled']).execute()).map((r) => r.event).sort();
+      for (let i = 0; i < 3; i++) expect((await passkeySecondFactor(second, authenticator, { origin: 'http://evil.example' })).verified.statusCode).toBe(401);
+      for (let i = 0; i < 5; i++) {
+        const { verified } = await passkeySecondFactor(second, authenticator);
+        expect(verified.statusCode).toBe(429);
+        expect(Number(verified.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      expect((await second.get('/photos/')).statusCode).toBe(303);
+      expect(await events()).toEqual(['two_factor_failed', 'two_factor_failed', 'two_factor_failed', 'two_factor_throttled']);
     } finally {
       await strict.close();
     }

@@ -118,12 +118,21 @@ export async function passkeyLoginRoutes(app: FastifyInstance, deps: PasskeyLogi
     const token = readChallengeCookie(request);
     const challenge = await deps.twoFactor.findChallenge(token);
     if (!challenge || token === undefined) throw new AppError('unauthenticated', { detail: 'The login has expired. Log in again.' });
+    // The same lockout as wrong codes at this step; refused requests are logged, not audited again.
+    const waitSeconds = await deps.twoFactor.secondStepWait(challenge.userId, request.ip);
+    if (waitSeconds > 0) {
+      request.log.warn({ event: 'two_factor_throttled', method: 'passkey', retry_after: waitSeconds }, 'second login step refused');
+      throw new AppError('too_many_requests', { detail: `Too many failed attempts. Try again in ${waitSeconds} seconds.`, retryAfterSeconds: waitSeconds });
+    }
     const result = await passkeys.authenticate(`second-factor:${hashToken(token)}`, 'second_factor', body.response);
     const target = { id: challenge.userId, name: challenge.username };
     if (!result.ok) {
       await audit.record({ event: 'two_factor_failed', target, request, detail: 'login (passkey)' });
+      const lockedSeconds = await deps.twoFactor.recordSecondStepFailure(challenge.userId, request.ip);
+      if (lockedSeconds > 0) await audit.record({ event: 'two_factor_throttled', target, request, detail: `login (passkey): locked for ${lockedSeconds} s` });
       return refuse(request, result, 'second factor');
     }
+    await deps.twoFactor.recordSecondStepSuccess(challenge.userId, request.ip);
     const session = await deps.twoFactor.completeChallenge(token, challenge.userId, request.headers['user-agent'] ?? '');
     clearChallengeCookie(reply);
     if (!session) throw new AppError('unauthenticated', { detail: 'The login has expired. Log in again.' });
