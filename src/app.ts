@@ -392,7 +392,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     confirmIdentity,
     totpEnabled: async (userId) => (await twoFactor.status(userId)).enabled,
   });
-  await app.register(passkeyLoginRoutes, { passkeys, twoFactor, sessions, audit, relyingParty });
+  await app.register(passkeyLoginRoutes, { passkeys, twoFactor, sessions, audit, relyingParty, throttle });
   await app.register(passwordChangeRoutes, { passwordChange: passwords.passwordChange, sessions, audit });
   await app.register(passwordResetRoutes, { resets: passwords.resets, audit });
   await app.register(sessionPageRoutes, { sessions });
@@ -422,7 +422,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     openMedia: (photo, variant) => media.service.openMedia(photo, variant),
     findPhoto: (id) => media.photos.findById(id),
   });
-  await app.register(adminRoutes, { users: userAdmin, moderation, audit, hasPasskey });
+  await app.register(adminRoutes, { users: userAdmin, moderation, audit });
   await app.register(apiRoutes, {
     apiTokens,
     features: [

@@ -14,6 +14,8 @@ export interface AdminUserRow {
   readonly deleted_at: number;
   /** Bytes; null: no limit (migration 0014). */
   readonly storage_quota_bytes: number | null;
+  /** Registered passkeys: with TOTP, the user's second factors. */
+  readonly passkey_count: number;
 }
 
 export interface HeldPhotoRow {
@@ -31,6 +33,14 @@ const USER_COLUMNS = ['id', 'username', 'email', 'role', 'disabled_at', 'totp_en
 
 /** All SQL of the administration: roles, disabled accounts, the moderation queue. */
 export function createAdminRepository(db: Db) {
+  const users = () =>
+    db.selectFrom('users').select((eb) => [
+      ...USER_COLUMNS,
+      eb.selectFrom('passkeys').select(eb.fn.countAll<number | string>().as('n')).whereRef('passkeys.user_id', '=', 'users.id').as('passkey_count'),
+    ]);
+  // PostgreSQL answers count(*) as a bigint string.
+  const userRow = <T extends { passkey_count: number | string | null }>(row: T): T & { passkey_count: number } => ({ ...row, passkey_count: Number(row.passkey_count ?? 0) });
+
   const held = () =>
     db
         .selectFrom('photos')
@@ -40,17 +50,19 @@ export function createAdminRepository(db: Db) {
 
   return {
     async findUser(id: string): Promise<AdminUserRow | undefined> {
-      return db.selectFrom('users').select(USER_COLUMNS).where('id', '=', id).executeTakeFirst();
+      const row = await users().where('id', '=', id).executeTakeFirst();
+      return row && userRow(row);
     },
     async findUserByKey(usernameKey: string): Promise<AdminUserRow | undefined> {
-      return db.selectFrom('users').select(USER_COLUMNS).where('username_key', '=', usernameKey).executeTakeFirst();
+      const row = await users().where('username_key', '=', usernameKey).executeTakeFirst();
+      return row && userRow(row);
     },
     /** Users by username; `keyPrefix` (a username key) narrows the list. */
     async listUsers(keyPrefix: string, limit: number, offset: number): Promise<AdminUserRow[]> {
-      let query = db.selectFrom('users').select(USER_COLUMNS);
+      let query = users();
       // LIKE with its wildcards escaped: the prefix is data, never a pattern.
       if (keyPrefix !== '') query = query.where(sql<boolean>`username_key like ${`${keyPrefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`} escape '\\'`);
-      return query.orderBy('username_key').limit(limit).offset(offset).execute();
+      return (await query.orderBy('username_key').limit(limit).offset(offset).execute()).map(userRow);
     },
     async setRole(id: string, role: UserRole): Promise<boolean> {
       const result = await db.updateTable('users').set({ role }).where('id', '=', id).where('role', '<>', role).executeTakeFirst();

@@ -10,15 +10,13 @@ import { readForm, readQueryParam } from '../web/forms.js';
 import { sendPage, viewContextFor } from '../web/pages.js';
 import { requestHook } from '../web/hooks.js';
 import { MAX_REASON_LENGTH, type ModerationService } from './moderation-service.js';
-import type { AdminOutcome, AdminActor, UserAdminService } from './user-admin-service.js';
+import { hasSecondFactor, type AdminOutcome, type AdminActor, type UserAdminService } from './user-admin-service.js';
 import { MAX_QUOTA_MB, MEBIBYTE } from '../quotas/quota-service.js';
 
 export interface AdminRoutesDeps {
   readonly users: UserAdminService;
   readonly moderation: ModerationService;
   readonly audit: AuditLog;
-  /** A passkey counts as the second factor admins must have. */
-  readonly hasPasskey?: (userId: string) => Promise<boolean>;
 }
 
 const PAGE_SIZE = 50;
@@ -37,7 +35,8 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
     requestHook(async (request, reply) => {
       const user = request.user ? await deps.users.findUser(request.user.id) : undefined;
       if (user?.role !== 'admin' || user.disabled_at > 0) throw new AppError('not_found');
-      if (user.totp_enabled_at === 0 && !(await deps.hasPasskey?.(user.id))) {
+      // TOTP or a passkey: either is the second factor admins must have.
+      if (!hasSecondFactor(user)) {
         const path = request.method === 'GET' ? (request.url.split('?', 1)[0] ?? '/admin/') : '/admin/';
         reply.redirect(`/accounts/2fa/?next=${encodeURIComponent(path)}`, 303);
       }
@@ -113,7 +112,8 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRoutesDeps): 
       role: u.role,
       disabled: u.disabled_at > 0,
       deleted: u.deleted_at > 0,
-      twoFactor: u.totp_enabled_at > 0,
+      totp: u.totp_enabled_at > 0,
+      passkeys: u.passkey_count,
       createdAt: u.created_at,
       quotaMb: u.storage_quota_bytes === null ? null : Math.round(Number(u.storage_quota_bytes) / MEBIBYTE),
     }));

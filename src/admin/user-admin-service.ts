@@ -13,11 +13,16 @@ export interface UserAdminDeps {
   readonly hasher: PasswordHasher;
   /** Ends every session of a user (sessions/session-service). */
   readonly endSessions: (userId: string) => Promise<number>;
-  /** Turns a user's two-factor login off (two-factor/two-factor-service). */
+  /** Turns a user's two-factor login off: TOTP and every passkey (two-factor, passkeys). */
   readonly resetTwoFactor: (userId: string) => Promise<void>;
   /** Sets a user's storage quota in bytes, null for no limit (quotas/quota-service). */
   readonly setQuota: (userId: string, bytes: number | null) => Promise<boolean>;
   readonly now?: () => number;
+}
+
+/** TOTP, passkeys or both: what a two-factor reset removes. */
+export function hasSecondFactor(user: Pick<AdminUserRow, 'totp_enabled_at' | 'passkey_count'>): boolean {
+  return user.totp_enabled_at > 0 || user.passkey_count > 0;
 }
 
 /** Who acts and from where: an admin's request, or the operator's CLI. */
@@ -65,7 +70,7 @@ export function createUserAdminService(deps: UserAdminDeps) {
     resetTwoFactor: (userId: string, actor: AdminActor) =>
       act(userId, actor, 'two_factor_reset', async (u) => {
         await deps.resetTwoFactor(u.id);
-        return u.totp_enabled_at > 0;
+        return hasSecondFactor(u);
       }),
 
     /** Sets the user's storage quota (bytes; null: no limit), audited with the old and new values. */

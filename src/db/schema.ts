@@ -54,7 +54,8 @@ export interface PasswordResetTokensTable {
 
 export interface LoginThrottleTable {
   /**
-   * `account:<username_key>` or `address:<ip>` for logins; `share:<share id>` or `share-address:<ip>`
+   * `account:<username_key>` or `address:<ip>` for logins (and `passkey-address:<ip>` for
+   * passwordless passkey logins); `share:<share id>` or `share-address:<ip>`
    * for share-link passwords; `reset-email:<email_key>`, `reset-address:<ip>` and `reset-account:<user id>`
    * for password-reset requests.
    */

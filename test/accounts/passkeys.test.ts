@@ -143,6 +143,49 @@ describe.each(DIALECTS)('passkeys (%s)', (dialect) => {
     expect((await passkeyLogin(freshClient(t), authenticator)).verified.statusCode).toBe(200);
   });
 
+  it('passkey failures are throttled (passwordless per address, second step like codes): a flood gets 429 with Retry-After, one lockout audit entry, no verification', async () => {
+    const strict = await createTestApp(dialect, { LOGIN_ACCOUNT_MAX_FAILURES: '3', LOGIN_ADDRESS_MAX_FAILURES: '100000', LOGIN_LOCKOUT_SECONDS: '60' });
+    try {
+      const owner = clientWithOwnAddress(strict.app, 18);
+      await owner.signupAndLogin('pk_flooded');
+      const { authenticator } = await registerPasskey(owner, 'Laptop');
+      const attacker = clientWithOwnAddress(strict.app, 18);
+      const statuses: number[] = [];
+      for (let i = 0; i < 3; i++) statuses.push((await passkeyLogin(attacker, authenticator, { origin: 'http://evil.example' })).verified.statusCode);
+      expect(statuses).toEqual([401, 401, 401]);
+      // Locked: even a good assertion is refused before it is verified (its counter does not move).
+      for (let i = 0; i < 10; i++) {
+        const { verified } = await passkeyLogin(attacker, authenticator);
+        expect(verified.statusCode).toBe(429);
+        expect(Number(verified.headers['retry-after'])).toBeGreaterThan(0);
+        expect(verified.json().detail).toMatch(/Too many failed login attempts/);
+      }
+      expect((await attacker.get('/photos/')).statusCode).toBe(303);
+      const row = await strict.db.selectFrom('passkeys').select('counter').executeTakeFirstOrThrow();
+      expect(Number(row.counter)).toBe(0);
+      // Three failures and one lockout in the audit log; the ten throttled requests added nothing.
+      const rows = await strict.db.selectFrom('audit_log').select(['event', 'ip']).where('event', 'in', ['passkey_failed', 'login_locked_out', 'login_throttled']).execute();
+      expect(rows.map((r) => r.event).sort()).toEqual(['login_locked_out', 'passkey_failed', 'passkey_failed', 'passkey_failed']);
+      // Another address is not locked.
+      expect((await passkeyLogin(clientWithOwnAddress(strict.app, 18), authenticator)).verified.statusCode).toBe(200);
+
+      // The second step after the password: refused passkeys count like wrong codes, then 429.
+      const second = clientWithOwnAddress(strict.app, 18);
+      expect((await second.login('pk_flooded')).headers.location).toBe('/accounts/login/2fa/');
+      const events = async () => (await strict.db.selectFrom('audit_log').select('event').where('event', 'in', ['two_factor_failed', 'two_factor_throttled']).execute()).map((r) => r.event).sort();
+      for (let i = 0; i < 3; i++) expect((await passkeySecondFactor(second, authenticator, { origin: 'http://evil.example' })).verified.statusCode).toBe(401);
+      for (let i = 0; i < 5; i++) {
+        const { verified } = await passkeySecondFactor(second, authenticator);
+        expect(verified.statusCode).toBe(429);
+        expect(Number(verified.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      expect((await second.get('/photos/')).statusCode).toBe(303);
+      expect(await events()).toEqual(['two_factor_failed', 'two_factor_failed', 'two_factor_failed', 'two_factor_throttled']);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('a signature counter that does not rise is refused and audited as a possible clone', async () => {
     const owner = await signedIn(t, 'pk_counter');
     const { authenticator } = await registerPasskey(owner, 'Key');

@@ -5,6 +5,7 @@ import { clientWithOwnAddress, extractCsrf, type TestClient } from '../support/c
 import { smallJpeg, uploadProcessed } from '../support/photos.js';
 import { enableTwoFactor } from '../support/two-factor.js';
 import { createToken, withBearer } from '../api/api-client.js';
+import { registerPasskey } from '../support/passkeys.js';
 
 const ADMIN_PAGES = ['/admin/', '/admin/moderation/', '/admin/users/', '/admin/audit/'];
 const freshClient = (t: TestApp) => clientWithOwnAddress(t.app, 17);
@@ -163,6 +164,46 @@ describe.each(DIALECTS)('administration (%s)', (dialect) => {
     expect((await admin.post('/admin/users/bad%20id/disable/', { _csrf: token })).statusCode).toBe(404);
     const events = (await t.db.selectFrom('audit_log').select(['event', 'actor_name']).where('target_id', '=', user.id).execute()).filter((e) => e.actor_name === 'root_admin').map((e) => e.event);
     expect(events).toEqual(expect.arrayContaining(['user_disabled', 'user_enabled', 'sessions_ended', 'two_factor_reset']));
+  });
+
+  it('users: two-factor counts passkeys — shown with TOTP, reset by the admin, audited as a change', async () => {
+    const passkeyOnly = freshClient(t);
+    await passkeyOnly.signupAndLogin('pk_only_user');
+    await registerPasskey(passkeyOnly, 'Laptop');
+    await registerPasskey(passkeyOnly, 'Phone');
+    const both = freshClient(t);
+    await both.signupAndLogin('pk_and_totp');
+    await enableTwoFactor(both);
+    await registerPasskey(both, 'Key');
+    const rowOf = async (username: string) => {
+      const body = (await admin.get(`/admin/users/?q=${username}`)).body;
+      return body.match(new RegExp(`<tr data-user="${username}">[\\s\\S]*?</tr>`))?.[0] ?? '';
+    };
+    const idOf = async (username: string) => (await t.db.selectFrom('users').select('id').where('username_key', '=', username).executeTakeFirstOrThrow()).id;
+    expect(await rowOf('pk_only_user')).toContain('<td data-label="Two-factor">2 passkeys</td>');
+    expect(await rowOf('pk_only_user')).toContain('Reset two-factor');
+    expect(await rowOf('pk_and_totp')).toContain('<td data-label="Two-factor">TOTP + 1 passkey</td>');
+    expect(await rowOf('just_a_user')).toContain('<td data-label="Two-factor">Off</td>');
+    expect(await rowOf('just_a_user')).not.toContain('Reset two-factor');
+    // Without TOTP, passkeys pass the admins' two-factor gate.
+    await makeAdmin(t, 'pk_only_user');
+    expect((await passkeyOnly.get('/admin/')).statusCode).toBe(200);
+
+    const token = extractCsrf((await admin.get('/admin/users/')).body)!;
+    for (const username of ['pk_only_user', 'pk_and_totp', 'just_a_user']) {
+      expect((await admin.post(`/admin/users/${await idOf(username)}/reset-2fa/`, { _csrf: token })).statusCode).toBe(303);
+      expect(await rowOf(username)).toContain('<td data-label="Two-factor">Off</td>');
+      expect(await rowOf(username)).not.toContain('Reset two-factor');
+    }
+    expect(await t.db.selectFrom('passkeys').select('id').where('user_id', 'in', [await idOf('pk_only_user'), await idOf('pk_and_totp')]).execute()).toEqual([]);
+    // The reset of a passkey-only user is a change; of a user without a second factor, "no change".
+    const detailOf = async (username: string) =>
+      (await t.db.selectFrom('audit_log').select('detail').where('event', '=', 'two_factor_reset').where('target_id', '=', await idOf(username)).executeTakeFirstOrThrow()).detail;
+    expect(await detailOf('pk_only_user')).not.toBe('no change');
+    expect(await detailOf('pk_and_totp')).not.toBe('no change');
+    expect(await detailOf('just_a_user')).toBe('no change');
+    // Their passkeys gone, the gate sends that admin to set up two-factor login again.
+    expect((await passkeyOnly.get('/admin/')).headers.location).toBe('/accounts/2fa/?next=%2Fadmin%2F');
   });
 
   it('the audit log lists security events with time, address and request id, filtered by event and user, paginated', async () => {

@@ -1,7 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { STRONG_PASSWORD } from '../support/client.js';
-import { CHROMIUM_MISSING, launchChromium, signUpAndLogIn } from '../support/chromium.js';
+import { CHROMIUM_MISSING, launchChromium, logOutAndIn, signUpAndLogIn } from '../support/chromium.js';
 import { smallJpeg } from '../support/photos.js';
 import { describeWith } from '../support/requirements.js';
 import { startListeningApp, type ListeningApp } from '../support/server.js';
@@ -65,12 +64,7 @@ describeWith(CHROMIUM_MISSING, 'two-factor login and moderation in a real browse
     await page.click('a:text("Continue")');
     await page.waitForURL(/\/admin\/moderation\/$/);
 
-    await page.click('button:text("Log out")');
-    await page.waitForURL(/\/accounts\/login\/$/);
-    await page.fill('#id_username', 'browser_admin');
-    await page.fill('#id_password', STRONG_PASSWORD);
-    await page.click('button[type=submit]:text("Log in")');
-    await page.waitForURL(/\/accounts\/login\/2fa\/$/);
+    await logOutAndIn(page, 'browser_admin');
     // The code of the next time step: the one used at setup is never accepted again.
     await page.fill('#id_code', totpCode(secret, Date.now() + 30_000));
     await page.click('button[type=submit]:text("Verify")');

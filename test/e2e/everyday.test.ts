@@ -1,8 +1,9 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { smallJpeg } from '../support/photos.js';
-import { CHROMIUM_MISSING, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
+import { CHROMIUM_MISSING, logOutAndIn, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
 import { describeWith } from '../support/requirements.js';
+import { totpCode } from '../support/two-factor.js';
 
 const PHONE = { width: 390, height: 844 };
 
@@ -112,6 +113,68 @@ describeWith(CHROMIUM_MISSING, 'everyday pages in a real browser (Chromium)', ()
     const link = await page.inputValue('#id_new_share_link');
     for (const path of ['/photos/', '/photos/upload/', photoPath, `${photoPath}edit/`, `${photoPath}delete/`, '/accounts/']) await measure(path);
     await measure(new URL(link).pathname);
+    // Search (results and none), the account's own pages.
+    for (const path of ['/photos/?q=narrow', '/photos/?q=x', '/accounts/passkeys/', '/accounts/export/', '/accounts/delete/', '/accounts/password/change/']) await measure(path);
+
+    // An album holding the photo, its page, its share link and its delete confirmation.
+    await page.goto(`${t.server.origin}/albums/`);
+    await page.fill('#id_album_name', 'An album name long enough to wrap on a narrow phone screen');
+    await page.click('button[type=submit]:text("Create album")');
+    await page.waitForURL(/\/albums\/[^/]+\/$/);
+    const albumPath = new URL(page.url()).pathname;
+    await page.goto(`${t.server.origin}${photoPath}`);
+    await page.selectOption('#id_add_to_album', { label: 'An album name long enough to wrap on a narrow phone screen' });
+    await page.click('button[type=submit]:text("Add to album")');
+    await page.goto(`${t.server.origin}${albumPath}`);
+    await page.click('button[type=submit]:text("Create share link")');
+    await page.waitForURL((url) => url.pathname === albumPath);
+    widths[`${albumPath} (with a new link)`] = await page.evaluate(() => document.documentElement.scrollWidth);
+    const albumLink = new URL(await page.inputValue('#id_new_share_link')).pathname;
+    for (const path of ['/albums/', albumPath, `${albumPath}delete/`, albumLink, `${albumLink}photos/${photoPath.split('/')[2]!}/`]) await measure(path);
+
+    // Administration: an admin sets up two-factor login (the setup page and the recovery codes count
+    // too), then every admin page, the users table with a long name and address among them.
+    await t.server.db.updateTable('users').set({ role: 'admin' }).where('username_key', '=', 'a_user_with_a_rather_long_username_on_a_phone').execute();
+    await page.goto(`${t.server.origin}/admin/users/`);
+    await page.waitForURL(/\/accounts\/2fa\/\?next=/);
+    widths['/accounts/2fa/ (setup)'] = await page.evaluate(() => document.documentElement.scrollWidth);
+    const secret = await page.inputValue('#id_totp_secret');
+    await page.fill('#id_code', totpCode(secret));
+    await page.click('button[type=submit]:text("Turn on two-factor login")');
+    await expect.poll(() => page.locator('#recovery-codes li').count()).toBe(10);
+    widths['/accounts/2fa/ (recovery codes)'] = await page.evaluate(() => document.documentElement.scrollWidth);
+    for (const path of ['/accounts/2fa/', '/admin/', '/admin/moderation/', '/admin/users/', '/admin/audit/']) await measure(path);
+
+    // The login's second step and the password reset pages, signed out.
+    await logOutAndIn(page, 'a_user_with_a_rather_long_username_on_a_phone');
+    widths['/accounts/login/2fa/'] = await page.evaluate(() => document.documentElement.scrollWidth);
+    await page.fill('#id_code', totpCode(secret, Date.now() + 30_000));
+    await page.click('button[type=submit]:text("Verify")');
+    await page.waitForURL(/\/photos\/$/);
+    const anonymous = await context.browser()!.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+    const stranger = await anonymous.newPage();
+    for (const path of ['/accounts/password/reset/']) {
+      await stranger.goto(`${t.server.origin}${path}`);
+      widths[`${path} (signed out)`] = await stranger.evaluate(() => document.documentElement.scrollWidth);
+    }
+    await anonymous.close();
+
+    // Several files without JavaScript: the upload summary page (one accepted, one already there).
+    const noScript = await context.browser()!.newContext({ viewport: PHONE, isMobile: true, hasTouch: true, javaScriptEnabled: false });
+    const plain = await noScript.newPage();
+    await signUpAndLogIn(plain, t.server.origin, 'another_user_with_a_long_username_without_scripts');
+    await plain.goto(`${t.server.origin}/photos/upload/`);
+    const bytes = await smallJpeg(600, 400, '#8a5a44');
+    const longName = 'a-photo-with-a-rather-long-file-name-from-a-camera-IMG_20190714_183512';
+    await plain.setInputFiles('#id_image', [
+      { name: `${longName}.jpg`, mimeType: 'image/jpeg', buffer: bytes },
+      { name: `${longName}-copy.jpg`, mimeType: 'image/jpeg', buffer: bytes },
+    ]);
+    await plain.click('button[type=submit]:text("Upload")');
+    await plain.waitForLoadState();
+    expect(await plain.textContent('main')).toContain('-copy.jpg');
+    widths['/photos/upload/ (summary of several, without JavaScript)'] = await plain.evaluate(() => document.documentElement.scrollWidth);
+    await noScript.close();
 
     for (const [path, width] of Object.entries(widths)) expect(width, path).toBeLessThanOrEqual(PHONE.width);
 

@@ -1,7 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { STRONG_PASSWORD } from '../support/client.js';
-import { CHROMIUM_MISSING, launchChromium, signUpAndLogIn } from '../support/chromium.js';
+import { CHROMIUM_MISSING, launchChromium, logOutAndIn, signUpAndLogIn } from '../support/chromium.js';
 import { describeWith } from '../support/requirements.js';
 import { startListeningApp, type ListeningApp } from '../support/server.js';
 
@@ -63,12 +62,7 @@ describeWith(CHROMIUM_MISSING, 'passkeys in a real browser (Chromium, virtual au
     expect(await page.textContent('nav')).toContain('browser_passkey');
 
     // As the second factor: the password, then the passkey.
-    await page.click('button:text("Log out")');
-    await page.waitForURL(/\/accounts\/login\/$/);
-    await page.fill('#id_username', 'browser_passkey');
-    await page.fill('#id_password', STRONG_PASSWORD);
-    await page.click('button[type=submit]:text("Log in")');
-    await page.waitForURL(/\/accounts\/login\/2fa\/$/);
+    await logOutAndIn(page, 'browser_passkey');
     await page.click('button:text("Use a passkey")');
     await page.waitForURL(/\/photos\/$/);
 

@@ -33,6 +33,16 @@ export async function signUpAndLogIn(page: Page, origin: string, username: strin
   await page.waitForURL(/\/photos\/$/);
 }
 
+/** Logs out from the header and logs in again with the password: the second step when two-factor login is on. */
+export async function logOutAndIn(page: Page, username: string, landing: RegExp = /\/accounts\/login\/2fa\/$/): Promise<void> {
+  await page.click('button:text("Log out")');
+  await page.waitForURL(/\/accounts\/login\/$/);
+  await page.fill('#id_username', username);
+  await page.fill('#id_password', STRONG_PASSWORD);
+  await page.click('button[type=submit]:text("Log in")');
+  await page.waitForURL(landing);
+}
+
 /** For a browser suite: an app listening on a port (SQLite) and Chromium, started before and closed after. */
 export function useAppInChromium(env: Record<string, string> = {}): { readonly server: ListeningApp; readonly browser: Browser } {
   const handles = {} as { server: ListeningApp; browser: Browser };

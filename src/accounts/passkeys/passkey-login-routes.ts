@@ -5,6 +5,7 @@ import { AppError } from '../../errors/catalog.js';
 import { safeNextPath } from '../../security/safe-redirect.js';
 import { credentialCookie, setSessionCookie } from '../sessions/session-cookie.js';
 import type { SessionService } from '../sessions/session-service.js';
+import type { LoginThrottle, ThrottleKeys } from '../throttle/login-throttle.js';
 import { clearChallengeCookie, readChallengeCookie } from '../two-factor/challenge-cookie.js';
 import type { TwoFactorService } from '../two-factor/two-factor-service.js';
 import { readCeremonyBody } from './ceremony-body.js';
@@ -17,6 +18,8 @@ export interface PasskeyLoginRoutesDeps {
   readonly sessions: SessionService;
   readonly audit: AuditLog;
   readonly relyingParty: RelyingPartyOptions;
+  /** The login form's throttle: passwordless failures are counted per address like wrong passwords. */
+  readonly throttle: LoginThrottle;
 }
 
 // A passwordless login has no session and no password step yet: its challenge is bound to this
@@ -25,6 +28,13 @@ const loginCookie = credentialCookie('pv_passkey');
 const LOGIN_TOKEN = /^[A-Za-z0-9_-]{43}$/;
 const FAILED = 'That passkey could not be used to log in.';
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/**
+ * A passwordless login names no account before it succeeds, so both keys are the client's
+ * address: its own passkey key (the account limit, LOGIN_ACCOUNT_MAX_FAILURES) and the address key
+ * the password form shares (LOGIN_ADDRESS_MAX_FAILURES), so switching method buys no more guesses.
+ */
+const passwordlessKeys = (request: FastifyRequest): ThrottleKeys => ({ account: `passkey-address:${request.ip}`, address: `address:${request.ip}` });
 
 /**
  * The login ceremonies, public (no session yet) and CSRF-checked like every POST:
@@ -40,13 +50,19 @@ export async function passkeyLoginRoutes(app: FastifyInstance, deps: PasskeyLogi
     return rp;
   };
 
-  /** Audits a refused assertion and answers 401 (the reason stays in the log, not in the answer). */
-  const refuse = async (request: FastifyRequest, failure: AssertionFailure, step: string): Promise<never> => {
+  /**
+   * Audits a refused assertion and answers 401 (the reason stays in the log, not in the answer).
+   * A passwordless failure also counts against the address; the one that starts a lockout is
+   * audited once as `login_locked_out`.
+   */
+  const refuse = async (request: FastifyRequest, failure: AssertionFailure, step: string, keys?: ThrottleKeys): Promise<never> => {
     const passkey = 'passkey' in failure ? failure.passkey : undefined;
     const target = passkey ? { id: passkey.user_id, name: passkey.username } : null;
     const event = failure.reason === 'counter_regression' ? 'passkey_counter_regression' : 'passkey_failed';
     await audit.record({ event, target, request, detail: `${step}: ${failure.reason}${passkey ? ` (passkey ${passkey.id})` : ''}` });
     request.log.warn({ event, reason: failure.reason }, 'passkey assertion refused');
+    const lockedSeconds = keys ? await deps.throttle.recordFailure(keys) : 0;
+    if (lockedSeconds > 0) await audit.record({ event: 'login_locked_out', target, request, detail: `passkey: locked for ${lockedSeconds} s` });
     if (failure.reason === 'disabled') throw new AppError('forbidden', { detail: 'This account is disabled.' });
     if (failure.reason === 'expired') throw new AppError('unauthenticated', { detail: 'The login has expired. Try again.' });
     throw new AppError('unauthenticated', { detail: FAILED });
@@ -68,12 +84,20 @@ export async function passkeyLoginRoutes(app: FastifyInstance, deps: PasskeyLogi
 
   app.post('/accounts/login/passkey/verify/', { config }, async (request, reply) => {
     const body = readCeremonyBody(request.body);
+    const keys = passwordlessKeys(request);
+    // Locked out: refused before any verification, logged but not audited again (the lockout was).
+    const waitSeconds = await deps.throttle.secondsLocked(keys);
+    if (waitSeconds > 0) {
+      request.log.warn({ event: 'login_throttled', method: 'passkey', retry_after: waitSeconds }, 'passkey login refused');
+      throw new AppError('too_many_requests', { detail: `Too many failed login attempts. Try again in ${waitSeconds} seconds.`, retryAfterSeconds: waitSeconds });
+    }
     const token = loginCookie.read(request);
     loginCookie.clear(reply);
-    if (token === undefined || !LOGIN_TOKEN.test(token)) return refuse(request, { ok: false, reason: 'expired' }, 'passwordless login');
+    if (token === undefined || !LOGIN_TOKEN.test(token)) return refuse(request, { ok: false, reason: 'expired' }, 'passwordless login', keys);
     const result = await passkeys.authenticate(`login:${hashToken(token)}`, 'login', body.response);
-    if (!result.ok) return refuse(request, result, 'passwordless login');
+    if (!result.ok) return refuse(request, result, 'passwordless login', keys);
     const user = { id: result.passkey.user_id, name: result.passkey.username };
+    await deps.throttle.recordSuccess(keys);
     await startSession(request, reply, user.id);
     await audit.record({ event: 'passkey_used', actor: user, target: user, request, detail: `passkey ${result.passkey.id}` });
     await audit.record({ event: 'login_succeeded', actor: user, target: user, request, detail: 'passkey' });
@@ -94,12 +118,21 @@ export async function passkeyLoginRoutes(app: FastifyInstance, deps: PasskeyLogi
     const token = readChallengeCookie(request);
     const challenge = await deps.twoFactor.findChallenge(token);
     if (!challenge || token === undefined) throw new AppError('unauthenticated', { detail: 'The login has expired. Log in again.' });
+    // The same lockout as wrong codes at this step; refused requests are logged, not audited again.
+    const waitSeconds = await deps.twoFactor.secondStepWait(challenge.userId, request.ip);
+    if (waitSeconds > 0) {
+      request.log.warn({ event: 'two_factor_throttled', method: 'passkey', retry_after: waitSeconds }, 'second login step refused');
+      throw new AppError('too_many_requests', { detail: `Too many failed attempts. Try again in ${waitSeconds} seconds.`, retryAfterSeconds: waitSeconds });
+    }
     const result = await passkeys.authenticate(`second-factor:${hashToken(token)}`, 'second_factor', body.response);
     const target = { id: challenge.userId, name: challenge.username };
     if (!result.ok) {
       await audit.record({ event: 'two_factor_failed', target, request, detail: 'login (passkey)' });
+      const lockedSeconds = await deps.twoFactor.recordSecondStepFailure(challenge.userId, request.ip);
+      if (lockedSeconds > 0) await audit.record({ event: 'two_factor_throttled', target, request, detail: `login (passkey): locked for ${lockedSeconds} s` });
       return refuse(request, result, 'second factor');
     }
+    await deps.twoFactor.recordSecondStepSuccess(challenge.userId, request.ip);
     const session = await deps.twoFactor.completeChallenge(token, challenge.userId, request.headers['user-agent'] ?? '');
     clearChallengeCookie(reply);
     if (!session) throw new AppError('unauthenticated', { detail: 'The login has expired. Log in again.' });

@@ -178,6 +178,12 @@ export function createTwoFactorService(deps: TwoFactorServiceDeps) {
       return deps.sessions.start(userId, userAgent);
     },
 
+    /** Seconds the second step of `userId` from `address` is locked (wrong codes and refused passkeys alike), or 0. */
+    secondStepWait: (userId: string, address: string) => throttle.secondsLocked(throttleKeys(userId, address)),
+    /** A passkey refused at the second step counts like a wrong code; returns the lockout it caused in seconds (0 if none). */
+    recordSecondStepFailure: (userId: string, address: string) => throttle.recordFailure(throttleKeys(userId, address)),
+    recordSecondStepSuccess: (userId: string, address: string) => throttle.recordSuccess(throttleKeys(userId, address)),
+
     async endChallenge(token: string | undefined): Promise<void> {
       if (token !== undefined && CHALLENGE_TOKEN.test(token)) await repository.deleteChallenge(hashChallengeToken(token));
     },

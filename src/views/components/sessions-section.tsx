@@ -24,8 +24,8 @@ export function SessionsSection({ csrfToken, sessions }: SessionsSectionProps) {
                 {s.current ? <strong> (this session)</strong> : null}
               </td>
               <td>{s.system}</td>
-              <td>{formatTime(s.createdAt)}</td>
-              <td>{formatTime(s.lastSeenAt)}</td>
+              <td data-label="Signed in">{formatTime(s.createdAt)}</td>
+              <td data-label="Last active">{formatTime(s.lastSeenAt)}</td>
               <td>
                 <PostButton
                   action={`/accounts/sessions/${encodeURIComponent(s.id)}/end/`}

@@ -98,10 +98,19 @@ export interface AdminUserView {
   readonly disabled: boolean;
   /** Deleted by its owner: shown, never acted on. */
   readonly deleted: boolean;
-  readonly twoFactor: boolean;
+  readonly totp: boolean;
+  /** Registered passkeys. */
+  readonly passkeys: number;
   readonly createdAt: number;
   /** Storage quota in MB; null: no limit. */
   readonly quotaMb: number | null;
+}
+
+/** "Off", "TOTP", "1 passkey", "TOTP + 2 passkeys". */
+export function twoFactorLabel(user: Pick<AdminUserView, 'totp' | 'passkeys'>): string {
+  const passkeys = user.passkeys === 0 ? [] : [`${user.passkeys} ${user.passkeys === 1 ? 'passkey' : 'passkeys'}`];
+  const factors = [...(user.totp ? ['TOTP'] : []), ...passkeys];
+  return factors.length === 0 ? 'Off' : factors.join(' + ');
 }
 
 export interface UsersPageProps {
@@ -130,10 +139,10 @@ export function UsersPage({ context, users, query, page, hasNext }: UsersPagePro
                 <br />
                 <small>{u.email}</small>
               </td>
-              <td>{u.role}</td>
-              <td>{u.deleted ? 'Deleted' : u.disabled ? 'Disabled' : 'Active'}</td>
-              <td>{u.twoFactor ? 'On' : 'Off'}</td>
-              <td>{formatTime(u.createdAt)}</td>
+              <td data-label="Role">{u.role}</td>
+              <td data-label="State">{u.deleted ? 'Deleted' : u.disabled ? 'Disabled' : 'Active'}</td>
+              <td data-label="Two-factor">{twoFactorLabel(u)}</td>
+              <td data-label="Joined">{formatTime(u.createdAt)}</td>
               <td>
                 {u.deleted ? null : (
                   <form method="post" action={`/admin/users/${u.id}/quota/`} class="inline-form">
@@ -151,7 +160,7 @@ export function UsersPage({ context, users, query, page, hasNext }: UsersPagePro
                   <PostButton action={`/admin/users/${u.id}/disable/`} csrfToken={context.csrfToken} label="Disable" danger />
                 )}
                 {u.deleted ? null : <PostButton action={`/admin/users/${u.id}/end-sessions/`} csrfToken={context.csrfToken} label="End sessions" />}
-                {u.twoFactor && !u.deleted ? <PostButton action={`/admin/users/${u.id}/reset-2fa/`} csrfToken={context.csrfToken} label="Reset two-factor" danger /> : null}
+                {(u.totp || u.passkeys > 0) && !u.deleted ? <PostButton action={`/admin/users/${u.id}/reset-2fa/`} csrfToken={context.csrfToken} label="Reset two-factor" danger /> : null}
               </td>
             </tr>
           ))}
@@ -207,14 +216,14 @@ export function AuditPage({ context, entries, events, event, user, page, hasNext
           {entries.map((e) => (
             <tr data-event={e.event}>
               <td>{formatTime(e.at)}</td>
-              <td>{e.event}</td>
-              <td>{e.actor}</td>
-              <td>{e.target}</td>
-              <td>{e.ip}</td>
-              <td>
+              <td data-label="Event">{e.event}</td>
+              <td data-label="Actor">{e.actor}</td>
+              <td data-label="Target">{e.target}</td>
+              <td data-label="Address">{e.ip}</td>
+              <td data-label="Request id">
                 <code>{e.requestId}</code>
               </td>
-              <td>{e.detail}</td>
+              <td data-label="Detail">{e.detail}</td>
             </tr>
           ))}
         </tbody>

@@ -92,8 +92,8 @@ export function PasskeysPage({ context, passkeys, available, totp, errors }: Pas
               {passkeys.map((p) => (
                 <tr data-passkey={p.name}>
                   <td>{p.name}</td>
-                  <td>{formatTime(p.created_at)}</td>
-                  <td>{p.last_used_at > 0 ? formatTime(p.last_used_at) : 'Never'}</td>
+                  <td data-label="Added">{formatTime(p.created_at)}</td>
+                  <td data-label="Last used">{p.last_used_at > 0 ? formatTime(p.last_used_at) : 'Never'}</td>
                   <td>
                     <form method="post" action={`/accounts/passkeys/${encodeURIComponent(p.id)}/rename/`} class="inline-form">
                       <CsrfField token={context.csrfToken} />
