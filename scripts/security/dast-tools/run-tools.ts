@@ -29,6 +29,11 @@ export const WAPITI_EXCLUDED_PATHS = [
   '/accounts/sessions/*/end/',
   '/accounts/sessions/end-others/',
   '/photos/*/delete/',
+  '/photos/*/trash/',
+  '/photos/trash/',
+  '/photos/trash/empty/',
+  '/albums/*/delete/',
+  '/accounts/delete/',
   '/accounts/api-tokens/*/revoke/',
 ];
 
