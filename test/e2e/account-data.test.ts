@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { expect, it } from 'vitest';
-import { CHROMIUM_MISSING, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
+import { CHROMIUM_MISSING, cspViolations, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
 import { STRONG_PASSWORD } from '../support/client.js';
 import { makeTempDir } from '../support/images.js';
 import { smallJpeg } from '../support/photos.js';
@@ -15,10 +15,7 @@ describeWith(CHROMIUM_MISSING, 'account export and deletion in a real browser (C
   it('exports (queued → ready → download), then deletes the account: logged out, and the login fails', async () => {
     const context = await t.browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
-    const violations: string[] = [];
-    page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
-    });
+    const violations = cspViolations(page);
     const origin = t.server.origin;
     await signUpAndLogIn(page, origin, 'leaver');
     await page.goto(`${origin}/photos/upload/`);

@@ -1,16 +1,13 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CHROMIUM_MISSING, launchChromium, logOutAndIn, signUpAndLogIn } from '../support/chromium.js';
+import { CHROMIUM_MISSING, cspViolations, launchChromium, logOutAndIn, signUpAndLogIn } from '../support/chromium.js';
 import { smallJpeg } from '../support/photos.js';
 import { describeWith } from '../support/requirements.js';
 import { startListeningApp, type ListeningApp } from '../support/server.js';
 import { totpCode } from '../support/two-factor.js';
 
 function watchCsp(page: Page): string[] {
-  const violations: string[] = [];
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
-  });
+  const violations = cspViolations(page);
   return violations;
 }
 

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { smallJpeg } from '../support/photos.js';
-import { CHROMIUM_MISSING, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
+import { CHROMIUM_MISSING, cspViolations, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
 import { describeWith } from '../support/requirements.js';
 
 const ALBUM_PAGE = /\/albums\/[0-9a-f]{32}\/$/;
@@ -22,10 +22,7 @@ describeWith(CHROMIUM_MISSING, 'albums in a real browser (Chromium)', () => {
     it(`creates an album from the gallery selection, views it, and shares it with a logged-out visitor (${javaScriptEnabled ? 'with' : 'without'} JavaScript)`, async () => {
       const context = await t.browser.newContext({ javaScriptEnabled });
       const page = await context.newPage();
-      const violations: string[] = [];
-      page.on('console', (message) => {
-        if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
-      });
+      const violations = cspViolations(page);
       await signUpAndLogIn(page, t.server.origin, `albums_${javaScriptEnabled ? 'js' : 'nojs'}`);
 
       for (const [title, colour] of [['Dawn', '#e8a33d'], ['Noon', '#3d8ee8'], ['Dusk', '#5a3de8']] as const) {

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { expect, it } from 'vitest';
 import { STRONG_PASSWORD } from '../support/client.js';
 import { smallJpeg } from '../support/photos.js';
-import { CHROMIUM_MISSING, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
+import { CHROMIUM_MISSING, cspViolations, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
 import { describeWith } from '../support/requirements.js';
 
 
@@ -16,10 +16,7 @@ describeWith(CHROMIUM_MISSING, 'in a real browser (Chromium)', () => {
   it('signs up and logs in with the forms, without any CSP violation', async () => {
     const context = await t.browser.newContext();
     const page = await context.newPage();
-    const violations: string[] = [];
-    page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
-    });
+    const violations = cspViolations(page);
 
     await page.goto(`${t.server.origin}/photos/`);
     expect(new URL(page.url()).pathname).toBe('/accounts/login/');
@@ -57,10 +54,7 @@ describeWith(CHROMIUM_MISSING, 'in a real browser (Chromium)', () => {
     it(`uploads a photo and follows it to ready (${javaScriptEnabled ? 'with' : 'without'} JavaScript)`, async () => {
       const context = await t.browser.newContext({ javaScriptEnabled });
       const page = await context.newPage();
-      const violations: string[] = [];
-      page.on('console', (message) => {
-        if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
-      });
+      const violations = cspViolations(page);
       const username = `uploader_${javaScriptEnabled ? 'js' : 'nojs'}`;
       await signUpAndLogIn(page, t.server.origin, username);
 

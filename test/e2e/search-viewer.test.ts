@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { smallJpeg } from '../support/photos.js';
-import { CHROMIUM_MISSING, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
+import { CHROMIUM_MISSING, cspViolations, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
 import { describeWith } from '../support/requirements.js';
 
 const PHOTO_PAGE = /\/photos\/([0-9a-f]{32})\/(\?.*)?$/;
@@ -27,10 +27,7 @@ describeWith(CHROMIUM_MISSING, 'search and the viewer in a real browser (Chromiu
   }
 
   function watchCsp(page: Page): string[] {
-    const violations: string[] = [];
-    page.on('console', (message) => {
-      if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
-    });
+    const violations = cspViolations(page);
     return violations;
   }
 

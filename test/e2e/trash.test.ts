@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import { smallJpeg } from '../support/photos.js';
-import { CHROMIUM_MISSING, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
+import { CHROMIUM_MISSING, cspViolations, signUpAndLogIn, useAppInChromium } from '../support/chromium.js';
 import { describeWith } from '../support/requirements.js';
 
 // The Trash as a user meets it, in Debian's Chromium: trash from the photo page, find it in the
@@ -16,10 +16,7 @@ describeWith(CHROMIUM_MISSING, 'the Trash in a real browser (Chromium)', () => {
     it(`trashes, restores, bulk-trashes and empties (${javaScriptEnabled ? 'with' : 'without'} JavaScript)`, async () => {
       const context = await t.browser.newContext({ javaScriptEnabled });
       const page = await context.newPage();
-      const violations: string[] = [];
-      page.on('console', (message) => {
-        if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
-      });
+      const violations = cspViolations(page);
       await signUpAndLogIn(page, t.server.origin, `trash_${javaScriptEnabled ? 'js' : 'nojs'}`);
 
       const pages: Record<string, string> = {};

@@ -56,3 +56,12 @@ export function useAppInChromium(env: Record<string, string> = {}): { readonly s
   });
   return handles;
 }
+
+/** The Content-Security-Policy violations the page reports on its console, collected from now on. */
+export function cspViolations(page: Page): string[] {
+  const violations: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+  });
+  return violations;
+}
