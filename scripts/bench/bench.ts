@@ -636,7 +636,10 @@ function buildReport(runs: readonly RunResult[], stamp: string): Report {
     check('gallery p99 ms', '≤ 20', http.gallery?.p99Ms, (v) => v <= 20),
     check('thumbnail req/s', '≥ 8000', http.thumbnail?.rps, (v) => v >= 8000),
     check('thumbnail p99 ms', '≤ 20', http.thumbnail?.p99Ms, (v) => v <= 20),
-    check('photos ready per second', '≥ 14', uploads?.photosPerSecond, (v) => v >= 14),
+    check('thumbnail server CPU µs/request', '≤ 120', http.thumbnail?.cpuUsPerRequest, (v) => v <= 120),
+    // Issue 18's upload targets (they replace the older "≥ 14 photos ready per second").
+    check('photos ready per second', '≥ 10', uploads?.photosPerSecond, (v) => v >= 10),
+    check('server CPU ms per photo', '≤ 150', uploads?.cpuMsPerPhoto, (v) => v <= 150),
     check('upload answered p99 ms (under that load)', '≤ 150', uploads?.uploadP99Ms, (v) => v <= 150),
     check('peak RSS MB', '≤ 300', peakRssMb, (v) => v <= 300),
     check('start-up to ready /readyz ms', '≤ 2000', startupMs, (v) => v <= 2000),
