@@ -371,6 +371,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     ],
   });
   await app.register(landingRoutes);
+  const limiterStore = redis && config.redis ? { redis: redis.commands, nameSpace: config.redis.keyPrefix } : undefined;
   await app.register(accountRoutes, {
     accounts,
     sessions,
@@ -381,7 +382,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     storageUsage: (userId) => quotas.usageOf(userId),
     signupsPerWindow: config.throttle.signupsPerWindow,
     passkeysAvailable: (request) => relyingPartyFor(request, relyingParty) !== null,
-    limiterStore: redis && config.redis ? { redis: redis.commands, nameSpace: config.redis.keyPrefix } : undefined,
+    limiterStore,
   });
   await app.register(twoFactorRoutes, { twoFactor, sessions, audit, hasPasskey });
   const confirmIdentity = createIdentityCheck({ users, hasher, throttle, checkCode: (userId, code, address) => twoFactor.checkCode(userId, code, address) });
@@ -392,7 +393,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     confirmIdentity,
     totpEnabled: async (userId) => (await twoFactor.status(userId)).enabled,
   });
-  await app.register(passkeyLoginRoutes, { passkeys, twoFactor, sessions, audit, relyingParty, throttle });
+  await app.register(passkeyLoginRoutes, { passkeys, twoFactor, sessions, audit, relyingParty, throttle, limiterStore });
   await app.register(passwordChangeRoutes, { passwordChange: passwords.passwordChange, sessions, audit });
   await app.register(passwordResetRoutes, { resets: passwords.resets, audit });
   await app.register(sessionPageRoutes, { sessions });

@@ -1,8 +1,7 @@
-import rateLimit from '@fastify/rate-limit';
-import type { Redis } from 'ioredis';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { partyOf, type AuditLog } from '../audit/audit-log.js';
 import { AppError } from '../errors/catalog.js';
+import { registerRequestLimits, type LimiterStore } from '../security/request-limits.js';
 import { safeNextPath } from '../security/safe-redirect.js';
 import { LoginPage } from '../views/pages/login-page.js';
 import { SignupPage } from '../views/pages/signup-page.js';
@@ -35,7 +34,7 @@ export interface AccountRoutesDeps {
    * REDIS_URL set: the limiter counts in Redis, so the limit holds across every web instance
    * (`nameSpace` is REDIS_KEY_PREFIX). Otherwise each process counts in memory.
    */
-  readonly limiterStore?: { readonly redis: Redis; readonly nameSpace: string };
+  readonly limiterStore?: LimiterStore;
 }
 
 // Django's AuthenticationForm message: the same for an unknown user and a wrong password.
@@ -56,22 +55,10 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRoutesDep
     sendPage(reply, <SignupPage context={viewContextFor(request, reply)} values={{ username: '', email: '' }} errors={{}} />),
   );
 
-  await app.register(rateLimit, {
-    global: false,
-    ...(deps.limiterStore && {
-      redis: deps.limiterStore.redis,
-      nameSpace: `${deps.limiterStore.nameSpace}:rate-limit:`,
-      // Redis away: sign-ups go on unlimited rather than failing; the per-account and per-address
-      // login lockouts live in the database and are unaffected.
-      skipOnError: true,
-    }),
-    // A security event like login throttling (the 429 itself counts in photovault.throttled).
-    onExceeded: (request) => request.log.warn({ event: 'signup_throttled' }, 'sign-up rate limit reached'),
-    errorResponseBuilder: (_request, context) =>
-      new AppError('too_many_requests', {
-        detail: `Too many sign-up attempts from your address. Try again in ${Math.ceil(context.ttl / 1000)} seconds.`,
-        retryAfterSeconds: Math.ceil(context.ttl / 1000),
-      }),
+  await registerRequestLimits(app, {
+    store: deps.limiterStore,
+    event: 'signup_throttled',
+    describe: (seconds) => `Too many sign-up attempts from your address. Try again in ${seconds} seconds.`,
   });
 
   const signupLimit = { max: deps.signupsPerWindow, timeWindow: 10 * 60_000 };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { STRONG_PASSWORD, clientWithOwnAddress, type TestClient } from '../support/client.js';
 import { DIALECTS } from '../support/databases.js';
+import { CEREMONY_OPTIONS_LIMIT } from '../../src/accounts/passkeys/passkey-login-routes.js';
 import { csrfToken, passkeyLogin, passkeySecondFactor, postJson, registerPasskey, TEST_ORIGIN } from '../support/passkeys.js';
 import { SoftwareAuthenticator } from '../support/software-authenticator.js';
 
@@ -184,6 +185,32 @@ describe.each(DIALECTS)('passkeys (%s)', (dialect) => {
     } finally {
       await strict.close();
     }
+  });
+
+  it('ceremony options are limited per address: a script asking in a loop gets 429 problem documents, other addresses are served, no challenge rows pile up', async () => {
+    const loop = freshClient(t);
+    const token = await csrfToken(loop, '/accounts/login/');
+    const challenges = async () => Number((await t.db.selectFrom('webauthn_challenges').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await challenges();
+    const statuses: number[] = [];
+    for (let i = 0; i < CEREMONY_OPTIONS_LIMIT.max + 5; i++) statuses.push((await postJson(loop, '/accounts/login/passkey/options/', {}, token)).statusCode);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(CEREMONY_OPTIONS_LIMIT.max);
+    expect(statuses.slice(CEREMONY_OPTIONS_LIMIT.max)).toEqual([429, 429, 429, 429, 429]);
+    const refused = await postJson(loop, '/accounts/login/passkey/options/', {}, token);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.json().detail).toMatch(/Too many passkey requests/);
+    // The refused requests stored nothing.
+    expect((await challenges()) - before).toBeLessThanOrEqual(CEREMONY_OPTIONS_LIMIT.max);
+    // The second step's options have a limit of their own: without a login challenge they are 401s, then 429s.
+    const secondStep: number[] = [];
+    for (let i = 0; i < CEREMONY_OPTIONS_LIMIT.max + 2; i++) secondStep.push((await postJson(loop, '/accounts/login/2fa/passkey/options/', {}, token)).statusCode);
+    expect(new Set(secondStep.slice(0, CEREMONY_OPTIONS_LIMIT.max))).toEqual(new Set([401]));
+    expect(secondStep.slice(CEREMONY_OPTIONS_LIMIT.max)).toEqual([429, 429]);
+    // Another address is served.
+    const other = freshClient(t);
+    expect((await postJson(other, '/accounts/login/passkey/options/', {}, await csrfToken(other, '/accounts/login/'))).statusCode).toBe(200);
   });
 
   it('a signature counter that does not rise is refused and audited as a possible clone', async () => {

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLog } from '../../audit/audit-log.js';
 import { AppError } from '../../errors/catalog.js';
+import { registerRequestLimits, type LimiterStore } from '../../security/request-limits.js';
 import { safeNextPath } from '../../security/safe-redirect.js';
 import { credentialCookie, setSessionCookie } from '../sessions/session-cookie.js';
 import type { SessionService } from '../sessions/session-service.js';
@@ -20,7 +21,16 @@ export interface PasskeyLoginRoutesDeps {
   readonly relyingParty: RelyingPartyOptions;
   /** The login form's throttle: passwordless failures are counted per address like wrong passwords. */
   readonly throttle: LoginThrottle;
+  /** Where the ceremony-options limit counts (Redis in scale-out), as for sign-ups. */
+  readonly limiterStore?: LimiterStore;
 }
+
+/**
+ * Asking for ceremony options needs no credential and stores a challenge row, so it is limited per
+ * address: a person needs one or two per login, a script asking in a loop gets 429s instead of
+ * filling the challenge table (failed assertions are counted by the login throttle instead).
+ */
+export const CEREMONY_OPTIONS_LIMIT = { max: 30, timeWindow: 60_000 } as const;
 
 // A passwordless login has no session and no password step yet: its challenge is bound to this
 // browser by a cookie of its own, good for the one ceremony only.
@@ -44,6 +54,12 @@ const passwordlessKeys = (request: FastifyRequest): ThrottleKeys => ({ account: 
 export async function passkeyLoginRoutes(app: FastifyInstance, deps: PasskeyLoginRoutesDeps): Promise<void> {
   const { passkeys, audit } = deps;
   const config = { public: true, neverCache: true };
+  const optionsConfig = { ...config, rateLimit: CEREMONY_OPTIONS_LIMIT };
+  await registerRequestLimits(app, {
+    store: deps.limiterStore,
+    event: 'passkey_options_throttled',
+    describe: (seconds) => `Too many passkey requests from your address. Try again in ${seconds} seconds.`,
+  });
   const rpOf = (request: FastifyRequest) => {
     const rp = relyingPartyFor(request, deps.relyingParty);
     if (!rp) throw new AppError('bad_request', { detail: 'Passkeys are not available at this address.' });
@@ -75,7 +91,7 @@ export async function passkeyLoginRoutes(app: FastifyInstance, deps: PasskeyLogi
     setSessionCookie(reply, session.token, deps.sessions.cookieMaxAgeSeconds);
   };
 
-  app.post('/accounts/login/passkey/options/', { config }, async (request, reply) => {
+  app.post('/accounts/login/passkey/options/', { config: optionsConfig }, async (request, reply) => {
     const rp = rpOf(request);
     const token = randomBytes(32).toString('base64url');
     loginCookie.set(reply, token, PASSKEY_CHALLENGE_TTL_MS / 1000);
@@ -105,7 +121,7 @@ export async function passkeyLoginRoutes(app: FastifyInstance, deps: PasskeyLogi
     return reply.send({ redirect: safeNextPath(body.next) });
   });
 
-  app.post('/accounts/login/2fa/passkey/options/', { config }, async (request, reply) => {
+  app.post('/accounts/login/2fa/passkey/options/', { config: optionsConfig }, async (request, reply) => {
     const token = readChallengeCookie(request);
     const challenge = await deps.twoFactor.findChallenge(token);
     if (!challenge || token === undefined) throw new AppError('unauthenticated', { detail: 'The login has expired. Log in again.' });
