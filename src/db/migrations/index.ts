@@ -15,6 +15,7 @@ import * as trashAndQuotas from './0014-trash-and-quotas.js';
 import * as passkeys from './0015-passkeys.js';
 import * as photoSearch from './0016-photo-search.js';
 import * as accountDeletionAndExport from './0020-account-deletion-and-export.js';
+import * as searchAccentFolding from './0021-search-accent-folding.js';
 
 /** Every migration, in order. Names sort lexically; never rename or edit one that has shipped. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0015-passkeys': passkeys,
   '0016-photo-search': photoSearch,
   '0020-account-deletion-and-export': accountDeletionAndExport,
+  '0021-search-accent-folding': searchAccentFolding,
 };

@@ -4,10 +4,11 @@ import { TIMELINE_ORDER } from '../photo-repository.js';
 import { fts5Query, tsQueryText, type PhotoSearch } from './photo-search.js';
 
 /**
- * The tsvector the PostgreSQL index photos_search is built on (migration 0016), spelt exactly as
- * there: the planner uses an expression index only for the same expression.
+ * The tsvector the PostgreSQL index photos_search is built on (migration 0021: accents folded), spelt
+ * exactly as there: the planner uses an expression index only for the same expression (the \u escapes
+ * are doubled so that PostgreSQL's regular expression reads them, as in the migration).
  */
-const PHOTO_SEARCH_VECTOR = sql`to_tsvector('simple'::regconfig, regexp_replace(title || ' ' || caption || ' ' || alt_text || ' ' || original_name, '[^[:alnum:]]+', ' ', 'g'))`;
+const PHOTO_SEARCH_VECTOR = sql`to_tsvector('simple'::regconfig, regexp_replace(regexp_replace(normalize(title || ' ' || caption || ' ' || alt_text || ' ' || original_name, NFD), '[\\u0300-\\u036f\\u1ab0-\\u1aff\\u1dc0-\\u1dff\\u20d0-\\u20ff\\ufe20-\\ufe2f]', '', 'g'), '[^[:alnum:]]+', ' ', 'g'))`;
 
 /**
  * The conditions a photo of `photos` must meet to be in the search: every word in its texts (FTS5

@@ -5,7 +5,7 @@
 export interface PhotoSearch {
   /** The query as typed (trimmed), for the form and the links that carry the search along. */
   readonly q: string;
-  /** Lower-cased runs of letters and digits: each one must be found (the last as a prefix). */
+  /** Lower-cased runs of letters and digits, accents folded: each one must be found (the last as a prefix). */
   readonly words: readonly string[];
   /** YYYY-MM-DD as typed, or '' for no bound. */
   readonly from: string;
@@ -33,6 +33,16 @@ const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 // Letters, digits and combining marks: the same runs SQLite's unicode61 tokenizer and the
 // PostgreSQL index's [[:alnum:]] keep as words; everything else (quotes, *, :, ^, brackets) separates them.
 const WORD = /[\p{L}\p{N}\p{M}]+/gu;
+// The diacritics both indexes drop (migration 0021): combining marks after canonical decomposition, so
+// "cafe" finds "Café"; letters that do not decompose (ø, æ, ß) stay, and so do the marks of other
+// scripts' blocks (Devanagari vowel signs are part of their words).
+// eslint-disable-next-line no-misleading-character-class -- ranges of lone combining marks, on purpose
+const DIACRITICS = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/gu;
+
+/** A query folded as the indexes fold the text they hold: compatibility forms, case, diacritics. */
+export function foldSearchText(text: string): string {
+  return text.normalize('NFKC').toLowerCase().normalize('NFD').replace(DIACRITICS, '').normalize('NFC');
+}
 
 /** Parses q/from/to. Nothing given is no search (null); anything malformed is a list of messages for the form. */
 export function parsePhotoSearch(input: SearchInput): SearchParse {
@@ -41,7 +51,7 @@ export function parsePhotoSearch(input: SearchInput): SearchParse {
   const to = input.to.trim();
   const errors: string[] = [];
   if ([...q].length > SEARCH_QUERY_MAX) errors.push(`The search can have at most ${SEARCH_QUERY_MAX} characters.`);
-  const words = q.normalize('NFKC').toLowerCase().match(WORD) ?? [];
+  const words = foldSearchText(q).match(WORD) ?? [];
   if (words.length > SEARCH_WORDS_MAX) errors.push(`The search can have at most ${SEARCH_WORDS_MAX} words.`);
   const fromMs = parseDay(from);
   const toStart = parseDay(to);
