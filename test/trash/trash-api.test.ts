@@ -39,6 +39,7 @@ describe.each(DIALECTS)('the Trash in the JSON API (%s)', (dialect) => {
   it('documents the Trash operations', () => {
     expect(document.paths['/api/v1/photos/trash']?.['get']).toBeDefined();
     expect(document.paths['/api/v1/photos/trash']?.['delete']).toBeDefined();
+    expect(document.paths['/api/v1/photos/trash']?.['post']).toBeDefined();
     expect(document.paths['/api/v1/photos/{id}/trash']?.['post']).toBeDefined();
     expect(document.paths['/api/v1/photos/{id}/restore']?.['post']).toBeDefined();
   });
@@ -85,6 +86,43 @@ describe.each(DIALECTS)('the Trash in the JSON API (%s)', (dialect) => {
     expect((await t.db.selectFrom('photos').select('trashed_at').where('id', '=', id).executeTakeFirstOrThrow()).trashed_at).toBeNull();
     expect((await sessionJson(alice, 'POST', `/api/v1/photos/${id}/trash`)).statusCode).toBe(200);
     expectProblem(await t.app.inject({ method: 'DELETE', url: '/api/v1/photos/trash' }), 401, 'unauthenticated');
+  });
+
+  it('moves several photos at once, all or none, and refuses hostile bodies without moving anything', async () => {
+    const [a, b, c] = [await uploadReady(), await uploadReady(), await uploadReady()];
+    const post = (payload: unknown, token = bearer, contentType = 'application/json') =>
+      t.app.inject({ method: 'POST', url: '/api/v1/photos/trash', headers: { authorization: `Bearer ${token}`, 'content-type': contentType }, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+    const trashedIds = async () => (await t.db.selectFrom('photos').select('id').where('id', 'in', [a, b, c]).where('trashed_at', 'is not', null).execute()).map((r) => r.id).sort();
+
+    // One id that is not the caller's (bob's token; an unknown id) and nothing moves.
+    expectProblem(await post({ photo_ids: [a, b] }, bobBearer), 404, 'not_found');
+    expectProblem(await post({ photo_ids: [a, '0'.repeat(32)] }), 404, 'not_found');
+    const hostile: unknown[] = [
+      {}, { photo_ids: [] }, { photo_ids: 'a' }, { photo_ids: [a, 'nothex'] }, { photo_ids: [a.toUpperCase()] }, { photo_ids: [a], extra: 1 },
+      { photo_ids: Array.from({ length: 101 }, (_, i) => i.toString(16).padStart(32, '0')) }, { photo_ids: [{ $ne: null }] }, { photo_ids: [`${a}' OR '1'='1`] },
+      '{"photo_ids": [', 'null', '[]',
+    ];
+    for (const body of hostile) {
+      const res = await post(body);
+      expect(res.statusCode, JSON.stringify(body)).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    }
+    expect((await post(`photo_ids=${a}`, bearer, 'application/x-www-form-urlencoded')).statusCode).toBe(415);
+    expect(await trashedIds()).toEqual([]);
+    // A session needs its CSRF token.
+    expect((await sessionJson(alice, 'POST', '/api/v1/photos/trash', { photo_ids: [a] }, null)).statusCode).toBe(403);
+    expect(await trashedIds()).toEqual([]);
+
+    const moved = await post({ photo_ids: [a, b, a] });
+    expect(moved.statusCode, moved.body).toBe(200);
+    expect(moved.json()).toEqual({ trashed: 2 });
+    expectConforms(document, '/api/v1/photos/trash', 'post', 200, moved.json());
+    expect(await trashedIds()).toEqual([a, b].sort());
+    // Already in the Trash: a 404, and c (named with it) stays in the library.
+    expectProblem(await post({ photo_ids: [c, a] }), 404, 'not_found');
+    expect(await trashedIds()).toEqual([a, b].sort());
+    expect((await sessionJson(alice, 'POST', '/api/v1/photos/trash', { photo_ids: [c] })).statusCode).toBe(200);
+    expect(await trashedIds()).toEqual([a, b, c].sort());
   });
 
   it('deletes a trashed photo for good with DELETE, and empties the Trash', async () => {

@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import { Timestamp, toTimestamp } from '../../api/index.js';
 import type { AlbumSummaryRow } from '../album-repository.js';
-import { ALBUM_NAME_MAX, MAX_PHOTOS_PER_REQUEST } from '../album-rules.js';
+import { photoIdList } from '../../photos/api/photo-schemas.js';
+import { ALBUM_NAME_MAX } from '../album-rules.js';
 
 const RANDOM_ID = '^[0-9a-f]{32}$';
 
@@ -17,11 +18,7 @@ export const AlbumPhotoParams = Type.Object(
 
 const AlbumName = Type.String({ minLength: 1, maxLength: ALBUM_NAME_MAX, description: `Plain text on one line, at most ${ALBUM_NAME_MAX} characters.` });
 
-export const PhotoIds = Type.Array(Type.String({ pattern: RANDOM_ID }), {
-  minItems: 1,
-  maxItems: MAX_PHOTOS_PER_REQUEST,
-  description: `Ids of your photos, at most ${MAX_PHOTOS_PER_REQUEST}. Any id that is not one of your photos makes the whole request a 404 (nothing is added).`,
-});
+export const PhotoIds = photoIdList('nothing is added');
 
 export const AlbumSchema = Type.Object(
   {

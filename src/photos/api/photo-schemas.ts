@@ -3,10 +3,20 @@ import { PageQuery, Timestamp, toTimestamp } from '../../api/index.js';
 import { SEARCH_QUERY_MAX } from '../search/photo-search.js';
 import { CAMERA_TEXT_MAX, formatUtcOffset } from '../../media/images/photo-facts.js';
 import { MEDIA_VARIANTS, STORED_VARIANTS } from '../media-variants.js';
+import { MAX_PHOTOS_PER_REQUEST } from '../photo-id.js';
 import type { PhotoRecord } from '../photo-repository.js';
 import { PENDING_STATUSES } from '../photo-service.js';
 
 const TAKEN_AT_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}([+-]\\d{2}:\\d{2})?$';
+
+/** A request body's list of the caller's photo ids, all or nothing; `unchanged` says what a 404 leaves as it was. */
+export function photoIdList(unchanged: string) {
+  return Type.Array(Type.String({ pattern: '^[0-9a-f]{32}$' }), {
+    minItems: 1,
+    maxItems: MAX_PHOTOS_PER_REQUEST,
+    description: `Ids of your photos, at most ${MAX_PHOTOS_PER_REQUEST}. Any id that is not one of your photos makes the whole request a 404 (${unchanged}).`,
+  });
+}
 
 export const PHOTO_STATUSES = ['queued', 'scanning', 'processing', 'pending_scan', 'ready', 'held', 'rejected', 'failed', 'removed'] as const;
 

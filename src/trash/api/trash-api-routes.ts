@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { requireUser } from '../../accounts/routes.js';
 import { COMMON_PROBLEMS, PageQuery, Paginated, pageOf, pageWindow, problemResponses, READ_SECURITY, Timestamp, toTimestamp, WRITE_SECURITY, type ApiPlugin } from '../../api/index.js';
 import { AppError } from '../../errors/catalog.js';
-import { PhotoIdParams, PhotoSchema, toPhotoJson } from '../../photos/api/photo-schemas.js';
+import { PhotoIdParams, PhotoSchema, photoIdList, toPhotoJson } from '../../photos/api/photo-schemas.js';
 import type { PhotoService } from '../../photos/photo-service.js';
 import type { TrashedPhoto, TrashService } from '../trash-service.js';
 
@@ -22,12 +22,14 @@ export const TrashedPhotoSchema = Type.Object(
   { additionalProperties: false, title: 'TrashedPhoto' },
 );
 
+const TrashManyBody = Type.Object({ photo_ids: photoIdList('nothing moves') }, { additionalProperties: false });
+
 function toTrashedJson({ photo, trashedAt, purgeAt }: TrashedPhoto) {
   return { ...toPhotoJson(photo), trashed_at: toTimestamp(trashedAt), purge_at: toTimestamp(purgeAt) };
 }
 
 /**
- * The Trash in the JSON API: list, move one photo there, restore it, empty it. A photo in the Trash
+ * The Trash in the JSON API: list, move one photo or several there, restore one, empty it. A photo in the Trash
  * is a 404 for every other photo operation but its media and `DELETE /api/v1/photos/{id}` (for good).
  */
 export function trashApiRoutes(deps: TrashApiDeps): ApiPlugin {
@@ -66,6 +68,27 @@ export function trashApiRoutes(deps: TrashApiDeps): ApiPlugin {
         const deleted = await deps.trash.empty(requireUser(request).id);
         request.log.info({ event: 'trash_emptied', photos: deleted }, 'Trash emptied');
         return { deleted };
+      },
+    );
+
+    app.post(
+      '/api/v1/photos/trash',
+      {
+        schema: {
+          operationId: 'trashPhotos',
+          summary: 'Move several of your photos to the Trash (all or none)',
+          description: 'As the gallery’s selection does. An id repeated counts once; a photo already in the Trash, or not yours, is a 404 and nothing moves.',
+          tags: TAGS,
+          security: WRITE_SECURITY,
+          body: TrashManyBody,
+          response: { 200: Type.Object({ trashed: Type.Integer({ minimum: 1 }) }, { additionalProperties: false, title: 'TrashedPhotos' }), ...problemResponses(400, 403, 404, 415, ...COMMON_PROBLEMS) },
+        },
+      },
+      async (request) => {
+        const ids = [...new Set(request.body.photo_ids)];
+        if (!(await deps.trash.trash(requireUser(request).id, ids))) throw new AppError('not_found');
+        request.log.info({ event: 'photos_trashed', photos: ids.length }, 'photos moved to the Trash');
+        return { trashed: ids.length };
       },
     );
 
