@@ -44,6 +44,10 @@ describeWith(CHROMIUM_MISSING, 'two-factor login and moderation in a real browse
     await owner.waitForURL(/\/photos\/[0-9a-f]{32}\/$/, { timeout: 30_000 });
     const photoPath = new URL(owner.url()).pathname;
     await expect.poll(() => owner.getAttribute('#photo-status', 'data-status'), { timeout: 60_000 }).toBe('held');
+    // The held photo's page fits a 390-px phone too (the everyday suite measures the other pages).
+    await owner.setViewportSize({ width: 390, height: 844 });
+    await owner.reload();
+    expect(await owner.evaluate(() => document.documentElement.scrollWidth), `${photoPath} (held)`).toBeLessThanOrEqual(390);
 
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -428,18 +428,22 @@ describeWith(CHROMIUM_MISSING, 'every form, filled in and submitted in Chromium'
   });
 
   it('password reset: the mail reaches the SMTP server, its link sets the password, every session ends', async () => {
-    const stranger = await browser.newContext();
+    // On a 390-px phone: the reset pages never scroll sideways (the everyday suite measures the others).
+    const stranger = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     const forgot = await stranger.newPage();
+    const scrollWidth = () => forgot.evaluate(() => document.documentElement.scrollWidth);
     await forgot.goto(`${server.origin}/accounts/login/`);
     await forgot.click('a:text("Forgotten your password?")');
     await forgot.fill('#id_email', `${OWNER}@example.com`);
     await forgot.click('button[type=submit]:text("Reset my password")');
     expect(await forgot.textContent('p.notice')).toContain('We’ve emailed you instructions');
+    expect(await scrollWidth(), 'reset sent').toBeLessThanOrEqual(390);
     const link = resetLinkIn(await smtp.nextMailTo(`${OWNER}@example.com`));
     expect(link.origin).toBe('https://photos.example.test');
 
     await forgot.goto(`${server.origin}${link.pathname}`);
     expect(await heading(forgot)).toBe('Enter new password');
+    expect(await scrollWidth(), 'reset confirm').toBeLessThanOrEqual(390);
     await forgot.fill('#id_new_password1', STRONG_PASSWORD);
     await forgot.fill('#id_new_password2', STRONG_PASSWORD);
     await forgot.click('button[type=submit]:text("Change my password")');
@@ -447,6 +451,7 @@ describeWith(CHROMIUM_MISSING, 'every form, filled in and submitted in Chromium'
     expect(await forgot.textContent('p.notice')).toContain('Your password has been set.');
     await forgot.goto(`${server.origin}${link.pathname}`);
     expect(await heading(forgot)).toBe('Password reset unsuccessful');
+    expect(await scrollWidth(), 'reset link used').toBeLessThanOrEqual(390);
     await stranger.close();
 
     await page.goto(`${server.origin}/photos/`);
