@@ -123,15 +123,18 @@ export async function runWapiti(options: WapitiOptions): Promise<ToolRun> {
   const cookieFile = path.join(options.workDir, 'cookies.json');
   const reportFile = path.join(options.workDir, 'wapiti.json');
   await writeFile(cookieFile, JSON.stringify(wapitiCookieJar(options.origin, options.cookies)), { mode: 0o600 });
-  // wapiti stops itself at --max-scan-time; the hard limit only catches a hang.
-  const result = await runBounded(SYSTEM_PYTHON, wapitiArgs(options, cookieFile, reportFile), { timeoutMs: (options.maxScanSeconds + 60) * 1000, logFile: path.join(options.workDir, 'wapiti.log') });
+  // wapiti 3.0.4 stops crawling at --max-scan-time but then still gives each attack module up to
+  // --max-attack-time (on a loaded machine most modules use it all: a CI run was killed at 150 + 60 s
+  // in its ninth module of twelve), so the hard limit is the sum of wapiti's own limits: it only catches a hang.
+  const hardLimitSeconds = options.maxScanSeconds + WAPITI_MODULES.length * options.maxAttackSeconds + 60;
+  const result = await runBounded(SYSTEM_PYTHON, wapitiArgs(options, cookieFile, reportFile), { timeoutMs: hardLimitSeconds * 1000, logFile: path.join(options.workDir, 'wapiti.log') });
   const notes = [`${wapitiCrawled(result.output)} URLs and forms crawled under ${options.origin}/ (modules ${WAPITI_MODULES.join(', ')}; never ${options.excludePaths.join(', ')})`];
   for (const stopped of result.output.matchAll(/Max attack time was reached for module (\w+)/g)) notes.push(`module ${stopped[1]} stopped at its ${options.maxAttackSeconds} s limit`);
   if (/Max scan time was reached/i.test(result.output)) notes.push(`scan stopped at its ${options.maxScanSeconds} s limit`);
   notes.push(`log: ${path.join(options.workDir, 'wapiti.log')}`);
   const errors: string[] = [];
   if (result.startError) errors.push(`could not start: ${result.startError}`);
-  else if (result.timedOut) errors.push(`still running ${options.maxScanSeconds + 60} s after start: killed`);
+  else if (result.timedOut) errors.push(`still running ${hardLimitSeconds} s after start: killed`);
   else if (result.code !== 0) errors.push(`exited with ${result.code ?? result.signal}: ${result.output.trim().split('\n').slice(-3).join(' | ')}`);
   let findings: ToolFinding[] = [];
   if (errors.length === 0) {
