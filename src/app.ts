@@ -60,7 +60,7 @@ import { S3Storage } from './media/storage/s3-storage.js';
 import type { S3StagedObjects } from './media/storage/s3-staged-objects.js';
 import type { MediaLinks, MediaStorage } from './media/storage/storage.js';
 import { createPhotoRepository, type PhotoRecord } from './photos/photo-repository.js';
-import { createPhotoService } from './photos/photo-service.js';
+import { createPhotoService, type PhotoServiceDeps } from './photos/photo-service.js';
 import { createProcessPhotoJob, PROCESS_PHOTO_JOB } from './photos/processing/process-photo-job.js';
 import { enqueueUnfinishedPhotos } from './photos/processing/reconcile-photo-jobs.js';
 import { sweepOrphans } from './photos/processing/sweep-orphans.js';
@@ -215,7 +215,7 @@ async function createMedia(
   redis: RedisClients | undefined,
   store: OpenedStorage,
   chores: readonly HousekeepingTask[],
-  checkQuota: (ownerId: string, bytes: number) => Promise<void>,
+  checkQuota: NonNullable<PhotoServiceDeps['checkQuota']>,
   other: OtherJobs,
 ) {
   // libvips' operation cache would keep staged uploads open after they are deleted.
@@ -355,7 +355,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
       { name: 'expired trash', run: () => trash.purgeExpired() },
       ...accountData.chores,
     ],
-    (ownerId, bytes) => quotas.checkRoom(ownerId, bytes),
+    (ownerId, bytes, trx) => quotas.checkRoom(ownerId, bytes, trx),
     accountData,
   );
   const accountDataServices = accountData.services(media.queue, { users, hasher, throttle, twoFactor });

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
 import { MediaNotFoundError, type MediaStorage } from '../media/storage/storage.js';
 import type { JobQueue } from '../jobs/job-queue.js';
 import { MediaCache, readFully } from './media-cache.js';
@@ -25,8 +27,11 @@ export interface PhotoServiceDeps {
   readonly now?: () => number;
   /** Small variants served recently (default: an 8 MiB cache of thumbnails up to 128 KiB each). */
   readonly mediaCache?: MediaCache;
-  /** Refuses (throws) an upload of `bytes` more that the owner's storage quota has no room for. */
-  readonly checkQuota?: (ownerId: string, bytes: number) => Promise<void>;
+  /**
+   * Refuses (throws) an upload of `bytes` more that the owner's storage quota has no room for; given
+   * the transaction that records the photo, checks under the owner's row lock (no race).
+   */
+  readonly checkQuota?: (ownerId: string, bytes: number, trx?: Transaction<Database>) => Promise<void>;
 }
 
 /** A variant ready to send: small ones as bytes (from the cache or read whole), originals as a stream. */
@@ -145,7 +150,11 @@ export function createPhotoService(deps: PhotoServiceDeps) {
         trashed_at: null,
       };
       try {
-        await deps.queue.enqueueWith((trx) => deps.photos.insert(photo, trx), processPhotoJob(photo, at));
+        await deps.queue.enqueueWith(async (trx) => {
+          // Again under the owner's row lock: uploads racing the check above cannot both pass it.
+          if (deps.checkQuota) await deps.checkQuota(ownerId, staged.bytes, trx);
+          await deps.photos.insert(photo, trx);
+        }, processPhotoJob(photo, at));
       } catch (error) {
         await deps.staging.remove(id);
         // The same bytes, uploaded by the same owner at the same moment: the other upload won.

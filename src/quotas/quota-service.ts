@@ -1,3 +1,5 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
 import { AppError } from '../errors/catalog.js';
 import type { QuotaRepository } from './quota-repository.js';
 
@@ -19,8 +21,9 @@ export function formatMegabytes(bytes: number): string {
 
 /**
  * Storage quotas: each user's photos (trashed ones included, until purged) may take at most their
- * quota. Checked when an upload is accepted, against the bytes received; uploads that race each
- * other may pass together by at most one upload's size each.
+ * quota, against the bytes received. Checked twice when an upload is accepted: first on its own (a
+ * full account is refused before its file is claimed), then in the transaction that records the
+ * photo, under the owner's row lock, so uploads that race each other cannot pass together.
  */
 export function createQuotaService(quotas: QuotaRepository) {
   return {
@@ -29,11 +32,16 @@ export function createQuotaService(quotas: QuotaRepository) {
       return { usedBytes: used, quotaBytes: quota ?? null };
     },
 
-    /** Throws a 413 problem when `bytes` more would go past the user's quota. */
-    async checkRoom(userId: string, bytes: number): Promise<void> {
-      const quota = await quotas.quotaOf(userId);
+    /**
+     * Throws a 413 problem when `bytes` more would go past the user's quota. Given the transaction
+     * that will record the photo, it first takes the owner's row lock, so the usage it reads counts
+     * every upload committed before it and none can commit beside it unchecked.
+     */
+    async checkRoom(userId: string, bytes: number, trx?: Kysely<Database>): Promise<void> {
+      if (trx) await quotas.lockOwner(userId, trx);
+      const quota = await quotas.quotaOf(userId, trx);
       if (quota === null || quota === undefined) return;
-      const used = await quotas.usageOf(userId);
+      const used = await quotas.usageOf(userId, trx);
       if (used + bytes <= quota) return;
       throw new AppError('payload_too_large', {
         detail: `Storage quota of ${formatMegabytes(quota)} reached: ${formatMegabytes(used)} used, and this photo does not fit, so it was not stored. Delete photos or empty the Trash to make room.`,

@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken, expectProblem } from '../api/api-client.js';
 import { loadConfig } from '../../src/config/config.js';
@@ -97,6 +98,30 @@ describe.each(DIALECTS)('storage quotas (%s)', (dialect) => {
     expect((await owner.post('/photos/trash/empty/', { _csrf: csrf })).statusCode).toBe(303);
     const room = multipartBody([{ name: 'image', value: uniqueBytes(await smallJpeg(64, 48)), filename: 'api.jpg', contentType: 'image/jpeg' }]);
     expect((await t.app.inject({ method: 'POST', url: '/api/v1/photos', headers: { authorization: `Bearer ${token}`, 'content-type': room.contentType }, payload: room.payload })).statusCode).toBe(202);
+  });
+
+  it('uploads racing each other cannot pass the quota together: with room for one, exactly one of six is stored', async () => {
+    const owner = clientWithOwnAddress(t.app, 34);
+    await owner.signupAndLogin('quota_race');
+    const ownerId = await idOf('quota_race');
+    const token = (await createToken(owner, 'race')).token;
+    const files = await Promise.all(Array.from({ length: 6 }, async () => uniqueBytes(await smallJpeg(64, 48))));
+    const largest = Math.max(...files.map((f) => f.length));
+    // Room for one file of this size, not two.
+    await t.db.updateTable('users').set({ storage_quota_bytes: largest + 10 }).where('id', '=', ownerId).execute();
+    const answers = await Promise.all(
+      files.map((file, i) => {
+        const body = multipartBody([{ name: 'image', value: file, filename: `race-${i}.jpg`, contentType: 'image/jpeg' }]);
+        return t.app.inject({ method: 'POST', url: '/api/v1/photos', headers: { authorization: `Bearer ${token}`, 'content-type': body.contentType }, payload: body.payload });
+      }),
+    );
+    const statuses = answers.map((a) => a.statusCode).sort();
+    expect(statuses).toEqual([202, 413, 413, 413, 413, 413]);
+    for (const refused of answers.filter((a) => a.statusCode === 413)) expect(String(refused.json().detail)).toMatch(/^Storage quota of/);
+    expect((await t.db.selectFrom('photos').select('id').where('owner_id', '=', ownerId).execute()).length).toBe(1);
+    await t.app.jobWorker.drain();
+    // Nothing of the refused uploads stays staged.
+    expect(await readdir(t.config.stagingDir).catch(() => [])).toEqual([]);
   });
 
   it('lets an admin set a quota in MB or clear it, audited; refuses bad values; is a 404 for anyone else', async () => {
