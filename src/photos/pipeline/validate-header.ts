@@ -1,4 +1,5 @@
 import { imageSize } from 'image-size';
+import { containerOrientation, gifCanvas, jpegFrame, WEBP_MAX_DIMENSION } from './header-quirks.js';
 import { mimeOf, PREBUILT_SHARP_FORMATS, type ImageFormat } from './accepted-formats.js';
 import { PhotoRejectedError } from './rejection.js';
 import { checkDimensions, confirmFormat, readHead, sniffUpload, type ValidatedImage, type ValidateUploadOptions } from './upload-checks.js';
@@ -37,18 +38,34 @@ const QUARTER_TURNS = new Set([5, 6, 7, 8]);
 export async function validateUploadHeader(filePath: string, options: ValidateUploadOptions): Promise<ValidatedImage> {
   const decodable = PREBUILT_SHARP_FORMATS;
   const claimed = await sniffUpload(filePath, options, decodable);
-  const header = readHeader(await readHead(filePath, HEADER_BYTES));
+  const head = await readHead(filePath, HEADER_BYTES);
+  const header = readHeader(head);
   const parsed = header.type !== undefined && Object.hasOwn(FORMAT_BY_PARSED_TYPE, header.type) ? FORMAT_BY_PARSED_TYPE[header.type] : undefined;
   const format = confirmFormat(claimed, parsed, decodable, String(header.type));
-  checkDimensions(header.width, header.height, options.maxPixels);
-  const turned = header.orientation !== undefined && QUARTER_TURNS.has(header.orientation);
-  return { format, mime: mimeOf(format), width: turned ? header.height : header.width, height: turned ? header.width : header.height };
+  const { width, height, orientation } = sizeAsLibvipsSees(format, head, header);
+  if (format === 'webp' && Math.max(width, height) > WEBP_MAX_DIMENSION) throw new PhotoRejectedError('corrupt', { logDetail: `webp declares ${width}x${height}` });
+  checkDimensions(width, height, options.maxPixels);
+  const turned = orientation !== undefined && QUARTER_TURNS.has(orientation);
+  return { format, mime: mimeOf(format), width: turned ? height : width, height: turned ? width : height };
 }
 
-function readHeader(head: Buffer): ReturnType<typeof imageSize> {
+type ParsedHeader = ReturnType<typeof imageSize>;
+
+// image-size's type detection is all it needs to do for JPEG, whose frame header it reads only
+// for three of the frame types libjpeg decodes: its size error then waits for the JPEG walker.
+function readHeader(head: Buffer): Partial<ParsedHeader> {
   try {
     return imageSize(head);
   } catch (error) {
+    if (head[0] === 0xff && head[1] === 0xd8) return { type: 'jpg' };
     throw new PhotoRejectedError('corrupt', { logDetail: 'header unreadable', cause: error });
   }
+}
+
+/** One frame's size as libvips' loader reports it (see header-quirks.ts), and the EXIF orientation. */
+function sizeAsLibvipsSees(format: ImageFormat, head: Buffer, header: Partial<ParsedHeader>): { width: number; height: number; orientation: number | undefined } {
+  const none = { width: 0, height: 0, orientation: undefined };
+  if (format === 'jpeg') return jpegFrame(head) ?? none;
+  if (format === 'gif') return { ...(gifCanvas(head) ?? none), orientation: undefined };
+  return { width: header.width ?? 0, height: header.height ?? 0, orientation: containerOrientation(head, header.type) };
 }
