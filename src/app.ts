@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import sharp from 'sharp';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
@@ -61,7 +60,8 @@ import type { S3StagedObjects } from './media/storage/s3-staged-objects.js';
 import type { MediaLinks, MediaStorage } from './media/storage/storage.js';
 import { createPhotoRepository, type PhotoRecord } from './photos/photo-repository.js';
 import { createPhotoService, type PhotoServiceDeps } from './photos/photo-service.js';
-import { createProcessPhotoJob, PROCESS_PHOTO_JOB } from './photos/processing/process-photo-job.js';
+import { PROCESS_PHOTO_JOB } from './photos/processing/photo-job.js';
+import { loadPhotoProcessing } from './photos/processing/photo-processing.js';
 import { enqueueUnfinishedPhotos } from './photos/processing/reconcile-photo-jobs.js';
 import { sweepOrphans } from './photos/processing/sweep-orphans.js';
 import { photoApiRoutes } from './photos/api/photo-api-routes.js';
@@ -218,8 +218,6 @@ async function createMedia(
   checkQuota: NonNullable<PhotoServiceDeps['checkQuota']>,
   other: OtherJobs,
 ) {
-  // libvips' operation cache would keep staged uploads open after they are deleted.
-  sharp.cache(false);
   const storage = store.storage;
   const staging = await openStagingArea(config.stagingDir, store.stagedObjects);
   const scanner = withScanMetrics(createScanner({
@@ -235,19 +233,21 @@ async function createMedia(
   const enqueue: JobQueue['enqueue'] = (job) => queue.enqueue(job);
   const captions = createCaptionAgent({ config: config.caption, db, queue: { enqueue }, storage, log: app.log });
   const reconcile = (): Promise<number> => enqueueUnfinishedPhotos(photos, { enqueue }, app.log);
+  // A web-only instance (WORKER_IN_PROCESS=false) loads no image decoder: see photo-processing.ts.
+  const processing = await loadPhotoProcessing(config.worker.inProcess, {
+    photos,
+    storage,
+    scanner,
+    moderator,
+    staging,
+    maxPixels: config.upload.maxPixels,
+    maxBytes: config.upload.maxBytes,
+    scannerRetryMs: config.scanner.retrySeconds * 1000,
+    log: app.log,
+    onFinished: (photoId, status) => captions.onPhotoFinished(photoId, status),
+  });
   const handlers = {
-    [PROCESS_PHOTO_JOB]: createProcessPhotoJob({
-      photos,
-      storage,
-      scanner,
-      moderator,
-      staging,
-      maxPixels: config.upload.maxPixels,
-      maxBytes: config.upload.maxBytes,
-      scannerRetryMs: config.scanner.retrySeconds * 1000,
-      log: app.log,
-      onFinished: (photoId, status) => captions.onPhotoFinished(photoId, status),
-    }),
+    [PROCESS_PHOTO_JOB]: processing.handler,
     [CAPTION_PHOTO_JOB]: captions.handler,
     [HOUSEKEEPING_JOB]: createHousekeepingJob(
       [
@@ -265,7 +265,7 @@ async function createMedia(
   app.decorate('jobWorker', queue);
   const service = createPhotoService({ photos, storage, staging, queue, checkQuota });
   const stopQueueGauge = observeJobQueues(Object.keys(handlers), () => queue.counts());
-  return { storage, staging, scanner, photos, queue, service, reconcile, stopQueueGauge };
+  return { storage, staging, scanner, photos, queue, service, reconcile, stopQueueGauge, validateUpload: processing.validate };
 }
 
 async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secretKey: string): Promise<void> {
@@ -404,6 +404,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
     stagingDir: media.staging.dir,
     maxBytes: config.upload.maxBytes,
     maxPixels: config.upload.maxPixels,
+    validate: media.validateUpload,
     maxFiles: config.upload.maxFiles,
     traceParentOf: () => currentTraceParent(),
     renderPhotoSections: async (request, reply, photo) => {
@@ -432,6 +433,7 @@ async function registerApp(app: FastifyInstance, config: AppConfig, db: Db, secr
         stagingDir: media.staging.dir,
         maxBytes: config.upload.maxBytes,
         maxPixels: config.upload.maxPixels,
+        validate: media.validateUpload,
         traceParentOf: () => currentTraceParent(),
         mediaLinks: store.links,
       }),

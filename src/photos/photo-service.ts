@@ -11,7 +11,7 @@ import { OwnedPhotoCache, type PhotoOwner } from './owned-photo-cache.js';
 import { NO_FACT_COLUMNS } from './photo-facts-columns.js';
 import type { PhotoRecord, PhotoRepository } from './photo-repository.js';
 import { deletePhotoFiles } from './pipeline/store-photo.js';
-import { processPhotoJob } from './processing/process-photo-job.js';
+import { processPhotoJob } from './processing/photo-job.js';
 import type { StagedUpload } from './upload/receive-upload.js';
 import type { StagingArea } from './upload/staging.js';
 import { isUniqueViolation } from '../db/unique-violation.js';

@@ -17,6 +17,7 @@ import type { PhotoRecord, PhotoTile } from './photo-repository.js';
 import { PENDING_STATUSES, type PhotoService } from './photo-service.js';
 import { PhotoRejectedError } from './pipeline/rejection.js';
 import { serveMedia } from './serve-media.js';
+import type { UploadValidator } from './pipeline/upload-checks.js';
 import { acceptUploads, type UploadResult } from './upload/accept-upload.js';
 import { UploadSummaryPage, type UploadResultView } from '../views/pages/upload-summary-page.js';
 import { cleanPhotoText } from './photo-text.js';
@@ -31,6 +32,8 @@ export interface PhotoRoutesDeps {
   readonly stagingDir: string;
   readonly maxBytes: number;
   readonly maxPixels: number;
+  /** The upload gate: sharp where jobs run, a header-only parser on a web-only instance. */
+  readonly validate: UploadValidator;
   /** Files in one post of the upload form. */
   readonly maxFiles: number;
   /** The W3C traceparent of the current request, so background steps join its trace. */

@@ -29,6 +29,18 @@ const MiB = 1024 * 1024;
 // Scale-out settings need a SECRET_KEY; the files take it from an env file or a Secret.
 const KEY = 'k'.repeat(40);
 
+// Web-only instances run `npm start`'s command with a 1 MB semi-space (docs/scale-out.md, "Memory of
+// a web instance"): the flag replaced in the command itself, once. NODE_OPTIONS would not do: node
+// reads it before the command's flags, and of a repeated V8 flag the last one wins.
+const SEMI_SPACE = /^--max-semi-space-size=/;
+const webOnlyCommand = () => ['node', ...startCommand().args.map((arg) => (SEMI_SPACE.test(arg) ? '--max-semi-space-size=1' : arg))];
+
+function expectWebOnlyCommand(command: readonly string[] | undefined, env: Record<string, unknown>): void {
+  expect(command).toEqual(webOnlyCommand());
+  expect(command?.filter((arg) => SEMI_SPACE.test(arg))).toEqual(['--max-semi-space-size=1']);
+  expect(env['NODE_OPTIONS']).toBeUndefined();
+}
+
 interface ComposeService {
   image?: string;
   command?: string[];
@@ -146,6 +158,7 @@ describe('deploy/compose.scale.yaml', () => {
     expect(loadConfig({ ...web?.environment, SECRET_KEY: KEY }).worker.inProcess).toBe(false);
     expect(worker?.deploy?.replicas).toBe(2);
     expect(worker?.command).toEqual(['node', ...startCommand([], 'worker').args]);
+    expectWebOnlyCommand(web?.command, web?.environment ?? {});
     expect(migrate?.command).toEqual(['node', 'dist/migrate.js']);
     const scripts = (JSON.parse(await readFile(path.join(DEPLOY, '..', 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
     expect(scripts['migrate']).toBe('node dist/migrate.js');
@@ -200,6 +213,9 @@ describe('deploy/k8s', () => {
     expect(web.spec?.template?.spec.containers[0]?.env).toContainEqual({ name: 'WORKER_IN_PROCESS', value: 'false' });
     expect(worker.spec?.replicas).toBe(2);
     expect(worker.spec?.template?.spec.containers[0]?.command).toEqual(['node', ...startCommand([], 'worker').args]);
+    const webContainer = web.spec?.template?.spec.containers[0];
+    const webEnv = { ...byName(objects, 'ConfigMap', 'photovault-config').data, ...Object.fromEntries((webContainer?.env ?? []).map((e) => [e.name, e.value])) };
+    expectWebOnlyCommand(webContainer?.command, webEnv);
     expect(byName(objects, 'Job', 'photovault-migrate').spec?.template?.spec.containers[0]?.command).toEqual(['node', 'dist/migrate.js']);
     expect(objects.filter((o) => o.kind === 'PodDisruptionBudget').map((o) => o.metadata.name).sort()).toEqual(['photovault-web', 'photovault-worker']);
     expect(objects.some((o) => o.kind === 'Service' && o.metadata.name === 'photovault-web')).toBe(true);

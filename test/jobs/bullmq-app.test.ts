@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config/config.js';
-import { PROCESS_PHOTO_JOB } from '../../src/photos/processing/process-photo-job.js';
+import { PROCESS_PHOTO_JOB } from '../../src/photos/processing/photo-job.js';
 import { createTestApp, TEST_SECRET_KEY, type TestApp } from '../support/app.js';
 import { TestClient } from '../support/client.js';
 import { configError } from '../support/config.js';

@@ -22,6 +22,8 @@ export interface StartServerOptions {
   readonly readyTimeoutMs?: number;
   /** Run the built `dist/` with `npm start`'s Node flags instead of the sources through tsx (run `npm run build` first). */
   readonly built?: boolean;
+  /** With `built`: node flags after `npm start`'s own (the last of a repeated V8 flag wins), as a deployment file adds them. */
+  readonly nodeArgs?: readonly string[];
 }
 
 // `npm start` / `npm run worker` as package.json spells them, for measurements that must match production.
@@ -51,7 +53,7 @@ export async function startWorkerProcess(options: Omit<StartServerOptions, 'port
 }
 
 function spawnApp(entry: string, options: StartServerOptions, stdoutToStderr = false): ServerProcess {
-  const args = options.built ? [...START_FLAGS, entry.replace(/^src\/(.*)\.ts$/, 'dist/$1.js')] : ['--import', 'tsx', entry];
+  const args = options.built ? [...START_FLAGS, ...(options.nodeArgs ?? []), entry.replace(/^src\/(.*)\.ts$/, 'dist/$1.js')] : ['--import', 'tsx', entry];
   const child = spawn(process.execPath, args, {
     env: {
       ...process.env,

@@ -10,6 +10,7 @@ import { DuplicateUploadError, type PhotoService } from '../photo-service.js';
 import { cleanPhotoText } from '../photo-text.js';
 import type { MediaLinks } from '../../media/storage/storage.js';
 import { serveMedia } from '../serve-media.js';
+import type { UploadValidator } from '../pipeline/upload-checks.js';
 import { acceptUpload } from '../upload/accept-upload.js';
 import { parsePhotoSearch } from '../search/photo-search.js';
 import { AcceptedUpload, DuplicateUpload, MediaParams, PhotoIdParams, PhotoListQuery, PhotoPatch, PhotoSchema, PhotoStatusSchema, toPhotoJson, toStatusJson, UploadBody } from './photo-schemas.js';
@@ -19,6 +20,8 @@ export interface PhotoApiDeps {
   readonly stagingDir: string;
   readonly maxBytes: number;
   readonly maxPixels: number;
+  /** The upload gate: sharp where jobs run, a header-only parser on a web-only instance. */
+  readonly validate: UploadValidator;
   readonly traceParentOf?: (request: FastifyRequest) => string;
   /** MEDIA_DELIVERY=redirect: media answer with a short-lived signed storage URL. */
   readonly mediaLinks?: MediaLinks;

@@ -1,5 +1,3 @@
-import sharp from 'sharp';
-
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'heif';
 
 interface FormatSpec {
@@ -18,6 +16,9 @@ const FORMATS: Readonly<Record<ImageFormat, FormatSpec>> = {
   heif: { mime: 'image/heic', label: 'HEIC', decoder: 'heif' },
 };
 
+/** Every format the allow-list can name, in the order messages list them. */
+export const UPLOAD_FORMATS = Object.keys(FORMATS) as readonly ImageFormat[];
+
 // Maps file-type's `ext` (decided from magic bytes, never from the name) onto our formats.
 const FORMAT_BY_SNIFFED_EXT: Readonly<Record<string, ImageFormat>> = {
   jpg: 'jpeg',
@@ -29,15 +30,18 @@ const FORMAT_BY_SNIFFED_EXT: Readonly<Record<string, ImageFormat>> = {
   heic: 'heif',
 };
 
-/** Whether this sharp build can decode the format; the allow-list never names a format it cannot read. */
-export function isFormatDecodable(format: ImageFormat): boolean {
-  const decoder = sharp.format[FORMATS[format].decoder];
-  if (!decoder.input.file) return false;
-  if (format !== 'heif') return true;
-  // sharp's prebuilt libheif decodes AV1 only and then lists just '.avif'; HEVC (HEIC) needs a
-  // libvips built with libde265, which then lists '.heic' too.
-  return decoder.input.fileSuffix?.includes('.heic') ?? false;
-}
+/** The formats a deployment's image decoder can read (see sharp-formats.ts and PREBUILT_SHARP_FORMATS). */
+export type DecodableFormats = ReadonlySet<ImageFormat>;
+
+/**
+ * What the prebuilt sharp (the package's own libvips, which every deployment file here installs)
+ * decodes: its libheif reads AV1 only, so AVIF but not HEIC. A web-only instance never loads sharp
+ * (issue 14 item 5), so it assumes this set instead of asking libvips; test/photos/pipeline
+ * checks it against the installed sharp, and a worker whose sharp differs logs it at start-up. With
+ * a custom libvips that decodes HEIC, web-only instances still refuse HEIC at the door; with one
+ * that lacks a format listed here, the worker's own validation rejects such a photo with its reason.
+ */
+export const PREBUILT_SHARP_FORMATS: DecodableFormats = new Set<ImageFormat>(['jpeg', 'png', 'webp', 'gif', 'avif']);
 
 export function formatForSniffedExt(ext: string): ImageFormat | undefined {
   return Object.hasOwn(FORMAT_BY_SNIFFED_EXT, ext) ? FORMAT_BY_SNIFFED_EXT[ext] : undefined;
@@ -56,8 +60,8 @@ export function decoderOf(format: ImageFormat): FormatSpec['decoder'] {
 }
 
 /** "JPEG, PNG, WebP, GIF or AVIF": the formats this server accepts, for messages to users. */
-export function describeAcceptedFormats(): string {
-  const labels = (Object.keys(FORMATS) as ImageFormat[]).filter(isFormatDecodable).map(labelOf);
+export function describeAcceptedFormats(decodable: DecodableFormats): string {
+  const labels = UPLOAD_FORMATS.filter((format) => decodable.has(format)).map(labelOf);
   const last = labels.pop();
   return labels.length > 0 ? `${labels.join(', ')} or ${last}` : (last ?? 'JPEG');
 }

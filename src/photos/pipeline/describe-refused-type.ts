@@ -1,4 +1,4 @@
-import { describeAcceptedFormats } from './accepted-formats.js';
+import { describeAcceptedFormats, type DecodableFormats } from './accepted-formats.js';
 
 export interface SniffedType {
   readonly ext: string;
@@ -30,9 +30,9 @@ const LABEL_BY_EXT: Readonly<Record<string, string>> = {
 };
 
 /** A user-facing refusal that names what the file looked like, when a fixed label exists for it. */
-export function describeRefusedType(sniffed: SniffedType | undefined, head: Buffer): string {
+export function describeRefusedType(sniffed: SniffedType | undefined, head: Buffer, decodable: DecodableFormats): string {
   const label = labelFor(sniffed, head);
-  const ask = `Upload a ${describeAcceptedFormats()} image.`;
+  const ask = `Upload a ${describeAcceptedFormats(decodable)} image.`;
   return label ? `${label} are not accepted. ${ask}` : `This file type is not accepted. ${ask}`;
 }
 

@@ -2,9 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ImageModerator } from '../../media/moderation/moderator.js';
 import { ScanFailedError, ScannerUnavailableError, type MalwareScanner } from '../../media/scanner/scanner.js';
 import type { MediaStorage } from '../../media/storage/storage.js';
-import { RetryLaterError, type JobHandler, type JobSpec, type QueuedJob } from '../../jobs/job-queue.js';
+import { RetryLaterError, type JobHandler, type QueuedJob } from '../../jobs/job-queue.js';
 import { failpoint } from '../../faults/failpoints.js';
-import { jobPayload } from '../../telemetry/job-tracing.js';
 import { recordUploadOutcome, uploadOutcomeForRejection } from '../../telemetry/metrics.js';
 import { traceStep } from '../../telemetry/pipeline-tracing.js';
 import { factColumns } from '../photo-facts-columns.js';
@@ -16,25 +15,6 @@ import { storePhoto } from '../pipeline/store-photo.js';
 import { transformUpload } from '../pipeline/transform-upload.js';
 import { validateUpload } from '../pipeline/validate.js';
 import type { StagingArea } from '../upload/staging.js';
-
-export const PROCESS_PHOTO_JOB = 'process_photo';
-const PROCESS_PHOTO_MAX_ATTEMPTS = 5;
-
-/**
- * A photo's processing job. Its id is derived from the photo's, so queuing it again (a retried
- * enqueue, the reconciler) never makes a second job.
- */
-export function processPhotoJob(photo: { readonly id: string; readonly trace_parent: string }, at?: number): JobSpec {
-  return {
-    id: `process-${photo.id}`,
-    kind: PROCESS_PHOTO_JOB,
-    photoId: photo.id,
-    // Like a message header: the job's span continues the upload request's trace.
-    payload: jobPayload(photo.trace_parent),
-    maxAttempts: PROCESS_PHOTO_MAX_ATTEMPTS,
-    at,
-  };
-}
 
 export interface ProcessPhotoDeps {
   readonly photos: PhotoRepository;

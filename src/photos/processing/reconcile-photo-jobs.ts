@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { JobQueue } from '../../jobs/job-queue.js';
 import type { PhotoRepository } from '../photo-repository.js';
-import { processPhotoJob } from './process-photo-job.js';
+import { processPhotoJob } from './photo-job.js';
 
 const BATCH = 500;
 

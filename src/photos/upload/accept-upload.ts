@@ -5,7 +5,7 @@ import { recordUploadOutcome, uploadOutcomeForRejection } from '../../telemetry/
 import type { PhotoRecord } from '../photo-repository.js';
 import { DuplicateUploadError, type PhotoService } from '../photo-service.js';
 import { PhotoRejectedError } from '../pipeline/rejection.js';
-import { validateUpload } from '../pipeline/validate.js';
+import type { UploadValidator } from '../pipeline/upload-checks.js';
 import { receiveUpload, receiveUploads, type StagedUpload } from './receive-upload.js';
 
 export interface AcceptUploadOptions {
@@ -13,6 +13,7 @@ export interface AcceptUploadOptions {
   readonly stagingDir: string;
   readonly maxBytes: number;
   readonly maxPixels: number;
+  readonly validate: UploadValidator;
   readonly traceParent: string;
 }
 
@@ -69,7 +70,7 @@ async function acceptOne(request: FastifyRequest, ownerId: string, staged: Stage
 
 async function acceptStaged(request: FastifyRequest, ownerId: string, staged: StagedUpload, options: AcceptUploadOptions): Promise<PhotoRecord> {
   try {
-    await validateUpload(staged.path, { maxPixels: options.maxPixels, maxBytes: options.maxBytes });
+    await options.validate(staged.path, { maxPixels: options.maxPixels, maxBytes: options.maxBytes });
   } catch (error) {
     await rm(staged.path, { force: true });
     countRejection(error);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isFormatDecodable } from '../../../src/photos/pipeline/accepted-formats.js';
+import { sharpDecodableFormats } from '../../../src/photos/pipeline/sharp-formats.js';
 import { PhotoRejectedError, type RejectionReason } from '../../../src/photos/pipeline/rejection.js';
 import { validateUpload } from '../../../src/photos/pipeline/validate.js';
 import { describeWith } from '../../support/requirements.js';
@@ -99,7 +99,7 @@ describe('validateUpload: hostile and unusable files', () => {
 
   // Through describeWith like every suite that needs something of the machine: a sharp build that
   // can decode HEIC is skipped with the reason locally and fails under CI, never skipped silently.
-  describeWith(isFormatDecodable('heif') ? 'a sharp build without an HEVC decoder (this one decodes HEIC)' : null, 'HEIC without an HEVC decoder', () => {
+  describeWith(sharpDecodableFormats().has('heif') ? 'a sharp build without an HEVC decoder (this one decodes HEIC)' : null, 'HEIC without an HEVC decoder', () => {
     it('refuses HEIC, saying so', async () => {
       const error = await expectRejected('IMG_0001.HEIC', await makeHeicBrandedImage(), 'unsupported_type');
       expect(error.userMessage).toBe('HEIC photos are not accepted. Upload a JPEG, PNG, WebP, GIF or AVIF image.');
