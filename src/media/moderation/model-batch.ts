@@ -1,4 +1,3 @@
-import type { Tensor } from '@tensorflow/tfjs';
 import { loadNsfwModel, NSFW_INPUT_SIZE } from './load-nsfw-model.js';
 
 /** Probability per class, in the model's class order. */
@@ -52,19 +51,16 @@ async function runBatches(): Promise<void> {
   }
 }
 
-interface Predictor {
-  predict(input: Tensor): Tensor;
-}
-
 async function scoreBatch(images: readonly Uint8Array[]): Promise<ClassScores[]> {
   const { tf, model } = await loadNsfwModel();
   const size = NSFW_INPUT_SIZE * NSFW_INPUT_SIZE * 3;
-  const joined = new Int32Array(images.length * size);
-  images.forEach((image, index) => joined.set(image, index * size));
-  // What nsfwjs's infer() does for one image (pixels / 255 into the graph), for a whole batch: its
-  // own infer() reshapes its input to a batch of one. `model` is the loaded tfjs graph.
-  const predictor = (model as unknown as { model: Predictor }).model;
-  const output = tf.tidy(() => predictor.predict(tf.tensor4d(joined, [images.length, NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, 3], 'int32').toFloat().div(255)));
+  // The model's input is pixels / 255 (as nsfwjs's infer() feeds it), made here in one pass.
+  const input = new Float32Array(images.length * size);
+  images.forEach((image, index) => {
+    const offset = index * size;
+    for (let i = 0; i < size; i++) input[offset + i] = (image[i] ?? 0) / 255;
+  });
+  const output = tf.tidy(() => model.predict(tf.tensor4d(input, [images.length, NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, 3])));
   try {
     const values = await output.data();
     return images.map((_, index) => Object.fromEntries(CLASSES.map((name, c) => [name, values[index * CLASSES.length + c] ?? 0])));
