@@ -7,9 +7,10 @@ export type ClassScores = Readonly<Record<string, number>>;
 const CLASSES = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] as const;
 
 /**
- * At most this many images go through the model at once. Measured on tfjs-wasm here (CPU per image):
- * batch 1 55 ms, 2 55 ms, 4 47 ms, 8 45 ms. Larger batches gain little and grow the WebAssembly
- * memory, which never shrinks while the thread lives, by their activations.
+ * At most this many images go through the model at once. Measured on the folded model here (CPU per
+ * image, 2 shared cores at load ~9): batch 1 37 ms, 4 35 ms (tfjs-layers before folding: 78 and
+ * 73). Larger batches gain little and grow the WebAssembly memory, which never shrinks while the
+ * thread lives, by their activations.
  */
 export const MAX_BATCH = 4;
 
