@@ -1,4 +1,3 @@
-import type { Tensor } from '@tensorflow/tfjs';
 import { loadNsfwModel, NSFW_INPUT_SIZE } from './load-nsfw-model.js';
 
 /** Probability per class, in the model's class order. */
@@ -8,9 +7,10 @@ export type ClassScores = Readonly<Record<string, number>>;
 const CLASSES = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] as const;
 
 /**
- * At most this many images go through the model at once. Measured on tfjs-wasm here (CPU per image):
- * batch 1 55 ms, 2 55 ms, 4 47 ms, 8 45 ms. Larger batches gain little and grow the WebAssembly
- * memory, which never shrinks while the thread lives, by their activations.
+ * At most this many images go through the model at once. Measured on the folded model here (CPU per
+ * image, 2 shared cores at load ~9): batch 1 37 ms, 4 35 ms (tfjs-layers before folding: 78 and
+ * 73). Larger batches gain little and grow the WebAssembly memory, which never shrinks while the
+ * thread lives, by their activations.
  */
 export const MAX_BATCH = 4;
 
@@ -52,19 +52,16 @@ async function runBatches(): Promise<void> {
   }
 }
 
-interface Predictor {
-  predict(input: Tensor): Tensor;
-}
-
 async function scoreBatch(images: readonly Uint8Array[]): Promise<ClassScores[]> {
   const { tf, model } = await loadNsfwModel();
   const size = NSFW_INPUT_SIZE * NSFW_INPUT_SIZE * 3;
-  const joined = new Int32Array(images.length * size);
-  images.forEach((image, index) => joined.set(image, index * size));
-  // What nsfwjs's infer() does for one image (pixels / 255 into the graph), for a whole batch: its
-  // own infer() reshapes its input to a batch of one. `model` is the loaded tfjs graph.
-  const predictor = (model as unknown as { model: Predictor }).model;
-  const output = tf.tidy(() => predictor.predict(tf.tensor4d(joined, [images.length, NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, 3], 'int32').toFloat().div(255)));
+  // The model's input is pixels / 255 (as nsfwjs's infer() feeds it), made here in one pass.
+  const input = new Float32Array(images.length * size);
+  images.forEach((image, index) => {
+    const offset = index * size;
+    for (let i = 0; i < size; i++) input[offset + i] = (image[i] ?? 0) / 255;
+  });
+  const output = tf.tidy(() => model.predict(tf.tensor4d(input, [images.length, NSFW_INPUT_SIZE, NSFW_INPUT_SIZE, 3])));
   try {
     const values = await output.data();
     return images.map((_, index) => Object.fromEntries(CLASSES.map((name, c) => [name, values[index * CLASSES.length + c] ?? 0])));

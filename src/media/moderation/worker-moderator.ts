@@ -29,7 +29,7 @@ export interface ModelThreadOptions {
 }
 
 /**
- * The NSFW model on a thread of its own: one classification is ~60-80 ms of WebAssembly that, on
+ * The NSFW model on a thread of its own: one classification is ~35-45 ms of WebAssembly that, on
  * the main thread, would stall every request behind it (uploads' answers above all). The CPU it
  * uses is the same, only no longer on the event loop.
  */
