@@ -136,6 +136,11 @@ export interface AppConfig {
   readonly userQuotaBytes: number | undefined;
   /** PUBLIC_URL: the origin users reach photovault at (mail links, the passkeys' relying party). */
   readonly publicUrl: string | undefined;
+  /**
+   * MEDIA_TRACES_SAMPLE_RATIO (see readMediaTracesSampleRatio). The telemetry bootstrap reads it
+   * before the app loads; it is checked here too, so a bad value stops start-up with or without telemetry.
+   */
+  readonly mediaTracesSampleRatio: number;
 }
 
 /**
@@ -159,8 +164,17 @@ export const CONFIG_ENV_NAMES: readonly string[] = Object.freeze([
   'S3_BUCKET', 'S3_PREFIX', 'AWS_REGION', 'AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL', 'S3_FORCE_PATH_STYLE',
   'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'S3_TIMEOUT_MS', 'MEDIA_DELIVERY',
   'REDIS_URL', 'REDIS_KEY_PREFIX', 'ADMIN_USERNAME', 'SMTP_URL', 'MAIL_FROM', 'PUBLIC_URL',
-  'TRASH_RETENTION_DAYS', 'USER_QUOTA_MB', 'EXPORT_RETENTION_HOURS',
+  'TRASH_RETENTION_DAYS', 'USER_QUOTA_MB', 'EXPORT_RETENTION_HOURS', 'MEDIA_TRACES_SAMPLE_RATIO',
 ]);
+
+/**
+ * MEDIA_TRACES_SAMPLE_RATIO: the share of photo-variant GETs (thumbnails, display images,
+ * originals) that get a trace; pages, API calls and jobs are always traced and every request is
+ * counted in the metrics (see src/telemetry/media-sampler.ts). 1 traces them all, 0 none.
+ */
+export function readMediaTracesSampleRatio(read: EnvReader): number {
+  return read.number('MEDIA_TRACES_SAMPLE_RATIO', 0.01, { min: 0, max: 1 });
+}
 
 /**
  * Parses the environment once into a typed, frozen configuration.
@@ -237,6 +251,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>> = p
       trashRetentionDays: read.integer('TRASH_RETENTION_DAYS', 30, { min: 1, max: 3650 }),
       userQuotaBytes: megabytes(read.optionalInteger('USER_QUOTA_MB', { min: 1, max: 1_000_000_000 })),
       publicUrl: parseOptionalPublicUrl(read),
+      mediaTracesSampleRatio: readMediaTracesSampleRatio(read),
     };
     requireScaleOutSettings(read, config);
     return config;

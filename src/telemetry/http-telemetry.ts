@@ -71,7 +71,9 @@ function tracer(): Tracer {
 function startServerSpan(request: FastifyRequest, route: string | undefined): Context {
   const parent = propagation.extract(ROOT_CONTEXT, request.headers);
   const method = methodOf(request);
-  const span = tracer().startSpan(route ? `${method} ${route}` : method, { kind: SpanKind.SERVER, attributes: startAttributes(request, method, route) }, parent);
+  const span = tracer().startSpan(route ? `${method} ${route}` : method, { kind: SpanKind.SERVER, attributes: samplingAttributes(request, method, route) }, parent);
+  // The rest only for a span that is recorded: most media GETs are not (see media-sampler.ts).
+  if (span.isRecording()) span.setAttributes(recordedAttributes(request, method));
   request.serverSpan = { span, ended: false };
   return trace.setSpan(parent, span);
 }
@@ -159,10 +161,18 @@ export function redactedUrlAttributes(request: { readonly url: string }): Attrib
   return query === undefined ? { 'url.path': capped(path) } : { 'url.path': capped(path), 'url.query': capped(query) };
 }
 
-function startAttributes(request: FastifyRequest, method: string, route: string | undefined): Attributes {
+/**
+ * What the sampler decides on (photovault's looks at the method and route; the SDK's standard ones
+ * look at nothing), given when the span starts. Everything else is added only to a recorded span.
+ */
+function samplingAttributes(request: FastifyRequest, method: string, route: string | undefined): Attributes {
+  const attributes: Attributes = { 'http.request.method': method, 'url.scheme': request.protocol };
+  if (route) attributes['http.route'] = route;
+  return attributes;
+}
+
+function recordedAttributes(request: FastifyRequest, method: string): Attributes {
   const attributes: Attributes = {
-    'http.request.method': method,
-    'url.scheme': request.protocol,
     ...redactedUrlAttributes(request),
     'server.address': request.hostname,
     'network.protocol.version': request.raw.httpVersion,
@@ -170,7 +180,6 @@ function startAttributes(request: FastifyRequest, method: string, route: string 
     'photovault.request.id': request.id,
   };
   if (method === '_OTHER') attributes['http.request.method_original'] = request.method;
-  if (route) attributes['http.route'] = route;
   const port = request.port;
   if (port) attributes['server.port'] = port;
   const userAgent = request.headers['user-agent'];

@@ -27,8 +27,9 @@ class TracedConnection implements DatabaseConnection {
 
   async executeQuery<R>(compiledQuery: CompiledQuery): Promise<QueryResult<R>> {
     // Like the pg instrumentation's requireParentSpan: the worker's idle polling would otherwise
-    // make a trace of its own every half second.
-    if (!trace.getActiveSpan()) return this.inner.executeQuery<R>(compiledQuery);
+    // make a trace of its own every half second. Under a request whose trace is not recorded (a
+    // sampled-out media GET) a child span would not be recorded either, so none is started.
+    if (!trace.getActiveSpan()?.isRecording()) return this.inner.executeQuery<R>(compiledQuery);
     const { name, attributes } = spanShapeFor(compiledQuery.sql);
     // Not made the active span: nothing runs inside a query, so no context needs to carry it.
     const span = photovaultTracer().startSpan(name, { kind: SpanKind.CLIENT, attributes });

@@ -3,6 +3,9 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { GenAiProviderNameTracerProvider } from './gen-ai-provider-name.js';
 import { createInstrumentations } from './instrumentations.js';
 import { markTelemetryStarted } from './lifecycle.js';
+import { mediaReadSampler } from './media-sampler.js';
+import { parseEnv } from '../config/env-parsers.js';
+import { readMediaTracesSampleRatio } from '../config/config.js';
 import type { SignalSelection } from './telemetry-env.js';
 
 const DEFAULT_SERVICE_NAME = 'photovault';
@@ -20,10 +23,14 @@ export async function startTelemetry(signals: SignalSelection, env: Readonly<Rec
   // through diagnostics channels, and the app loads pg and openai with createRequire (see
   // src/db/database.ts and src/agent/openai-caption-model.ts). Tests check their spans exist.
   const instrumentations = createInstrumentations(signals, env);
+  // OTEL_TRACES_SAMPLER, when set, replaces photovault's default sampler whole (the SDK reads it).
+  const { mediaRatio } = parseEnv(env, (read) => ({ mediaRatio: readMediaTracesSampleRatio(read) }));
+  const sampler = env['OTEL_TRACES_SAMPLER']?.trim() ? undefined : mediaReadSampler(mediaRatio);
   const sdk = new NodeSDK({
     // OTEL_SERVICE_NAME or service.name in OTEL_RESOURCE_ATTRIBUTES win; otherwise "photovault".
     serviceName: hasServiceName(env) ? undefined : DEFAULT_SERVICE_NAME,
     instrumentations,
+    ...(sampler ? { sampler } : {}),
     ...(signals.traces ? {} : { spanProcessors: [] }),
     ...(signals.metrics ? {} : { metricReaders: [] }),
     ...(signals.logs ? {} : { logRecordProcessors: [] }),

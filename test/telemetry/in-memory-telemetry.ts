@@ -12,11 +12,11 @@ export interface InMemoryTelemetry {
 /**
  * The SDK in-process with in-memory exporters, for tests that check what the app records without
  * a child process. Must run before the first metric is recorded in the test file (instruments are
- * created on first use against the global MeterProvider).
+ * created on first use against the global MeterProvider). `sampler` replaces the SDK's default.
  */
-export function startInMemoryTelemetry(): InMemoryTelemetry {
+export function startInMemoryTelemetry(options: { readonly sampler?: tracing.Sampler } = {}): InMemoryTelemetry {
   const spans = new tracing.InMemorySpanExporter();
-  const tracerProvider = new node.NodeTracerProvider({ spanProcessors: [new tracing.SimpleSpanProcessor(spans)] });
+  const tracerProvider = new node.NodeTracerProvider({ spanProcessors: [new tracing.SimpleSpanProcessor(spans)], ...(options.sampler ? { sampler: options.sampler } : {}) });
   tracerProvider.register();
   const reader = new sdkMetrics.PeriodicExportingMetricReader({
     exporter: new sdkMetrics.InMemoryMetricExporter(sdkMetrics.AggregationTemporality.CUMULATIVE),
