@@ -4,7 +4,7 @@ import sharp, { type Sharp } from 'sharp';
 import { encodeImage, encodePipeline, type EncodedImage, type OutputFormat } from './encode.js';
 import { ImageDecodeError, toImageDecodeError } from './image-decode-error.js';
 import { imageWork } from './image-work.js';
-import { isLosslessFormat, stripMetadata, type LosslessFormat } from './lossless/strip-metadata.js';
+import { isLosslessFormat, LOSSLESS_MIME, stripMetadata, type LosslessFormat } from './lossless/strip-metadata.js';
 import { readPhotoFacts, type PhotoFacts } from './photo-facts.js';
 import type { RawImage } from './raw-image.js';
 import { restrictImageDecoders } from './restrict-decoders.js';
@@ -23,13 +23,18 @@ export interface TransformOptions {
   now?: number;
 }
 
+/** The stored original: the upload's own bytes stripped (which may be a GIF), or a re-encoded file. */
+export interface OriginalImage extends Omit<EncodedImage, 'format'> {
+  format: OutputFormat | LosslessFormat;
+}
+
 export interface TransformedImage {
   /**
-   * The original the owner downloads. JPEG and PNG: the upload's own bytes with the metadata removed
-   * and the image data untouched (colour profile and orientation kept, see lossless/). WebP, GIF and
-   * HEIF/AVIF: re-encoded from the pixels, upright, with no metadata.
+   * The original the owner downloads. JPEG, PNG, WebP and GIF: the upload's own bytes with the
+   * metadata removed and the image data untouched (colour profile, orientation and an animation's
+   * frames kept, see lossless/). HEIF/AVIF: re-encoded from the pixels, upright, with no metadata.
    */
-  original: EncodedImage;
+  original: OriginalImage;
   /** Camera, exposure, date taken (and location when asked), read before the metadata was removed. */
   facts: PhotoFacts;
   /** JPEG inside a 1440-px box (never enlarged). */
@@ -64,8 +69,9 @@ const DECODERS = new Set(['jpeg', 'png', 'webp', 'gif', 'heif']);
  * files: it throws ImageDecodeError ('corrupt', 'too_many_pixels' or 'unsupported').
  *
  * Every pass uses the same strict options (loaders restricted to the allow-list, failOn 'error', the
- * pixel limit). JPEG and PNG: the original is the upload with its metadata stripped losslessly, and
- * the renditions are decoded from those stripped bytes. Other formats: the file is decoded twice in
+ * pixel limit). JPEG, PNG, WebP and GIF: the original is the upload with its metadata stripped
+ * losslessly, and the renditions are decoded from those stripped bytes (an animation's first frame,
+ * as before). HEIF/AVIF: the file is decoded twice in
  * parallel, once streamed straight into the original's encoder and once shrunk on load to the display
  * size; neither holds the full-size frame in memory (6 MP: 18 MB per upload).
  */
@@ -74,7 +80,7 @@ export async function transformImage(inputPath: string, options: TransformOption
   const facts = readPhotoFacts(header.exif, { keepLocation: options.keepLocation ?? false, now: options.now ?? Date.now() });
   const renditionsOf = (input: string | Buffer) =>
     makeRenditions(decoderFor(input, options.maxPixels), header.alpha, options.displaySize ?? 1440, options.thumbnailSize ?? 256);
-  let original: EncodedImage;
+  let original: OriginalImage;
   let renditions: Awaited<ReturnType<typeof renditionsOf>>;
   if (isLosslessFormat(header.decoder)) {
     // The renditions are decoded from the stripped bytes, so the file the owner downloads is the one
@@ -83,7 +89,7 @@ export async function transformImage(inputPath: string, options: TransformOption
     original = { ...header.size, data: stripMetadata(header.decoder, await readFile(inputPath), header.orientation), format: header.decoder, mime: LOSSLESS_MIME[header.decoder] };
     renditions = await renditionsOf(original.data);
   } else {
-    const format = originalFormatFor(header.decoder, header.alpha);
+    const format = originalFormatFor(header.alpha);
     [original, renditions] = await Promise.all([
       encodePipeline(decoderFor(inputPath, options.maxPixels), header.alpha, format, { quality: ORIGINAL_QUALITY }).catch(rethrowAsDecodeError),
       renditionsOf(inputPath),
@@ -103,8 +109,6 @@ export async function transformImage(inputPath: string, options: TransformOption
     height: original.height,
   };
 }
-
-const LOSSLESS_MIME: Readonly<Record<LosslessFormat, string>> = { jpeg: 'image/jpeg', png: 'image/png' };
 
 /** The same strict decoding for every pass over the upload: upright, 8-bit sRGB. */
 function decoderFor(input: string | Buffer, maxPixels: number): Sharp {
@@ -142,19 +146,10 @@ function rethrowAsDecodeError(error: unknown): never {
   throw error instanceof ImageDecodeError ? error : toImageDecodeError(error);
 }
 
-// For the formats without a lossless path: keep the uploader's format family; GIF keeps its first frame as lossless PNG, and HEIF/AVIF
-// (which not every browser shows) becomes JPEG, or WebP when it has transparency.
-function originalFormatFor(decoder: string, alpha: boolean): OutputFormat {
-  switch (decoder) {
-    case 'jpeg':
-      return 'jpeg';
-    case 'webp':
-      return 'webp';
-    case 'heif':
-      return alpha ? 'webp' : 'jpeg';
-    default:
-      return 'png';
-  }
+// HEIF/AVIF, the one format without a lossless path (not every browser shows it), becomes JPEG, or
+// WebP when it has transparency.
+function originalFormatFor(alpha: boolean): OutputFormat {
+  return alpha ? 'webp' : 'jpeg';
 }
 
 /**
