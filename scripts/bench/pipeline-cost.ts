@@ -1,10 +1,10 @@
 /**
  * CPU per photo of each upload-pipeline step, in one process, one photo after another:
- * `npx tsx scripts/bench/pipeline-cost.ts [photos=20] [jpeg|webp|gif]`. CPU is process.cpuUsage()
+ * `npx tsx scripts/bench/pipeline-cost.ts [photos=20] [jpeg|webp|gif|avif]`. CPU is process.cpuUsage()
  * (every thread: libvips and the model's thread included), which a busy shared machine disturbs far
  * less than wall time. The photo is the bench's 6-megapixel, 1.5 MB JPEG, or the same picture as a
- * WebP (q85, with the EXIF a phone writes) or as a GIF (a 1200 × 800 animation of 4 frames, the
- * size GIFs come in).
+ * WebP (q85) or AVIF (q60), both with the EXIF a phone writes, or as a GIF (a 1200 × 800 animation
+ * of 4 frames, the size GIFs come in).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -25,13 +25,10 @@ const MAX_PIXELS = 50_000_000;
 async function benchPhoto(format: string): Promise<Buffer> {
   const jpeg = await photoLikeJpeg({ width: 3000, height: 2000, seed: 7, grain: 16, quality: 85 });
   if (format === 'jpeg') return jpeg;
-  if (format === 'webp') {
-    return sharp(jpeg)
-      .withExif({ IFD0: { Make: 'BenchCam', Model: 'One' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 2650/100' } })
-      .webp({ quality: 85 })
-      .toBuffer();
-  }
-  if (format !== 'gif') throw new Error(`unknown format ${format}: jpeg, webp or gif`);
+  const withExif = () => sharp(jpeg).withExif({ IFD0: { Make: 'BenchCam', Model: 'One' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 2650/100' } });
+  if (format === 'webp') return withExif().webp({ quality: 85 }).toBuffer();
+  if (format === 'avif') return withExif().avif({ quality: 60 }).toBuffer();
+  if (format !== 'gif') throw new Error(`unknown format ${format}: jpeg, webp, gif or avif`);
   const frames = await Promise.all([0, 1, 2, 3].map((i) => sharp(jpeg).extract({ left: i * 400, top: i * 200, width: 1200, height: 800 }).png().toBuffer()));
   return sharp(frames, { join: { animated: true } }).gif().toBuffer();
 }

@@ -16,8 +16,8 @@ const RETIRED_NAMES = Object.keys(RETIRED_VARIANTS) as RetiredVariant[];
 /** Every name a photo's files may have in storage, current and retired. */
 export const STORED_VARIANTS: readonly (MediaVariant | RetiredVariant)[] = [...MEDIA_VARIANTS, ...RETIRED_NAMES];
 
-const EXTENSIONS: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif' };
-const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif' };
+const EXTENSIONS: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif', avif: 'avif', heif: 'heic' };
+const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', avif: 'image/avif', heif: 'image/heic' };
 
 /** File extension of a stored original by its format column ('bin' for anything unknown). */
 export function originalExtension(format: string): string {

@@ -106,3 +106,22 @@ export async function makeGifWithMetadata(frames = 3): Promise<Buffer> {
   const body = gif.subarray(start, gif.lastIndexOf(0x3b));
   return Buffer.concat([gif.subarray(0, start), ...planted, extra, body, Buffer.from([0x3b]), Buffer.from(POLYGLOT_TRAILER)]);
 }
+
+/** An AVIF carrying an Exif item (GPS, camera), an XMP item, an ICC profile and a rotation (irot), all but the last two holding the marker. */
+export async function makeAvifWithMetadata(alpha = false): Promise<Buffer> {
+  return sharp(await makeImage('png', { width: 60, height: 30, alpha }))
+    .withExif(CAMERA_EXIF)
+    .withXmp(XMP)
+    .withIccProfile('p3')
+    .withMetadata({ orientation: 6 })
+    .avif()
+    .toBuffer();
+}
+
+/** An ISOBMFF box: 32-bit size, type, payload. */
+export function isoBox(type: string, payload: Buffer): Buffer {
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(payload.length + 8, 0);
+  header.write(type, 4, 'latin1');
+  return Buffer.concat([header, payload]);
+}

@@ -83,11 +83,13 @@ describe('transformImage', () => {
     expect(withLocation.original.data.includes('PhotovaultCam')).toBe(false);
   });
 
-  it('re-encodes an avif original (no lossless path) as jpeg', async () => {
-    const file = await writeFixture(dir, 'family.avif', await makeImage('avif'));
-    const { original } = await transformImage(file, OPTIONS);
-    expect(original).toMatchObject({ format: 'jpeg', mime: 'image/jpeg' });
-    expect((await sharp(original.data).metadata()).format).toBe('jpeg');
+  it('keeps an avif original without recompression, as image/avif', async () => {
+    const upload = await makeImage('avif', { width: 120, height: 80 });
+    const { original } = await transformImage(await writeFixture(dir, 'lossless.avif', upload), OPTIONS);
+    expect(original).toMatchObject({ format: 'avif', mime: 'image/avif', width: 120, height: 80 });
+    expect(original.data.length).toBe(upload.length);
+    const decoded = async (image: Buffer) => sharp(image, { autoOrient: true }).raw().toBuffer();
+    expect(await decoded(original.data)).toEqual(await decoded(upload));
   });
 
   it('keeps transparency in the original, and puts the JPEG display image on white', async () => {
