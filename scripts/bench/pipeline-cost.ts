@@ -1,8 +1,10 @@
 /**
  * CPU per photo of each upload-pipeline step, in one process, one photo after another:
- * `npx tsx scripts/bench/pipeline-cost.ts [photos=20]`. CPU is process.cpuUsage() (every thread:
- * libvips and the model's thread included), which a busy shared machine disturbs far less than
- * wall time. The photo is the bench's 6-megapixel, 1.5 MB JPEG.
+ * `npx tsx scripts/bench/pipeline-cost.ts [photos=20] [jpeg|webp|gif|avif]`. CPU is process.cpuUsage()
+ * (every thread: libvips and the model's thread included), which a busy shared machine disturbs far
+ * less than wall time. The photo is the bench's 6-megapixel, 1.5 MB JPEG, or the same picture as a
+ * WebP (q85) or AVIF (q60), both with the EXIF a phone writes, or as a GIF (a 1200 × 800 animation
+ * of 4 frames, the size GIFs come in).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,10 +15,23 @@ import { moderatePhoto } from '../../src/photos/pipeline/moderate-photo.js';
 import { scanUpload } from '../../src/photos/pipeline/scan-upload.js';
 import { transformUpload } from '../../src/photos/pipeline/transform-upload.js';
 import { validateUpload } from '../../src/photos/pipeline/validate.js';
+import sharp from 'sharp';
 import { photoLikeJpeg } from './images.js';
 
 const PHOTOS = Number(process.argv[2] ?? 20);
+const FORMAT = process.argv[3] ?? 'jpeg';
 const MAX_PIXELS = 50_000_000;
+
+async function benchPhoto(format: string): Promise<Buffer> {
+  const jpeg = await photoLikeJpeg({ width: 3000, height: 2000, seed: 7, grain: 16, quality: 85 });
+  if (format === 'jpeg') return jpeg;
+  const withExif = () => sharp(jpeg).withExif({ IFD0: { Make: 'BenchCam', Model: 'One' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '51/1 30/1 2650/100' } });
+  if (format === 'webp') return withExif().webp({ quality: 85 }).toBuffer();
+  if (format === 'avif') return withExif().avif({ quality: 60 }).toBuffer();
+  if (format !== 'gif') throw new Error(`unknown format ${format}: jpeg, webp, gif or avif`);
+  const frames = await Promise.all([0, 1, 2, 3].map((i) => sharp(jpeg).extract({ left: i * 400, top: i * 200, width: 1200, height: 800 }).png().toBuffer()));
+  return sharp(frames, { join: { animated: true } }).gif().toBuffer();
+}
 
 function cpuMs(): number {
   const { user, system } = process.cpuUsage();
@@ -24,8 +39,8 @@ function cpuMs(): number {
 }
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'pipeline-cost-'));
-const file = path.join(dir, 'photo.jpg');
-await writeFile(file, await photoLikeJpeg({ width: 3000, height: 2000, seed: 7, grain: 16, quality: 85 }));
+const file = path.join(dir, `photo.${FORMAT}`);
+await writeFile(file, await benchPhoto(FORMAT));
 const scanner = new BuiltinScanner();
 const moderator = new WorkerThreadModerator({}, { idleStopMs: 0 });
 const steps: Record<string, number[]> = { validate: [], scan: [], transform: [], moderate: [], total: [] };

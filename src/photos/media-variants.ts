@@ -16,8 +16,13 @@ const RETIRED_NAMES = Object.keys(RETIRED_VARIANTS) as RetiredVariant[];
 /** Every name a photo's files may have in storage, current and retired. */
 export const STORED_VARIANTS: readonly (MediaVariant | RetiredVariant)[] = [...MEDIA_VARIANTS, ...RETIRED_NAMES];
 
-const EXTENSIONS: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
-const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp' };
+const EXTENSIONS: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif', avif: 'avif', heif: 'heic' };
+const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', avif: 'image/avif', heif: 'image/heic' };
+
+/** File extension of a stored original by its format column ('bin' for anything unknown). */
+export function originalExtension(format: string): string {
+  return Object.hasOwn(EXTENSIONS, format) ? (EXTENSIONS[format] as string) : 'bin';
+}
 
 export function isMediaVariant(value: string): value is MediaVariant {
   return (MEDIA_VARIANTS as readonly string[]).includes(value);
@@ -40,7 +45,7 @@ export function mediaType(photo: Pick<PhotoRecord, 'format'>, variant: MediaVari
 }
 
 export function mediaFileName(photo: Pick<PhotoRecord, 'id' | 'format'>, variant: MediaVariant): string {
-  const extension = variant === 'original' ? (EXTENSIONS[photo.format] ?? 'bin') : variant.split('.')[1];
+  const extension = variant === 'original' ? originalExtension(photo.format) : variant.split('.')[1];
   const stem = variant === 'original' ? 'photo' : variant.split('.')[0];
   return `${stem}-${photo.id}.${extension}`;
 }

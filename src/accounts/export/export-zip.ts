@@ -4,11 +4,10 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Archiver } from 'archiver';
 import { MediaNotFoundError, type MediaStorage } from '../../media/storage/storage.js';
-import { mediaKey } from '../../photos/media-variants.js';
+import { mediaKey, originalExtension } from '../../photos/media-variants.js';
 import type { ExportPhotoRow, ExportRepository } from './export-repository.js';
 
 const PAGE = 200;
-const EXTENSIONS: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'webp' };
 /** Photos whose original is stored (held ones too: they are the owner's data). */
 const WITH_ORIGINAL = new Set(['ready', 'held']);
 
@@ -25,7 +24,7 @@ function iso(ms: number | string | null): string | null {
  */
 export function originalEntryName(photo: Pick<ExportPhotoRow, 'id' | 'format' | 'taken_at' | 'created_at'>): string {
   const date = (iso(photo.taken_at) ?? iso(photo.created_at) ?? '0000-00-00').slice(0, 10);
-  return `originals/${date}-${photo.id}.${EXTENSIONS[photo.format] ?? 'bin'}`;
+  return `originals/${date}-${photo.id}.${originalExtension(photo.format)}`;
 }
 
 /** Writes `text` to `out`, waiting when its buffer is full (bounded memory). */

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
-import { encodeImage, encodePipeline, type EncodedImage, type OutputFormat } from './encode.js';
+import { encodeImage, encodePipeline, type EncodedImage } from './encode.js';
 import { ImageDecodeError, toImageDecodeError } from './image-decode-error.js';
 import { imageWork } from './image-work.js';
-import { isLosslessFormat, stripMetadata, type LosslessFormat } from './lossless/strip-metadata.js';
+import { isLosslessDecoder, stripMetadata, type LosslessDecoder, type OriginalFormat } from './lossless/strip-metadata.js';
 import { readPhotoFacts, type PhotoFacts } from './photo-facts.js';
 import type { RawImage } from './raw-image.js';
 import { restrictImageDecoders } from './restrict-decoders.js';
@@ -23,13 +23,17 @@ export interface TransformOptions {
   now?: number;
 }
 
+/** The stored original: the upload's own bytes with the metadata removed, in the upload's format. */
+export interface OriginalImage extends Omit<EncodedImage, 'format'> {
+  format: OriginalFormat;
+}
+
 export interface TransformedImage {
   /**
-   * The original the owner downloads. JPEG and PNG: the upload's own bytes with the metadata removed
-   * and the image data untouched (colour profile and orientation kept, see lossless/). WebP, GIF and
-   * HEIF/AVIF: re-encoded from the pixels, upright, with no metadata.
+   * The original the owner downloads: the upload's own bytes with the metadata removed and the image
+   * data untouched (colour profile, orientation and an animation's frames kept, see lossless/).
    */
-  original: EncodedImage;
+  original: OriginalImage;
   /** Camera, exposure, date taken (and location when asked), read before the metadata was removed. */
   facts: PhotoFacts;
   /** JPEG inside a 1440-px box (never enlarged). */
@@ -46,16 +50,12 @@ export interface TransformedImage {
   height: number;
 }
 
-const ORIGINAL_QUALITY = 90;
 // One format per derivative, JPEG for both (issue 18, measured in docs/performance.md): a 1440-px
 // JPEG encodes in ~15-23 ms against 66-241 ms for WebP; a 256-px JPEG in ~1-2 ms against 5-10 ms,
 // for a file 0-20% larger. Every browser shows JPEG, so no second format is made or served.
 const DISPLAY = { quality: 82, optimiseCoding: false } as const;
 // Huffman optimisation costs ~1 ms on a thumbnail, which is served many times, for ~3-5% fewer bytes.
 const THUMBNAIL = { quality: 80, optimiseCoding: true } as const;
-
-// Only libvips loaders the upload allow-list admits; anything else (SVG, PDF, TIFF) is never decoded.
-const DECODERS = new Set(['jpeg', 'png', 'webp', 'gif', 'heif']);
 
 /**
  * Decodes the upload strictly and derives everything from it: the original, display and thumbnail
@@ -64,32 +64,21 @@ const DECODERS = new Set(['jpeg', 'png', 'webp', 'gif', 'heif']);
  * files: it throws ImageDecodeError ('corrupt', 'too_many_pixels' or 'unsupported').
  *
  * Every pass uses the same strict options (loaders restricted to the allow-list, failOn 'error', the
- * pixel limit). JPEG and PNG: the original is the upload with its metadata stripped losslessly, and
- * the renditions are decoded from those stripped bytes. Other formats: the file is decoded twice in
- * parallel, once streamed straight into the original's encoder and once shrunk on load to the display
- * size; neither holds the full-size frame in memory (6 MP: 18 MB per upload).
+ * pixel limit). The original is the upload with its metadata stripped losslessly (never a
+ * full-resolution encode), and the renditions are decoded from those stripped bytes, shrunk on load
+ * (an animation's first frame, as before).
  */
 export async function transformImage(inputPath: string, options: TransformOptions): Promise<TransformedImage> {
   const header = await readHeader(inputPath, options.maxPixels);
   const facts = readPhotoFacts(header.exif, { keepLocation: options.keepLocation ?? false, now: options.now ?? Date.now() });
-  const renditionsOf = (input: string | Buffer) =>
+  const renditionsOf = (input: Buffer) =>
     makeRenditions(decoderFor(input, options.maxPixels), header.alpha, options.displaySize ?? 1440, options.thumbnailSize ?? 256);
-  let original: EncodedImage;
-  let renditions: Awaited<ReturnType<typeof renditionsOf>>;
-  if (isLosslessFormat(header.decoder)) {
-    // The renditions are decoded from the stripped bytes, so the file the owner downloads is the one
-    // this strict decode has just proven whole. The path is the pipeline's own staging name.
-    // eslint-disable-next-line security/detect-non-literal-fs-filename -- never a request value
-    original = { ...header.size, data: stripMetadata(header.decoder, await readFile(inputPath), header.orientation), format: header.decoder, mime: LOSSLESS_MIME[header.decoder] };
-    renditions = await renditionsOf(original.data);
-  } else {
-    const format = originalFormatFor(header.decoder, header.alpha);
-    [original, renditions] = await Promise.all([
-      encodePipeline(decoderFor(inputPath, options.maxPixels), header.alpha, format, { quality: ORIGINAL_QUALITY }).catch(rethrowAsDecodeError),
-      renditionsOf(inputPath),
-    ]);
-  }
-  const { display, thumbnail, thumbnailPixels, thumbhash } = renditions;
+  // The renditions are decoded from the stripped bytes, so the file the owner downloads is the one
+  // this strict decode has just proven whole. The path is the pipeline's own staging name.
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- never a request value
+  const stripped = stripMetadata(header.decoder, await readFile(inputPath), header);
+  const original: OriginalImage = { ...header.size, ...stripped };
+  const { display, thumbnail, thumbnailPixels, thumbhash } = await renditionsOf(original.data);
 
   return {
     original,
@@ -104,8 +93,6 @@ export async function transformImage(inputPath: string, options: TransformOption
   };
 }
 
-const LOSSLESS_MIME: Readonly<Record<LosslessFormat, string>> = { jpeg: 'image/jpeg', png: 'image/png' };
-
 /** The same strict decoding for every pass over the upload: upright, 8-bit sRGB. */
 function decoderFor(input: string | Buffer, maxPixels: number): Sharp {
   return sharp(input, {
@@ -119,7 +106,8 @@ function decoderFor(input: string | Buffer, maxPixels: number): Sharp {
 }
 
 interface Header {
-  readonly decoder: string;
+  readonly decoder: LosslessDecoder;
+  readonly compression: string | undefined;
   readonly alpha: boolean;
   readonly orientation: number | undefined;
   readonly exif: Buffer | undefined;
@@ -130,9 +118,10 @@ interface Header {
 async function readHeader(inputPath: string, maxPixels: number): Promise<Header> {
   restrictImageDecoders();
   try {
-    const { format, hasAlpha, orientation, exif, autoOrient } = await sharp(inputPath, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();
-    if (!DECODERS.has(format)) throw new ImageDecodeError('unsupported', `refusing to decode ${format}`);
-    return { decoder: format, alpha: hasAlpha, orientation, exif, size: { width: autoOrient.width, height: autoOrient.height } };
+    const { format, compression, hasAlpha, orientation, exif, autoOrient } = await sharp(inputPath, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();
+    // Only libvips loaders the upload allow-list admits; anything else (SVG, PDF, TIFF) is never decoded.
+    if (!isLosslessDecoder(format)) throw new ImageDecodeError('unsupported', `refusing to decode ${format}`);
+    return { decoder: format, compression, alpha: hasAlpha, orientation, exif, size: { width: autoOrient.width, height: autoOrient.height } };
   } catch (error) {
     return rethrowAsDecodeError(error);
   }
@@ -140,21 +129,6 @@ async function readHeader(inputPath: string, maxPixels: number): Promise<Header>
 
 function rethrowAsDecodeError(error: unknown): never {
   throw error instanceof ImageDecodeError ? error : toImageDecodeError(error);
-}
-
-// For the formats without a lossless path: keep the uploader's format family; GIF keeps its first frame as lossless PNG, and HEIF/AVIF
-// (which not every browser shows) becomes JPEG, or WebP when it has transparency.
-function originalFormatFor(decoder: string, alpha: boolean): OutputFormat {
-  switch (decoder) {
-    case 'jpeg':
-      return 'jpeg';
-    case 'webp':
-      return 'webp';
-    case 'heif':
-      return alpha ? 'webp' : 'jpeg';
-    default:
-      return 'png';
-  }
 }
 
 /**

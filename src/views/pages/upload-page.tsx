@@ -21,7 +21,7 @@ export function UploadPage({ context, maxMegabytes, errors }: UploadPageProps) {
           <label for="id_image">Photos</label>
           <input id="id_image" name="image" type="file" multiple required accept="image/jpeg,image/png,image/webp,image/gif,image/avif,image/heif" aria-describedby="image-help" />
           <p class="help" id="image-help">
-            One or several files (or drop them on this page): JPEG, PNG, WebP, GIF (first frame) or AVIF, up to {maxMegabytes} MB each.
+            One or several files (or drop them on this page): JPEG, PNG, WebP, GIF (shown by its first frame) or AVIF, up to {maxMegabytes} MB each.
             Metadata (location included) is removed from the file; the date taken, camera and exposure are kept as details only you see.
           </p>
           <label for="id_title">Title (optional, given to each photo)</label>

@@ -1,8 +1,6 @@
 import exifReader from 'exif-reader';
-import fc from 'fast-check';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { ImageDecodeError } from '../../../src/media/images/image-decode-error.js';
 import { stripJpeg } from '../../../src/media/images/lossless/strip-jpeg.js';
 import { stripPng } from '../../../src/media/images/lossless/strip-png.js';
 import {
@@ -19,11 +17,7 @@ import {
   TRAILING_DATA,
   pngChunk,
 } from '../../support/images.js';
-
-/** Upright decoded pixels, as the pipeline sees them. */
-async function pixels(image: Buffer): Promise<Buffer> {
-  return sharp(image, { autoOrient: true }).raw().toBuffer();
-}
+import { expectCorrupt, expectNoMetadata, fuzzStructure, pixels } from '../../support/lossless-assertions.js';
 
 /** The bytes from the first SOS marker to the end: scan headers and the entropy-coded data. */
 function scanData(jpeg: Buffer): Buffer {
@@ -48,42 +42,6 @@ function idatBytes(png: Buffer): Buffer {
     position += 12 + length;
   }
   return Buffer.concat(parts);
-}
-
-function expectCorrupt(strip: () => Buffer): void {
-  let caught: unknown;
-  try {
-    strip();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ImageDecodeError);
-  expect((caught as ImageDecodeError).kind).toBe('corrupt');
-}
-
-/** Cuts the file short and changes one byte, many times: the stripper returns a file or refuses it as corrupt. */
-function fuzzStructure(upload: Buffer, strip: (mutated: Buffer) => void): void {
-  fc.assert(
-    fc.property(fc.integer({ min: 0, max: upload.length }), fc.integer({ min: 0, max: upload.length - 1 }), fc.integer({ min: 0, max: 255 }), (cut, at, value) => {
-      const mutated = Buffer.from(upload.subarray(0, cut));
-      if (at < mutated.length) mutated[at] = value;
-      try {
-        strip(mutated);
-      } catch (error) {
-        expect(error).toBeInstanceOf(ImageDecodeError);
-      }
-    }),
-    { numRuns: 300 },
-  );
-}
-
-async function expectNoMetadata(image: Buffer): Promise<void> {
-  expect(image.includes(PAYLOAD_MARKER)).toBe(false);
-  expect(image.includes('PhotovaultCam')).toBe(false);
-  const metadata = await sharp(image).metadata();
-  expect(metadata.xmp).toBeUndefined();
-  expect(metadata.iptc).toBeUndefined();
-  expect(metadata.comments).toBeUndefined();
 }
 
 describe('stripJpeg', () => {

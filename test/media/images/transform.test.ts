@@ -64,7 +64,7 @@ describe('transformImage', () => {
     expect(original).toMatchObject({ orientation: 6, autoOrient: { width: 40, height: 80 } });
   });
 
-  it.each(['jpeg', 'png'] as const)('keeps a %s original without recompression: its pixels decode identically to the upload’s', async (format) => {
+  it.each(['jpeg', 'png', 'webp', 'gif'] as const)('keeps a %s original without recompression: its pixels decode identically to the upload’s', async (format) => {
     const upload = await makeImage(format, { width: 120, height: 80 });
     const result = await transformImage(await writeFixture(dir, `lossless.${format}`, upload), OPTIONS);
     expect(result.original.format).toBe(format);
@@ -83,15 +83,13 @@ describe('transformImage', () => {
     expect(withLocation.original.data.includes('PhotovaultCam')).toBe(false);
   });
 
-  it.each([
-    ['webp', 'webp'],
-    ['gif', 'png'],
-    ['avif', 'jpeg'],
-  ] as const)('re-encodes a %s original (no lossless path) as %s', async (input, output) => {
-    const file = await writeFixture(dir, `family.${input}`, await makeImage(input));
-    const { original } = await transformImage(file, OPTIONS);
-    expect(original.format).toBe(output);
-    expect((await sharp(original.data).metadata()).format).toBe(output);
+  it('keeps an avif original without recompression, as image/avif', async () => {
+    const upload = await makeImage('avif', { width: 120, height: 80 });
+    const { original } = await transformImage(await writeFixture(dir, 'lossless.avif', upload), OPTIONS);
+    expect(original).toMatchObject({ format: 'avif', mime: 'image/avif', width: 120, height: 80 });
+    expect(original.data.length).toBe(upload.length);
+    const decoded = async (image: Buffer) => sharp(image, { autoOrient: true }).raw().toBuffer();
+    expect(await decoded(original.data)).toEqual(await decoded(upload));
   });
 
   it('keeps transparency in the original, and puts the JPEG display image on white', async () => {
@@ -105,12 +103,18 @@ describe('transformImage', () => {
     expect([...data.subarray(rightEdge, rightEdge + 3)].every((value) => value > 240)).toBe(true);
   });
 
-  it('keeps only the first frame of an animation', async () => {
-    const file = await writeFixture(dir, 'anim.gif', await makeAnimatedGif(4));
-    const result = await transformImage(file, OPTIONS);
-    const metadata = await sharp(result.original.data).metadata();
-    expect(metadata.pages ?? 1).toBe(1);
+  it.each(['gif', 'webp'] as const)('keeps every frame of an animated %s original, and shows its first frame', async (format) => {
+    const gif = await makeAnimatedGif(4);
+    const upload = format === 'gif' ? gif : await sharp(gif, { pages: -1 }).webp({ lossless: true }).toBuffer();
+    const result = await transformImage(await writeFixture(dir, `anim.${format}`, upload), OPTIONS);
+    expect(result.original).toMatchObject({ format, mime: `image/${format}` });
+    expect((await sharp(result.original.data).metadata()).pages).toBe(4);
     expect(result).toMatchObject({ width: 40, height: 30 });
+    const firstFrame = await sharp(upload).raw().toBuffer();
+    // The display image is the first frame (JPEG, so close, not exact): frame 1 is dark blue, frame 2 not.
+    const display = await sharp(result.display.data).raw().toBuffer();
+    expect(Math.abs((display[0] as number) - (firstFrame[0] as number))).toBeLessThan(8);
+    expect((await sharp(result.display.data).metadata()).pages).toBeUndefined();
   });
 
   it('gives the same content hash for the same upload', async () => {

@@ -1,18 +1,62 @@
+import { stripGif } from './strip-gif.js';
+import { stripHeif } from './strip-heif.js';
 import { stripJpeg } from './strip-jpeg.js';
 import { stripPng } from './strip-png.js';
+import { stripWebp } from './strip-webp.js';
 
-/** Formats whose original is kept without recompression; the others (WebP, GIF, HEIF/AVIF) are re-encoded. */
-export type LosslessFormat = 'jpeg' | 'png';
+/** The libvips loaders whose uploads are kept without recompression: every one the allow-list admits. */
+export type LosslessDecoder = 'jpeg' | 'png' | 'webp' | 'gif' | 'heif';
+/** The stored original's format: its decoder's, with HEIF told apart by its coding (AV1: AVIF). */
+export type OriginalFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'heif';
 
-export function isLosslessFormat(decoder: string): decoder is LosslessFormat {
-  return decoder === 'jpeg' || decoder === 'png';
+const MIME: Readonly<Record<OriginalFormat, string>> = {
+  jpeg: 'image/jpeg',
+  png: 'image/png',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  avif: 'image/avif',
+  heif: 'image/heic',
+};
+
+export function isLosslessDecoder(decoder: string): decoder is LosslessDecoder {
+  return decoder === 'jpeg' || decoder === 'png' || decoder === 'webp' || decoder === 'gif' || decoder === 'heif';
+}
+
+export interface StrippedOriginal {
+  data: Buffer;
+  format: OriginalFormat;
+  mime: string;
+}
+
+export interface StripOptions {
+  /** EXIF orientation of the upload, rewritten as the only EXIF (JPEG, PNG, WebP). */
+  orientation?: number | undefined;
+  /** HEIF's coding as sharp reports it ('av1' or 'hevc'). */
+  compression?: string | undefined;
 }
 
 /**
  * The upload's bytes with its metadata removed and its image data copied byte for byte, keeping only
- * what display needs (colour profile, orientation). Throws ImageDecodeError('corrupt') on malformed
- * structure.
+ * what display needs (colour profile, orientation; an animation's frames and timing). Throws
+ * ImageDecodeError('corrupt') on malformed structure.
  */
-export function stripMetadata(format: LosslessFormat, input: Buffer, orientation?: number): Buffer {
-  return format === 'jpeg' ? stripJpeg(input, orientation) : stripPng(input, orientation);
+export function stripMetadata(decoder: LosslessDecoder, input: Buffer, options: StripOptions = {}): StrippedOriginal {
+  const format: OriginalFormat = decoder === 'heif' ? (options.compression === 'av1' ? 'avif' : 'heif') : decoder;
+  return { data: stripBytes(decoder, input, options.orientation), format, mime: MIME[format] };
+}
+
+function stripBytes(decoder: LosslessDecoder, input: Buffer, orientation: number | undefined): Buffer {
+  switch (decoder) {
+    case 'jpeg':
+      return stripJpeg(input, orientation);
+    case 'png':
+      return stripPng(input, orientation);
+    case 'webp':
+      return stripWebp(input, orientation);
+    case 'gif':
+      return stripGif(input);
+    case 'heif':
+      // HEIF's orientation is its irot/imir properties, which the strip keeps as they are.
+      return stripHeif(input);
+  }
 }
