@@ -34,13 +34,14 @@ export function createQuotaService(quotas: QuotaRepository) {
 
     /**
      * Throws a 413 problem when `bytes` more would go past the user's quota. Given the transaction
-     * that will record the photo, it first takes the owner's row lock, so the usage it reads counts
-     * every upload committed before it and none can commit beside it unchecked.
+     * that will record the photo, it takes the owner's row lock before reading the usage, so the
+     * usage counts every upload committed before it and none can commit beside it unchecked. Users
+     * without a quota (the default) take no lock: there is nothing to race for.
      */
     async checkRoom(userId: string, bytes: number, trx?: Kysely<Database>): Promise<void> {
-      if (trx) await quotas.lockOwner(userId, trx);
       const quota = await quotas.quotaOf(userId, trx);
       if (quota === null || quota === undefined) return;
+      if (trx) await quotas.lockOwner(userId, trx);
       const used = await quotas.usageOf(userId, trx);
       if (used + bytes <= quota) return;
       throw new AppError('payload_too_large', {
