@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import { NodeSDK } from '@opentelemetry/sdk-node';
+import { NodeSDK, type tracing } from '@opentelemetry/sdk-node';
 import { GenAiProviderNameTracerProvider } from './gen-ai-provider-name.js';
 import { createInstrumentations } from './instrumentations.js';
 import { markTelemetryStarted } from './lifecycle.js';
@@ -23,9 +23,7 @@ export async function startTelemetry(signals: SignalSelection, env: Readonly<Rec
   // through diagnostics channels, and the app loads pg and openai with createRequire (see
   // src/db/database.ts and src/agent/openai-caption-model.ts). Tests check their spans exist.
   const instrumentations = createInstrumentations(signals, env);
-  // OTEL_TRACES_SAMPLER, when set, replaces photovault's default sampler whole (the SDK reads it).
-  const { mediaRatio } = parseEnv(env, (read) => ({ mediaRatio: readMediaTracesSampleRatio(read) }));
-  const sampler = env['OTEL_TRACES_SAMPLER']?.trim() ? undefined : mediaReadSampler(mediaRatio);
+  const sampler = defaultSamplerFor(env);
   const sdk = new NodeSDK({
     // OTEL_SERVICE_NAME or service.name in OTEL_RESOURCE_ATTRIBUTES win; otherwise "photovault".
     serviceName: hasServiceName(env) ? undefined : DEFAULT_SERVICE_NAME,
@@ -39,6 +37,16 @@ export async function startTelemetry(signals: SignalSelection, env: Readonly<Rec
   const openai = instrumentations.find((instrumentation) => instrumentation.instrumentationName === '@opentelemetry/instrumentation-openai');
   openai?.setTracerProvider(new GenAiProviderNameTracerProvider(trace.getTracerProvider()));
   markTelemetryStarted(() => sdk.shutdown());
+}
+
+/**
+ * photovault's sampler for this environment, or undefined when OTEL_TRACES_SAMPLER is set: that
+ * replaces the default whole (the SDK reads it). A bad MEDIA_TRACES_SAMPLE_RATIO throws, naming it.
+ */
+export function defaultSamplerFor(env: Readonly<Record<string, string | undefined>>): tracing.Sampler | undefined {
+  if (env['OTEL_TRACES_SAMPLER']?.trim()) return undefined;
+  const { mediaRatio } = parseEnv(env, (read) => ({ mediaRatio: readMediaTracesSampleRatio(read) }));
+  return mediaReadSampler(mediaRatio);
 }
 
 function hasServiceName(env: Readonly<Record<string, string | undefined>>): boolean {

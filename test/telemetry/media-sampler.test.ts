@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { ROOT_CONTEXT, SpanKind, TraceFlags, trace } from '@opentelemetry/api';
 import type { metrics as sdkMetrics } from '@opentelemetry/sdk-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { isMediaRead, mediaReadSampler } from '../../src/telemetry/media-sampler.js';
+import { defaultSamplerFor } from '../../src/telemetry/start-sdk.js';
 import { createTestApp, type TestApp } from '../support/app.js';
 import { TestClient } from '../support/client.js';
 import { uploadProcessed } from '../support/photos.js';
@@ -45,6 +46,28 @@ describe('mediaReadSampler', () => {
       expect(sampler.shouldSample(ROOT_CONTEXT, traceId(), 'GET /photos/', SpanKind.SERVER, { 'http.route': '/photos/', 'http.request.method': 'GET' }, []).decision).not.toBe(0);
       expect(sampler.shouldSample(ROOT_CONTEXT, traceId(), 'job', SpanKind.CONSUMER, {}, []).decision).not.toBe(0);
     }
+  });
+});
+
+describe('the sampler the SDK starts with (defaultSamplerFor)', () => {
+  const traceId = () => randomBytes(16).toString('hex');
+  const media = { 'http.route': '/photos/:id/media/:variant', 'http.request.method': 'GET' };
+  const underParent = (flags: TraceFlags) => trace.setSpanContext(ROOT_CONTEXT, { traceId: traceId(), spanId: randomBytes(8).toString('hex'), traceFlags: flags, isRemote: true });
+  const decide = (env: Record<string, string>, context = ROOT_CONTEXT) => defaultSamplerFor(env)!.shouldSample(context, traceId(), 'GET', SpanKind.SERVER, media, []).decision;
+
+  it('follows a caller’s traceparent either way: sampled at ratio 0, unsampled at ratio 1', () => {
+    for (let i = 0; i < 50; i++) {
+      expect(decide({ MEDIA_TRACES_SAMPLE_RATIO: '0' }, underParent(TraceFlags.SAMPLED))).not.toBe(0);
+      expect(decide({ MEDIA_TRACES_SAMPLE_RATIO: '1' }, underParent(TraceFlags.NONE))).toBe(0);
+      expect(decide({ MEDIA_TRACES_SAMPLE_RATIO: '0' })).toBe(0);
+      expect(decide({ MEDIA_TRACES_SAMPLE_RATIO: '1' })).not.toBe(0);
+    }
+  });
+
+  it('steps aside when OTEL_TRACES_SAMPLER is set, even beside a bad ratio, and refuses a bad ratio otherwise', () => {
+    expect(defaultSamplerFor({ OTEL_TRACES_SAMPLER: 'always_on' })).toBeUndefined();
+    expect(defaultSamplerFor({ OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', MEDIA_TRACES_SAMPLE_RATIO: 'junk' })).toBeUndefined();
+    for (const bad of ['2', '-1', 'half', '0x1']) expect(() => defaultSamplerFor({ MEDIA_TRACES_SAMPLE_RATIO: bad }), bad).toThrow(/MEDIA_TRACES_SAMPLE_RATIO/);
   });
 });
 
