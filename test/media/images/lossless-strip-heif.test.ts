@@ -78,6 +78,31 @@ describe('stripHeif', () => {
       upload.writeUInt32BE(0x00ffffff, iloc + 4 + 18);
       expectCorrupt(() => stripHeif(upload));
     });
+    // A file whose every extent must be matched against many data boxes (quadratic work before the caps).
+    const extentFlood = (dataBoxes: number, items: number, extentsPerItem: number): Buffer => {
+      const fullBox = (type: string, payload: Buffer) => isoBox(type, Buffer.concat([Buffer.alloc(4), payload]));
+      const ftyp = isoBox('ftyp', Buffer.from('avif\0\0\0\0avifmif1', 'latin1'));
+      const mdat = isoBox('mdat', Buffer.alloc(100, 7));
+      const mdatBody = ftyp.length + 8;
+      const itemLocations = Array.from({ length: items }, (_, id) => {
+        const head = Buffer.alloc(6);
+        head.writeUInt16BE(id + 1, 0); // item id; data reference index 0; no base offset
+        head.writeUInt16BE(extentsPerItem, 4);
+        const extents = Buffer.alloc(extentsPerItem * 2);
+        for (let e = 0; e < extentsPerItem; e++) [extents[e * 2], extents[e * 2 + 1]] = [mdatBody + (e % 90), 1];
+        return Buffer.concat([head, extents]);
+      });
+      const counts = Buffer.alloc(4);
+      counts.writeUInt16BE(0x1100, 0); // 1-byte offsets and lengths, no base offset, no index
+      counts.writeUInt16BE(items, 2);
+      const meta = fullBox('meta', Buffer.concat([fullBox('hdlr', Buffer.alloc(21)), fullBox('iinf', Buffer.alloc(2)), fullBox('iloc', Buffer.concat([counts, ...itemLocations]))]));
+      return Buffer.concat([ftyp, mdat, meta, ...Array.from({ length: dataBoxes - 1 }, () => isoBox('mdat', Buffer.alloc(0)))]);
+    };
+    it('more data boxes or item extents than any real file has', () => {
+      expect(stripHeif(extentFlood(2, 2, 1000)).length).toBe(extentFlood(2, 2, 1000).length); // the shape itself is accepted
+      expectCorrupt(() => stripHeif(extentFlood(4000, 1, 10)));
+      expectCorrupt(() => stripHeif(extentFlood(2, 2, 40_000)));
+    });
     it('a huge number of boxes', async () => {
       const upload = await makeAvifWithMetadata();
       const free = isoBox('free', Buffer.alloc(0));
