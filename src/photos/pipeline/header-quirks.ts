@@ -16,6 +16,8 @@ const JPEG_UNSUPPORTED_FRAMES = new Set([0xc5, 0xc6, 0xc7, 0xcd, 0xce, 0xcf]);
 export function jpegFrame(head: Buffer): { width: number; height: number; orientation: number | undefined } | undefined {
   let orientation: number | undefined;
   for (let at = 2; at + 4 <= head.length && head[at] === 0xff; ) {
+    // T.81 B.1.1.2: any number of 0xFF fill bytes may precede a marker (libjpeg skips them).
+    while (head[at + 1] === 0xff && at + 5 <= head.length) at++;
     const marker = head[at + 1]!;
     const length = head.readUInt16BE(at + 2);
     if (JPEG_FRAMES.has(marker)) {

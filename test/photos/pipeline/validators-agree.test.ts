@@ -48,6 +48,7 @@ const CASES: readonly Case[] = [
   ...(['jpeg', 'png', 'webp', 'gif', 'avif'] as const).map((format) => ({ name: `a plain ${format}`, bytes: () => images.makeImage(format, { width: 64, height: 48 }), expected: accepted(format, 64, 48) })),
   { name: 'a WebP with alpha (VP8X)', bytes: () => images.makeImage('webp', { width: 64, height: 48, alpha: true }), expected: accepted('webp', 64, 48) },
   { name: 'a lossless WebP (VP8L)', bytes: () => makeWebpLosslessDeclaring(64, 48), expected: accepted('webp', 64, 48) },
+  { name: 'a JPEG with 0xFF fill bytes before its markers (T.81 B.1.1.2)', bytes: async () => { const plain = await images.makeImage('jpeg', { width: 64, height: 48 }); return Buffer.concat([plain.subarray(0, 2), Buffer.alloc(3, 0xff), plain.subarray(2)]); }, expected: accepted('jpeg', 64, 48) },
   { name: 'a progressive JPEG (SOF2)', bytes: () => makeJpegDeclaring(16, 16, { progressive: true }), expected: accepted('jpeg', 16, 16) },
   { name: 'an animated GIF (one frame counts)', bytes: () => images.makeAnimatedGif(5, 40, 30), expected: accepted('gif', 40, 30) },
   { name: 'a JPEG with EXIF orientation 6 (width and height swap)', bytes: () => images.makeJpegWithMetadata(6), expected: accepted('jpeg', 40, 80) },
