@@ -42,6 +42,21 @@ describe('stripHeif', () => {
     expect(await pixels(stripped)).toEqual(await pixels(upload));
   });
 
+  it('zeroes free text: a user-description property (udes) and item names, keeping the image', async () => {
+    const upload = Buffer.from(await makeAvifWithMetadata());
+    // Turn the 16-byte pixi property into a udes holding text (same size: no offset moves).
+    const pixi = upload.indexOf('pixi') - 4;
+    upload.write('udes', pixi + 4, 'latin1');
+    upload.write('Secret\0\0', pixi + 8, 'latin1');
+    const av01 = upload.indexOf('av01');
+    expect(upload[av01 + 4]).toBe(0); // the image item's empty name…
+    const stripped = stripHeif(upload);
+    expect(stripped.includes('Secret')).toBe(false);
+    expect(stripped.subarray(pixi + 8, pixi + 16).every((byte) => byte === 0)).toBe(true);
+    expect(stripped.toString('latin1', av01, av01 + 4)).toBe('av01'); // …and its type stay
+    expect(await pixels(stripped)).toEqual(await pixels(upload));
+  });
+
   it('keeps a HEIC-branded file decodable', async () => {
     const upload = await makeHeicBrandedImage();
     expect(await pixels(stripHeif(upload))).toEqual(await pixels(upload));

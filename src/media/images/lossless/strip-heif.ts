@@ -15,6 +15,11 @@ const METADATA_ITEMS = new Set(['Exif', 'mime', 'uri ']);
 const ERASED_ITEM = Buffer.from('xxxx', 'latin1');
 /** The meta box's children that describe the image; any other child has its payload zeroed. */
 const META_CHILDREN = new Set(['hdlr', 'pitm', 'iloc', 'iinf', 'iprp', 'iref', 'idat', 'dinf']);
+/**
+ * Item properties (ipco) that describe how to decode and show the image; any other property has
+ * its payload zeroed, since some carry text a user wrote ('udes': name, description, tags; 'altt').
+ */
+const IMAGE_PROPERTIES = new Set(['ispe', 'colr', 'pixi', 'av1C', 'hvcC', 'irot', 'imir', 'clap', 'auxC', 'pasp', 'a1op', 'a1lx', 'lsel', 'clli', 'mdcv', 'rloc']);
 
 interface Box {
   readonly type: string;
@@ -30,8 +35,10 @@ type Range = readonly [number, number];
  * every Exif, XMP ('mime') and URI item has its payload overwritten with zeros and its item type
  * (and content type) erased, so no reader sees it as metadata; every byte of mdat and idat that no
  * image item points at is zeroed too (hidden payloads), as are the payloads of top-level boxes other
- * than ftyp, meta and mdat and of unknown meta children. The image items, their properties (colour
- * profile, rotation and mirroring: the orientation) and the coded data are byte for byte as uploaded.
+ * than ftyp, meta and mdat and of unknown meta children, and free text (item names, the handler's
+ * name, properties that do not describe the image such as a user description). The image items,
+ * their properties (colour profile, rotation and mirroring: the orientation) and the coded data are
+ * byte for byte as uploaded.
  * Erasing in place rather than removing the items keeps every offset valid without rewriting iloc.
  *
  * Malformed structure (box sizes past their container, no ftyp first, no or two meta, an iinf or
@@ -71,7 +78,24 @@ export function stripHeif(input: Buffer): Buffer {
   for (const box of dataBoxes) zeroOutside(output, box, kept);
   for (const box of top) if (box.type !== 'ftyp' && box.type !== 'meta' && box.type !== 'mdat') output.fill(0, box.body, box.end);
   for (const box of children) if (!META_CHILDREN.has(box.type)) output.fill(0, box.body, box.end);
+  eraseFreeText(input, output, children);
   return output;
+}
+
+/** The text fields that describe nothing the image needs: the handler's name and properties outside IMAGE_PROPERTIES. */
+function eraseFreeText(input: Buffer, output: Buffer, children: readonly Box[]): void {
+  const hdlr = children.find((box) => box.type === 'hdlr');
+  // hdlr: version/flags, pre_defined, handler_type, three reserved words, then the name.
+  if (hdlr && hdlr.body + 24 < hdlr.end) output.fill(0, hdlr.body + 24, hdlr.end);
+  const iprp = children.find((box) => box.type === 'iprp');
+  if (!iprp) return;
+  for (const box of readBoxes(input, iprp.body, iprp.end)) {
+    if (box.type === 'ipco') {
+      for (const property of readBoxes(input, box.body, box.end)) if (!IMAGE_PROPERTIES.has(property.type)) output.fill(0, property.body, property.end);
+    } else if (box.type !== 'ipma') {
+      output.fill(0, box.body, box.end);
+    }
+  }
 }
 
 /** Erases the type and payload description of every metadata item (infe version 2 or 3); returns their ids. */
@@ -87,10 +111,11 @@ function eraseMetadataItems(input: Buffer, output: Buffer, iinf: Box): Set<numbe
     const idSize = infeVersion === 2 ? 2 : 4;
     const typeAt = infe.body + 4 + idSize + 2;
     if (typeAt + 4 > infe.end) throw malformed('HEIF', 'truncated infe');
+    // An item's name is free text: gone for every item; a metadata item loses its type too.
+    output.fill(0, typeAt + 4, infe.end);
     if (!METADATA_ITEMS.has(input.toString('latin1', typeAt, typeAt + 4))) continue;
     erased.add(idSize === 2 ? input.readUInt16BE(infe.body + 4) : input.readUInt32BE(infe.body + 4));
-    ERASED_ITEM.copy(output, typeAt);
-    output.fill(0, typeAt + 4, infe.end); // item name, content type and encoding
+    ERASED_ITEM.copy(output, typeAt); // its content type and encoding were zeroed with the name
   }
   return erased;
 }
