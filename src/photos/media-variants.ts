@@ -1,3 +1,4 @@
+import { ORIGINAL_MIME, type OriginalFormat } from '../media/images/lossless/strip-metadata.js';
 import type { PhotoRecord } from './photo-repository.js';
 
 /** The files stored for one photo. Names are fixed, so a URL can only ever pick one of these. */
@@ -17,7 +18,6 @@ const RETIRED_NAMES = Object.keys(RETIRED_VARIANTS) as RetiredVariant[];
 export const STORED_VARIANTS: readonly (MediaVariant | RetiredVariant)[] = [...MEDIA_VARIANTS, ...RETIRED_NAMES];
 
 const EXTENSIONS: Record<string, string> = { jpeg: 'jpg', png: 'png', webp: 'webp', gif: 'gif', avif: 'avif', heif: 'heic' };
-const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif', avif: 'image/avif', heif: 'image/heic' };
 
 /** File extension of a stored original by its format column ('bin' for anything unknown). */
 export function originalExtension(format: string): string {
@@ -41,7 +41,7 @@ export function mediaKey(photoId: string, variant: MediaVariant | RetiredVariant
 /** Content type of a stored variant; only raster types we wrote ourselves, never HTML or SVG. */
 export function mediaType(photo: Pick<PhotoRecord, 'format'>, variant: MediaVariant): string {
   if (variant.endsWith('.jpg')) return 'image/jpeg';
-  return MIME[photo.format] ?? 'application/octet-stream';
+  return Object.hasOwn(ORIGINAL_MIME, photo.format) ? ORIGINAL_MIME[photo.format as OriginalFormat] : 'application/octet-stream';
 }
 
 export function mediaFileName(photo: Pick<PhotoRecord, 'id' | 'format'>, variant: MediaVariant): string {

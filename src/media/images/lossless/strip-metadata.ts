@@ -9,7 +9,8 @@ export type LosslessDecoder = 'jpeg' | 'png' | 'webp' | 'gif' | 'heif';
 /** The stored original's format: its decoder's, with HEIF told apart by its coding (AV1: AVIF). */
 export type OriginalFormat = 'jpeg' | 'png' | 'webp' | 'gif' | 'avif' | 'heif';
 
-const MIME: Readonly<Record<OriginalFormat, string>> = {
+/** The stored original's content type by its format (served as is: raster types only). */
+export const ORIGINAL_MIME: Readonly<Record<OriginalFormat, string>> = {
   jpeg: 'image/jpeg',
   png: 'image/png',
   webp: 'image/webp',
@@ -42,7 +43,7 @@ export interface StripOptions {
  */
 export function stripMetadata(decoder: LosslessDecoder, input: Buffer, options: StripOptions = {}): StrippedOriginal {
   const format: OriginalFormat = decoder === 'heif' ? (options.compression === 'av1' ? 'avif' : 'heif') : decoder;
-  return { data: stripBytes(decoder, input, options.orientation), format, mime: MIME[format] };
+  return { data: stripBytes(decoder, input, options.orientation), format, mime: ORIGINAL_MIME[format] };
 }
 
 function stripBytes(decoder: LosslessDecoder, input: Buffer, orientation: number | undefined): Buffer {
