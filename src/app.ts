@@ -73,7 +73,7 @@ import { applyFallbackSecurityHeaders, registerSecurityHeaders } from './securit
 import { registerLoginRequired } from './security/login-required.js';
 import { applyNeverCache, registerNeverCache } from './security/never-cache.js';
 import { registerAccessLog } from './logging/access-log.js';
-import { appLogController, appLoggerOptions, createLogDestination } from './logging/logger.js';
+import { appLogController, appLoggerOptions, createLogDestination, flushLogOnClose } from './logging/logger.js';
 import './security/route-options.js';
 import { createAlbumRepository } from './albums/album-repository.js';
 import { createAlbumService } from './albums/album-service.js';
@@ -150,7 +150,10 @@ export async function buildApp(config: AppConfig, options: BuildAppOptions = {})
     },
   });
 
-  if (logDestination) registerAccessLog(app, logDestination);
+  if (logDestination) {
+    registerAccessLog(app, logDestination);
+    flushLogOnClose(app, logDestination);
+  }
   for (const warning of scaleOutWarnings(config)) app.log.warn({ event: 'scale_out_setup', setting: warning.setting }, warning.message);
   await registerApp(app, config, db, secretKey);
   return app;

@@ -53,7 +53,8 @@ export interface ProcessedPhoto {
 
 /** All SQL about photos. */
 export function createPhotoRepository(db: Db) {
-  const ownedPhoto = compileLookup(db, (slot) => db.selectFrom('photos').selectAll().where('id', '=', slot(0)).where('owner_id', '=', slot(1)));
+  // One row at most (the primary key): run as a single-row get on SQLite (statement-cache.ts).
+  const ownedPhoto = compileLookup(db, (slot) => db.selectFrom('photos').selectAll().where('id', '=', slot(0)).where('owner_id', '=', slot(1)).limit(1));
   // The owner's photos in the gallery (not in the Trash), narrowed to a search when there is one:
   // every list of them (pages, counts, a photo's neighbours) starts here.
   const ownerPhotos = (ownerId: string, search: PhotoSearch | null = null) => {

@@ -146,7 +146,7 @@ export async function photoRoutes(app: FastifyInstance, deps: PhotoRoutesDeps): 
   });
 
   // The owner still sees a trashed photo's thumbnail in the Trash (share links serve it no more).
-  app.get('/photos/:id/media/:variant', { config: { neverCache: false } }, async (request, reply) => {
+  app.get('/photos/:id/media/:variant', { config: { neverCache: false, html: false } }, async (request, reply) => {
     const photo = await ownedPhoto(request, deps.service, { inTrash: true });
     return serveMedia(request, reply, deps.service, photo, (request.params as Record<string, unknown>)['variant'], deps.mediaLinks);
   });

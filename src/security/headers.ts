@@ -67,7 +67,8 @@ const STATIC_HEADERS = {
   'permissions-policy': PERMISSIONS_POLICY,
 } as const;
 
-// For answers written outside the hook chain (see below): the same headers, the CSP without nonces.
+// For answers written outside the hook chain (see below), and for every answer of a route that
+// never renders a page (`html: false`): the same headers, the CSP without nonces.
 const FALLBACK_HEADERS = { 'content-security-policy': formatCsp(), ...STATIC_HEADERS } as const;
 
 // Nonces are cut from a pool the CSPRNG refills every 128 responses (as node's randomUUID() does):
@@ -89,8 +90,11 @@ function nextNonce(): string {
 
 declare module 'fastify' {
   interface FastifyReply {
-    /** This response's CSP nonces (as @fastify/helmet named them), for a page that needs an inline script or style. */
-    cspNonce: { script: string; style: string };
+    /**
+     * This response's CSP nonces (as @fastify/helmet named them), for a page that needs an inline
+     * script or style; null on a route configured `html: false`, whose CSP has no nonces.
+     */
+    cspNonce: { script: string; style: string } | null;
   }
 }
 
@@ -108,9 +112,20 @@ export interface SecurityHeadersOptions {
 export async function registerSecurityHeaders(app: FastifyInstance, options: SecurityHeadersOptions = {}): Promise<void> {
   // Every value is built once, here: per response only the nonces and the request id are new.
   // (@fastify/helmet rebuilt the whole helmet middleware, parsing its configuration, per request.)
-  const [CSP_HEAD = '', CSP_MIDDLE = '', CSP_TAIL = ''] = cspPieces(options.imgSources ?? []);
-  app.decorateReply('cspNonce', null as unknown as FastifyReply['cspNonce']);
+  const imgSources = options.imgSources ?? [];
+  const [CSP_HEAD = '', CSP_MIDDLE = '', CSP_TAIL = ''] = cspPieces(imgSources);
+  const PAGELESS_HEADERS = { 'content-security-policy': formatCsp(imgSources.length > 0 ? { imgSrc: imgSources.join(' ') } : {}), ...STATIC_HEADERS };
+  app.decorateReply('cspNonce', null);
   app.addHook('onRequest', (request, reply, done) => {
+    // A route that never renders a page (a media file) gets no nonces: none would ever be used,
+    // and drawing and formatting two was ~1% of a thumbnail's CPU. Its error pages (404) use no
+    // inline script or style either, so the same CSP without nonces serves them unchanged.
+    if (request.routeOptions.config?.html === false) {
+      reply.headers(PAGELESS_HEADERS);
+      applyOwnHeaders(request, reply);
+      done();
+      return;
+    }
     const script = nextNonce();
     const style = nextNonce();
     reply.cspNonce = { script, style };

@@ -28,6 +28,11 @@ declare module 'fastify' {
     neverCache?: boolean;
     /** Set to false only on a route that proves it changes nothing (e.g. a search form posted with POST). */
     csrf?: boolean;
+    /**
+     * Set to false on a route that never renders a page (media files): its answers get the CSP
+     * without nonces, and `reply.cspNonce` is null. Default: nonces drawn for every answer.
+     */
+    html?: boolean;
     /** The route streams a multipart body through receiveUpload(), which checks its CSRF field. */
     multipartUpload?: boolean;
   }

@@ -1,9 +1,15 @@
+import { spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
 import type { DestinationStream } from 'pino';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { registerAccessLog } from '../../src/logging/access-log.js';
-import { appLogController } from '../../src/logging/logger.js';
+import { appLogController, createLogDestination, flushLogOnClose, LOG_BUFFER_BYTES, LOG_FLUSH_INTERVAL_MS } from '../../src/logging/logger.js';
 import { generateShareToken } from '../../src/shares/share-token.js';
 
 async function appWithAccessLog(level = 'info') {
@@ -69,4 +75,88 @@ describe('the access log', () => {
     await app.close();
     expect(lines).toEqual([]);
   });
+});
+
+describe('the batched log destination (issue 18)', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  // The app as buildApp wires it: pino and the access log on one batched destination, flushed on close.
+  async function appOnFile() {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'pv-log-'));
+    const file = path.join(dir, 'out.log');
+    const destination = createLogDestination(openSync(file, 'a'));
+    // Ending the destination stops its flush timer and closes the file descriptor.
+    cleanups.push(
+      () => rm(dir, { recursive: true, force: true }),
+      () => new Promise<void>((resolve) => {
+        destination.once('close', () => resolve());
+        destination.end();
+      }),
+    );
+    const app = Fastify({ logger: { level: 'info', stream: destination }, logController: appLogController() });
+    registerAccessLog(app, destination);
+    flushLogOnClose(app, destination);
+    app.get('/*', async () => 'ok');
+    await app.ready();
+    cleanups.push(() => app.close());
+    const lines = () => readFileSync(file, 'utf8').split('\n').filter(Boolean);
+    return { app, lines };
+  }
+
+  it('gathers lines instead of writing each one, and has every line after a graceful stop', async () => {
+    const { app, lines } = await appOnFile();
+    for (let i = 0; i < 5; i++) await app.inject({ url: `/photos/${i}/media/thumb.jpg` });
+    // Five lines are well under LOG_BUFFER_BYTES: none has been written yet.
+    expect(lines()).toEqual([]);
+    await app.close();
+    const access = lines().map((line) => JSON.parse(line) as { msg: string; req: { url: string } });
+    expect(access.map((line) => line.req.url)).toEqual([0, 1, 2, 3, 4].map((i) => `/photos/${i}/media/thumb.jpg`));
+  });
+
+  it('writes a quiet server’s line within the flush interval, and a full buffer at once', async () => {
+    const { app, lines } = await appOnFile();
+    await app.inject({ url: '/one' });
+    await sleep(LOG_FLUSH_INTERVAL_MS * 3);
+    expect(lines()).toHaveLength(1);
+    const before = lines().length;
+    const count = Math.ceil(LOG_BUFFER_BYTES / 200) + 5;
+    for (let i = 0; i < count; i++) await app.inject({ url: `/many/${i}` });
+    await sleep(20); // one asynchronous write, far less than the flush interval
+    expect(lines().length).toBeGreaterThan(before);
+  });
+
+  it('cannot be made to write a forged line: hostile requests stay one parseable line each', async () => {
+    const { app, lines } = await appOnFile();
+    const hostile = [
+      { url: '/?a=%0A{"level":60}' },
+      { url: '/x%0A{"level":60,"msg":"forged"}' },
+      { url: '/', headers: { host: 'h"},"level":60,"msg":"forged","x":{"\\' } },
+      { url: '/', headers: { 'user-agent': '\u2028{"level":60}' } },
+    ];
+    for (const request of hostile) await app.inject(request);
+    await app.close();
+    const parsed = lines().map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed).toHaveLength(hostile.length);
+    for (const line of parsed) {
+      expect(line['level']).toBe(30);
+      expect(line['msg']).toBe('request completed');
+    }
+  });
+
+  // What a process that dies with lines still buffered leaves: pino flushes on `exit`.
+  for (const how of ['throw', 'exit', 'sigterm']) {
+    it(`writes the buffered lines when the process leaves by ${how}`, async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'fixtures', 'log-then-leave.ts'), how], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      await new Promise((resolve) => child.once('close', resolve));
+      const logged = stdout.split('\n').filter((line) => line.includes('before leaving'));
+      expect(logged).toHaveLength(3);
+    }, 30_000);
+  }
 });

@@ -118,6 +118,23 @@ describe.each(DIALECTS)('security headers (%s)', (dialect) => {
     expect(pick(malformed)).toEqual(pick(page));
   });
 
+  // Issue 18: the owner's media route never renders a page, so no nonces are drawn for it; its
+  // answers that are pages (a 404, the login redirect) get the very same CSP, without nonces.
+  it.each([
+    ['a media 404 when signed in', true, '/photos/00000000-0000-4000-8000-000000000000/media/thumb.jpg', 404],
+    ['a media variant that does not exist', true, '/photos/00000000-0000-4000-8000-000000000000/media/nope.exe', 404],
+    ['the media route’s login redirect', false, '/photos/00000000-0000-4000-8000-000000000000/media/thumb.jpg', 303],
+  ] as const)('%s: every security header, the page CSP without nonces', async (label, signed, url, status) => {
+    const res = signed ? await signedIn.get(url) : await t.app.inject({ url });
+    expect(res.statusCode).toBe(status);
+    expectSecurityHeaders(res, label);
+    const page = String((await t.app.inject({ url: '/' })).headers['content-security-policy']);
+    expect(page).toMatch(/'nonce-/);
+    expect(res.headers['content-security-policy']).toBe(page.replace(/ 'nonce-[^']+'/g, ''));
+    for (const tag of res.body.match(/<script\b[^>]*>/gi) ?? []) expect(tag).toMatch(/\ssrc="\/[^/]/);
+    expect(res.body).not.toMatch(/<style\b/i);
+  });
+
   it('the script nonce is fresh on every response', async () => {
     const nonce = (res: LightMyRequestResponse) => /'nonce-([^']+)'/.exec(String(res.headers['content-security-policy']))?.[1];
     const a = nonce(await t.app.inject({ url: '/' }));

@@ -30,7 +30,9 @@ export function createApiTokenRepository(db: Db) {
       ])
       .where('api_tokens.token_hash', '=', slot(0))
       // A disabled account's tokens stop working at once (migration 0011).
-      .where('users.disabled_at', '=', 0),
+      .where('users.disabled_at', '=', 0)
+      // One row at most (token_hash is unique): run as a single-row get (statement-cache.ts).
+      .limit(1),
   );
   return {
     async insert(row: ApiTokensTable): Promise<void> {

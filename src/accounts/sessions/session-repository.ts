@@ -26,7 +26,9 @@ export function createSessionRepository(db: Db) {
       ])
       .where('sessions.id_hash', '=', slot(0))
       // A disabled account's credentials stop working at once, whatever else is left (migration 0011).
-      .where('users.disabled_at', '=', 0),
+      .where('users.disabled_at', '=', 0)
+      // One row at most (the primary key): said, so SQLite runs it as a single-row get (statement-cache.ts).
+      .limit(1),
   );
   return {
     async insert(session: SessionsTable): Promise<void> {
