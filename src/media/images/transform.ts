@@ -69,14 +69,17 @@ const THUMBNAIL = { quality: 80, optimiseCoding: true } as const;
  * (an animation's first frame, as before).
  */
 export async function transformImage(inputPath: string, options: TransformOptions): Promise<TransformedImage> {
-  const header = await readHeader(inputPath, options.maxPixels);
+  // Read once: the header, the stripper and the decoder all work on these bytes. The path is the
+  // pipeline's own staging name.
+  // eslint-disable-next-line security/detect-non-literal-fs-filename -- never a request value
+  const upload = await readFile(inputPath);
+  const header = await readHeader(upload, options.maxPixels);
   const facts = readPhotoFacts(header.exif, { keepLocation: options.keepLocation ?? false, now: options.now ?? Date.now() });
   const renditionsOf = (input: Buffer) =>
     makeRenditions(decoderFor(input, options.maxPixels), header.alpha, options.displaySize ?? 1440, options.thumbnailSize ?? 256);
   // The renditions are decoded from the stripped bytes, so the file the owner downloads is the one
-  // this strict decode has just proven whole. The path is the pipeline's own staging name.
-  // eslint-disable-next-line security/detect-non-literal-fs-filename -- never a request value
-  const stripped = stripMetadata(header.decoder, await readFile(inputPath), header);
+  // this strict decode has just proven whole.
+  const stripped = stripMetadata(header.decoder, upload, header);
   const original: OriginalImage = { ...header.size, ...stripped };
   const { display, thumbnail, thumbnailPixels, thumbhash } = await renditionsOf(original.data);
 
@@ -94,7 +97,7 @@ export async function transformImage(inputPath: string, options: TransformOption
 }
 
 /** The same strict decoding for every pass over the upload: upright, 8-bit sRGB. */
-function decoderFor(input: string | Buffer, maxPixels: number): Sharp {
+function decoderFor(input: Buffer, maxPixels: number): Sharp {
   return sharp(input, {
     // Pixel flood (CWE-400): refuse on the header's dimensions before allocating.
     limitInputPixels: maxPixels,
@@ -115,10 +118,10 @@ interface Header {
   readonly size: { readonly width: number; readonly height: number };
 }
 
-async function readHeader(inputPath: string, maxPixels: number): Promise<Header> {
+async function readHeader(upload: Buffer, maxPixels: number): Promise<Header> {
   restrictImageDecoders();
   try {
-    const { format, compression, hasAlpha, orientation, exif, autoOrient } = await sharp(inputPath, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();
+    const { format, compression, hasAlpha, orientation, exif, autoOrient } = await sharp(upload, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();
     // Only libvips loaders the upload allow-list admits; anything else (SVG, PDF, TIFF) is never decoded.
     if (!isLosslessDecoder(format)) throw new ImageDecodeError('unsupported', `refusing to decode ${format}`);
     return { decoder: format, compression, alpha: hasAlpha, orientation, exif, size: { width: autoOrient.width, height: autoOrient.height } };

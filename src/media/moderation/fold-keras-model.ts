@@ -1,12 +1,16 @@
 /**
- * Turns a Keras MobileNet-style model (as tfjs saves it: the layer list plus named weights) into a
+ * Turns nsfwjs's Keras MobileNetV2 (as tfjs saves it: the layer list plus named weights) into a
  * short list of fused tfjs operations for inference. Each convolution absorbs the batch
- * normalisation and the ReLU6 after it (the normalisation is a per-channel scale and shift, so it
- * folds into the kernel and a bias), and a zero padding before a "valid" convolution becomes that
- * convolution's "same" padding when the two pad the same rows and columns. tfjs-layers runs the
- * same model as ~160 separate operations, each a pass over the activations in WebAssembly memory;
- * folded it is ~70. Layers or arrangements outside what is handled here stop the build with an
- * error naming the layer: a model is run as trained or not at all.
+ * normalisation after it (a per-channel scale and shift at inference, so it folds into the kernel
+ * and a bias) and the ReLU6 after that, and each zero padding before a "valid" convolution becomes
+ * that convolution's "same" padding (they pad the same rows and columns). tfjs-layers runs the
+ * model as ~160 separate operations, each a pass over the activations in WebAssembly memory; folded
+ * it is ~70.
+ *
+ * Only the arrangements MobileNetV2 has are handled: every convolution without a bias and followed
+ * by its batch normalisation, ReLU6 as the only activation layer, zero padding only where it is the
+ * next convolution's "same" padding, dense layers with a bias and a ReLU or softmax. Any other layer
+ * or setting stops the build with an error naming the layer: a model is run as trained or not at all.
  *
  * Written here because nothing on npm does it: this folding is what TensorFlow's Python converter
  * (tensorflowjs_converter, Grappler) does when it makes a graph model, and tfjs itself has no
@@ -14,17 +18,15 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import {
-  activationOf,
   convolvedSize,
   expectChannelsLast,
+  expectRelu6,
   isConvolution,
   isPairOfPairs,
   isPositiveIntegers,
   parseLayer,
-  reluActivation,
   samePaddingIs,
   unsupported,
-  type Activation,
   type KerasModelJson,
   type Layer,
 } from './keras-layer.js';
@@ -42,12 +44,11 @@ export interface FoldedModel {
 }
 
 type Step =
-  | { kind: 'conv' | 'depthwise'; input: number; filter: tfjs.Tensor4D; bias: tfjs.Tensor1D; strides: [number, number]; pad: 'same' | 'valid'; activation: Activation }
-  | { kind: 'pad'; input: number; padding: [[number, number], [number, number]] }
+  | { kind: 'conv' | 'depthwise'; input: number; filter: tfjs.Tensor4D; bias: tfjs.Tensor1D; strides: [number, number]; pad: 'same' | 'valid'; activation: 'linear' | 'relu6' }
   | { kind: 'add'; inputs: number[] }
   | { kind: 'avgPool'; input: number; size: [number, number]; strides: [number, number]; pad: 'same' | 'valid' }
   | { kind: 'flatten'; input: number }
-  | { kind: 'dense'; input: number; kernel: tfjs.Tensor2D; bias: tfjs.Tensor1D; activation: Activation | 'softmax' };
+  | { kind: 'dense'; input: number; kernel: tfjs.Tensor2D; bias: tfjs.Tensor1D; activation: 'relu' | 'softmax' };
 
 /**
  * Builds the folded model from the topology and the decoded weights (tf.io.decodeWeights). The
@@ -77,9 +78,9 @@ function build(tf: Tfjs, topology: KerasModelJson, weights: tfjs.NamedTensorMap,
   const byName = new Map(layers.map((layer) => [layer.name, layer]));
   const consumers = new Map<string, Layer[]>();
   for (const layer of layers) for (const input of layer.inputs) consumers.set(input, [...(consumers.get(input) ?? []), layer]);
-  const onlyConsumer = (name: string, className: string): Layer | undefined => {
+  const onlyConsumer = (name: string): Layer | undefined => {
     const users = consumers.get(name) ?? [];
-    return users.length === 1 && users[0]?.className === className && !outputLayers.some(([out]) => out === name) ? users[0] : undefined;
+    return users.length === 1 && !outputLayers.some(([out]) => out === name) ? users[0] : undefined;
   };
   const weight = (name: string): tfjs.Tensor => {
     const tensor = weights[name];
@@ -120,16 +121,12 @@ function build(tf: Tfjs, topology: KerasModelJson, weights: tfjs.NamedTensorMap,
     switch (layer.className) {
       case 'ZeroPadding2D': {
         const padding = config['padding'];
-        if (!isPairOfPairs(padding)) throw unsupported(layer, 'padding');
-        const size = sizes[input(layer)] ?? [0, 0];
-        const conv = consumers.get(layer.name)?.length === 1 ? consumers.get(layer.name)?.[0] : undefined;
-        if (conv && isConvolution(conv) && conv.config['padding'] === 'valid' && samePaddingIs(size, conv, padding)) {
-          // The convolution's own "same" padding adds exactly these zeros: one pass fewer.
-          valueOf.set(layer.name, input(layer));
-          samePadded.add(conv.name);
-        } else {
-          emit({ kind: 'pad', input: input(layer), padding }, [size[0] + padding[0][0] + padding[0][1], size[1] + padding[1][0] + padding[1][1]], layer.name);
+        const conv = onlyConsumer(layer.name);
+        if (!isPairOfPairs(padding) || !conv || !isConvolution(conv) || conv.config['padding'] !== 'valid' || !samePaddingIs(sizes[input(layer)] ?? [0, 0], conv, padding)) {
+          throw unsupported(layer, 'padding (only the zeros of the next convolution\'s "same" padding are handled)');
         }
+        valueOf.set(layer.name, input(layer));
+        samePadded.add(conv.name);
         break;
       }
       case 'Conv2D':
@@ -142,34 +139,22 @@ function build(tf: Tfjs, topology: KerasModelJson, weights: tfjs.NamedTensorMap,
         if (!isPositiveIntegers(strides, 2) || !isPositiveIntegers(kernelSize, 2)) throw unsupported(layer, 'strides or kernel_size');
         const padding = samePadded.has(layer.name) ? 'same' : config['padding'];
         if (padding !== 'same' && padding !== 'valid') throw unsupported(layer, 'padding');
-        let activation = activationOf(layer);
-        // Clones: the decoded weights are disposed once the model is built.
-        let filter = weight(`${layer.name}/${depthwise ? 'depthwise_kernel' : 'kernel'}`).clone() as tfjs.Tensor4D;
-        const outChannels = depthwise ? (filter.shape[2] ?? 0) : (filter.shape[3] ?? 0);
-        let bias: tfjs.Tensor1D = config['use_bias'] === true ? (weight(`${layer.name}/bias`).clone() as tfjs.Tensor1D) : tf.zeros([outChannels]);
-        let last = layer;
-        const names = [layer.name];
-        const norm = activation === 'linear' ? onlyConsumer(layer.name, 'BatchNormalization') : undefined;
-        if (norm) {
-          const { scale, shift } = batchNormAsScaleAndShift(tf, norm, weight, outChannels);
-          filter = tf.mul(filter, depthwise ? scale.reshape([1, 1, outChannels, 1]) : scale);
-          bias = tf.add(tf.mul(bias, scale), shift);
-          last = norm;
-        }
-        const relu = activation === 'linear' ? onlyConsumer(last.name, 'ReLU') : undefined;
-        if (relu) {
-          activation = reluActivation(relu);
-          last = relu;
-        }
-        for (const absorbed of [norm, relu]) {
-          if (absorbed) {
-            folded.add(absorbed.name);
-            names.push(absorbed.name);
-          }
-        }
-        const size = sizes[input(layer)] ?? [0, 0];
-        const outSize = convolvedSize(size, kernelSize, strides, padding);
-        emit({ kind: depthwise ? 'depthwise' : 'conv', input: input(layer), filter: tf.keep(filter), bias: tf.keep(bias), strides, pad: padding, activation }, outSize, ...names);
+        if (config['activation'] !== 'linear') throw unsupported(layer, 'activation');
+        if (config['use_bias'] !== false) throw unsupported(layer, 'use_bias (the batch normalisation after it is its bias)');
+        const norm = onlyConsumer(layer.name);
+        if (norm?.className !== 'BatchNormalization') throw unsupported(layer, 'next layer (a convolution must be followed by its batch normalisation alone)');
+        const relu = onlyConsumer(norm.name);
+        const fusedRelu = relu?.className === 'ReLU' ? relu : undefined;
+        if (fusedRelu) expectRelu6(fusedRelu);
+        const kernel = weight(`${layer.name}/${depthwise ? 'depthwise_kernel' : 'kernel'}`);
+        const outChannels = depthwise ? (kernel.shape[2] ?? 0) : (kernel.shape[3] ?? 0);
+        const { scale, shift } = batchNormAsScaleAndShift(tf, norm, weight, outChannels);
+        const filter = tf.mul<tfjs.Tensor4D>(kernel, depthwise ? scale.reshape([1, 1, outChannels, 1]) : scale);
+        const names = [layer.name, norm.name, ...(fusedRelu ? [fusedRelu.name] : [])];
+        for (const name of names) folded.add(name);
+        const outSize = convolvedSize(sizes[input(layer)] ?? [0, 0], kernelSize, strides, padding);
+        const activation = fusedRelu ? 'relu6' : 'linear';
+        emit({ kind: depthwise ? 'depthwise' : 'conv', input: input(layer), filter: tf.keep(filter), bias: tf.keep(shift), strides, pad: padding, activation }, outSize, ...names);
         break;
       }
       case 'Add': {
@@ -191,10 +176,12 @@ function build(tf: Tfjs, topology: KerasModelJson, weights: tfjs.NamedTensorMap,
         break;
       case 'Dense': {
         const activation = config['activation'];
-        if (activation !== 'linear' && activation !== 'relu' && activation !== 'softmax') throw unsupported(layer, 'activation');
-        const kernel = weight(`${layer.name}/kernel`) as tfjs.Tensor2D;
-        const bias: tfjs.Tensor1D = config['use_bias'] === true ? (weight(`${layer.name}/bias`).clone() as tfjs.Tensor1D) : tf.zeros([kernel.shape[1]]);
-        emit({ kind: 'dense', input: input(layer), kernel: tf.keep(kernel.clone()), bias: tf.keep(bias), activation }, [1, 1], layer.name);
+        if (activation !== 'relu' && activation !== 'softmax') throw unsupported(layer, 'activation');
+        if (config['use_bias'] !== true) throw unsupported(layer, 'use_bias');
+        // Clones: the decoded weights are disposed once the model is built.
+        const kernel = weight(`${layer.name}/kernel`).clone() as tfjs.Tensor2D;
+        const bias = weight(`${layer.name}/bias`).clone() as tfjs.Tensor1D;
+        emit({ kind: 'dense', input: input(layer), kernel: tf.keep(kernel), bias: tf.keep(bias), activation }, [1, 1], layer.name);
         break;
       }
       case 'Dropout':
@@ -211,10 +198,27 @@ function build(tf: Tfjs, topology: KerasModelJson, weights: tfjs.NamedTensorMap,
   return new FoldedKerasModel(tf, steps, output, [height, width, channels]);
 }
 
+/**
+ * For each step, the values to free once it has run: those it was the last to read, and the one it
+ * produced if nothing reads it. Never the input (the caller's) nor the output (returned). Computed
+ * once, so a pass does no bookkeeping beyond the disposals themselves.
+ */
+function freeAfterEachStep(steps: readonly Step[], output: number): number[][] {
+  const lastUse = steps.map((_, index) => index);
+  steps.forEach((step, index) => {
+    for (const value of step.kind === 'add' ? step.inputs : [step.input]) if (value > 0) lastUse[value - 1] = index;
+  });
+  const freeAfter = steps.map((): number[] => []);
+  lastUse.forEach((step, producer) => {
+    if (producer + 1 !== output) freeAfter[step]?.push(producer + 1);
+  });
+  return freeAfter;
+}
+
 class FoldedKerasModel implements FoldedModel {
-  // For each value, the last step that reads it: intermediate activations are freed as soon as
-  // nothing needs them, so WebAssembly memory holds a few layers' worth, not the whole network's.
-  private readonly lastUse: number[];
+  // Intermediate activations are freed as soon as nothing needs them, so WebAssembly memory holds a
+  // few layers' worth, not the whole network's.
+  private readonly freeAfter: ReadonlyArray<readonly number[]>;
 
   constructor(
     private readonly tf: Tfjs,
@@ -222,10 +226,7 @@ class FoldedKerasModel implements FoldedModel {
     private readonly output: number,
     readonly inputShape: readonly [number, number, number],
   ) {
-    this.lastUse = new Array<number>(steps.length + 1).fill(-1);
-    steps.forEach((step, index) => {
-      for (const value of step.kind === 'add' ? step.inputs : [step.input]) this.lastUse[value] = index;
-    });
+    this.freeAfter = freeAfterEachStep(steps, output);
   }
 
   predict(input: tfjs.Tensor4D): tfjs.Tensor2D {
@@ -238,11 +239,9 @@ class FoldedKerasModel implements FoldedModel {
     try {
       this.steps.forEach((step, index) => {
         values.push(tf.tidy(() => run(tf, step, values)));
-        for (const [value, last] of this.lastUse.entries()) {
-          if (last === index && value !== 0 && value !== this.output) {
-            values[value]?.dispose();
-            values[value] = undefined;
-          }
+        for (const value of this.freeAfter[index] ?? []) {
+          values[value]?.dispose();
+          values[value] = undefined;
         }
       });
       const result = values[this.output] as tfjs.Tensor2D;
@@ -269,8 +268,6 @@ function run(tf: Tfjs, step: Step, values: ReadonlyArray<tfjs.Tensor | undefined
       return tf.fused.conv2d({ x: value(step.input) as tfjs.Tensor4D, filter: step.filter, strides: step.strides, pad: step.pad, bias: step.bias, activation: step.activation });
     case 'depthwise':
       return tf.fused.depthwiseConv2d({ x: value(step.input) as tfjs.Tensor4D, filter: step.filter, strides: step.strides, pad: step.pad, bias: step.bias, activation: step.activation });
-    case 'pad':
-      return tf.pad(value(step.input), [[0, 0], step.padding[0], step.padding[1], [0, 0]]);
     case 'add':
       return tf.addN(step.inputs.map(value));
     case 'avgPool':
@@ -300,8 +297,9 @@ function batchNormAsScaleAndShift(tf: Tfjs, layer: Layer, weight: (name: string)
   const { axis, epsilon, center, scale: scaled } = layer.config;
   if (axis !== -1 && axis !== 3 && !(Array.isArray(axis) && axis.length === 1 && (axis[0] === -1 || axis[0] === 3))) throw unsupported(layer, 'axis');
   if (typeof epsilon !== 'number' || !(epsilon >= 0)) throw unsupported(layer, 'epsilon');
-  const gamma = scaled === false ? tf.ones([channels]) : weight(`${layer.name}/gamma`);
-  const beta = center === false ? tf.zeros([channels]) : weight(`${layer.name}/beta`);
+  if (center !== true || scaled !== true) throw unsupported(layer, 'center or scale (both are learned in MobileNetV2)');
+  const gamma = weight(`${layer.name}/gamma`);
+  const beta = weight(`${layer.name}/beta`);
   const mean = weight(`${layer.name}/moving_mean`);
   const variance = weight(`${layer.name}/moving_variance`);
   for (const tensor of [gamma, beta, mean, variance]) if (tensor.size !== channels) throw unsupported(layer, 'weights shape');

@@ -3,8 +3,6 @@
  * modelTopology): each layer's settings, checked before fold-keras-model.ts relies on them.
  */
 
-export type Activation = 'linear' | 'relu' | 'relu6';
-
 /** A layer as tfjs-layers serialises a Keras functional model (model.json's modelTopology). */
 export interface KerasLayerJson {
   readonly class_name: string;
@@ -46,18 +44,11 @@ export function expectChannelsLast(layer: Layer): void {
   if (format !== undefined && format !== 'channels_last') throw unsupported(layer, 'data_format');
 }
 
-export function activationOf(layer: Layer): Activation {
-  const activation = layer.config['activation'];
-  if (activation !== 'linear' && activation !== 'relu') throw unsupported(layer, 'activation');
-  return activation;
-}
-
-export function reluActivation(layer: Layer): Activation {
+/** MobileNetV2's activation layer: ReLU capped at 6, which XNNPACK applies inside the convolution. */
+export function expectRelu6(layer: Layer): void {
   const { max_value: max, negative_slope: slope, threshold } = layer.config;
   if ((slope ?? 0) !== 0 || (threshold ?? 0) !== 0) throw unsupported(layer, 'negative_slope or threshold');
-  if (max === 6) return 'relu6';
-  if (max === null || max === undefined) return 'relu';
-  throw unsupported(layer, 'max_value');
+  if (max !== 6) throw unsupported(layer, 'max_value (only ReLU6 is handled)');
 }
 
 // TensorFlow's "same" padding for this input size, kernel and stride: total = max((ceil(n / s) - 1)

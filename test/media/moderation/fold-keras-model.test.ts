@@ -95,8 +95,29 @@ describe('foldKerasModel refuses what it does not handle, naming the layer', () 
     refuses((layers) => (layer(layers, 'block_1_depthwise').config['depth_multiplier'] = 2), /block_1_depthwise .*depth_multiplier/);
   });
 
+  it('a convolution with a bias of its own, or not followed by its batch normalisation', () => {
+    refuses((layers) => (layer(layers, 'block_1_expand').config['use_bias'] = true), /Conv2D layer block_1_expand has an unsupported use_bias/);
+    refuses((layers) => (layer(layers, 'block_1_expand_BN').class_name = 'Dropout'), /Conv2D layer block_1_expand has an unsupported next layer/);
+  });
+
+  it('a batch normalisation without its learned scale or shift', () => {
+    refuses((layers) => (layer(layers, 'bn_Conv1').config['center'] = false), /BatchNormalization layer bn_Conv1 has an unsupported center or scale/);
+    refuses((layers) => (layer(layers, 'bn_Conv1').config['scale'] = false), /BatchNormalization layer bn_Conv1 has an unsupported center or scale/);
+  });
+
+  it('a ReLU without the cap of 6, and a dense layer without a ReLU or softmax', () => {
+    refuses((layers) => (layer(layers, 'Conv1_relu').config['max_value'] = null), /ReLU layer Conv1_relu has an unsupported max_value/);
+    refuses((layers) => (layer(layers, 'dense_1').config['activation'] = 'linear'), /Dense layer dense_1 has an unsupported activation/);
+    refuses((layers) => (layer(layers, 'dense_1').config['use_bias'] = false), /Dense layer dense_1 has an unsupported use_bias/);
+  });
+
+  it('a zero padding that is not the next convolution\'s "same" padding', () => {
+    refuses((layers) => (layer(layers, 'Conv1_pad').config['padding'] = [[1, 1], [1, 1]]), /ZeroPadding2D layer Conv1_pad has an unsupported padding/);
+    refuses((layers) => (layer(layers, 'block_1_depthwise').config['padding'] = 'same'), /ZeroPadding2D layer block_1_pad has an unsupported padding/);
+  });
+
   it('a missing weight, and a model whose input is not a batch of images', () => {
-    refuses((layers) => (layer(layers, 'Conv1').config['name'] = 'Conv1_renamed'), /weight Conv1_renamed\/kernel is missing|comes before its input/);
+    refuses((layers) => (layer(layers, 'bn_Conv1').config['name'] = 'bn_Conv1_renamed'), /weight bn_Conv1_renamed\/gamma is missing/);
     refuses((layers) => (layer(layers, 'input_1').config['batch_input_shape'] = [null, 224, 224]), /expected an input of a batch of images/);
   });
 });
