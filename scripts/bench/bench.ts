@@ -33,6 +33,7 @@ import { photoLikeJpeg } from './images.js';
 import type { HttpLoadResult, LoadSpec, UploadLoadResult } from './load.js';
 import { startOtlpSink, type OtlpSinkStats } from './otlp-sink.js';
 import { startScaleOutServices, waitForOutput } from './scale-out.js';
+import { snapshotThreads, threadUsageBetween, type ThreadGroupUsage } from './thread-cpu.js';
 import { freePort, startCommand } from '../lib/start-command.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -76,7 +77,7 @@ interface RunResult {
   readonly rssByPhaseMb: Record<string, number>;
   readonly seedSeconds: number;
   readonly http: Partial<Record<HttpScenarioName, HttpLoadResult>>;
-  readonly uploads: (UploadLoadResult & { readonly uploadP50Ms: number; readonly uploadP99Ms: number; readonly cpuMsPerPhoto: number }) | undefined;
+  readonly uploads: (UploadLoadResult & { readonly uploadP50Ms: number; readonly uploadP99Ms: number; readonly cpuMsPerPhoto: number; readonly threads: readonly ThreadGroupUsage[] }) | undefined;
   readonly telemetry: OtlpSinkStats;
   /** Each phase's [start, end] on the monotonic clock in µs, the clock of a .cpuprofile's timestamps. */
   readonly phases: Record<string, readonly [number, number]>;
@@ -217,10 +218,14 @@ async function runOnce(run: number, work: string, uploadJpeg: string, seedJpeg: 
         uploaders.push([...client.cookies]);
       }
       const cpuBefore = processCpuMs(app.pid ?? 0);
+      const threadsBefore = snapshotThreads(app.pid ?? 0);
       const result = await phase('uploads', () => runLoad<UploadLoadResult>({ kind: 'uploads', base, clients: uploaders, perClient: UPLOADS_PER_CLIENT, imagePath: uploadJpeg }));
       const cpuMsPerPhoto = (processCpuMs(app.pid ?? 0) - cpuBefore) / Math.max(1, result.photos);
-      uploads = { ...result, uploadP50Ms: percentile(result.uploadMs, 50), uploadP99Ms: percentile(result.uploadMs, 99), cpuMsPerPhoto };
+      // Which threads did the work, and how long each waited for a core (issue 18: cores used by the work, not by waiting).
+      const threads = threadUsageBetween(threadsBefore, snapshotThreads(app.pid ?? 0));
+      uploads = { ...result, uploadP50Ms: percentile(result.uploadMs, 50), uploadP99Ms: percentile(result.uploadMs, 99), cpuMsPerPhoto, threads };
       log(`  uploads: ${uploads.photosPerSecond.toFixed(1)} photos ready/s (${result.photos} in ${(result.elapsedMs / 1000).toFixed(2)} s), upload answered p50 ${Math.round(uploads.uploadP50Ms)} ms, p99 ${Math.round(uploads.uploadP99Ms)} ms, errors ${result.errors}, server CPU ${Math.round(cpuMsPerPhoto)} ms/photo`);
+      if (threads.length > 0) log(`  uploads per thread, CPU / waiting for a core (ms): ${threads.map((t) => `${t.name} ×${t.threads} ${t.cpuMs} / ${t.waitMs}`).join(', ')}`);
     }
 
     const peakRssMb = memory.peakMb();

@@ -104,13 +104,25 @@ export function createJobWorker(repository: JobRepository, handlers: Record<stri
     }
   }
 
+  // A wake-up that arrives while a fill is under way is remembered, not dropped: that fill's claim
+  // may have read the table before the job behind the wake-up was committed (an enqueue's commit
+  // lands between its SELECT and its end), and would stop with the job left for the next poll
+  // (500 ms of a core idle in an upload burst). So the fill runs again once it ends.
   let filling: Promise<void> | undefined;
+  let wokenWhileFilling = false;
   function poke(): Promise<void> {
-    filling ??= outsideAnyTrace(fill)
-      .catch((error: unknown) => log.error({ err: error }, 'job polling failed'))
-      .finally(() => {
-        filling = undefined;
-      });
+    if (filling) {
+      wokenWhileFilling = true;
+      return filling;
+    }
+    filling = (async () => {
+      do {
+        wokenWhileFilling = false;
+        await outsideAnyTrace(fill).catch((error: unknown) => log.error({ err: error }, 'job polling failed'));
+      } while (wokenWhileFilling && !stopped);
+    })().finally(() => {
+      filling = undefined;
+    });
     return filling;
   }
 

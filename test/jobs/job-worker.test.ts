@@ -251,6 +251,34 @@ describe.each(DIALECTS)('job queue (%s)', (dialect) => {
     await worker.stop();
   });
 
+  it('a job queued while a claim is under way runs at once, not at the next poll', async () => {
+    // The first claim has read the empty table when the job is committed and the worker woken.
+    const claiming = deferred();
+    const release = deferred();
+    let claims = 0;
+    const racing: JobRepository = {
+      ...repo,
+      async claimNext(...args) {
+        const found = await repo.claimNext(...args);
+        if (++claims === 1) {
+          claiming.resolve();
+          await release.promise;
+        }
+        return found;
+      },
+    };
+    const ran = deferred();
+    const worker = createJobWorker(racing, { test: { run: async () => ran.resolve() } }, log, { concurrency: { test: 1 }, pollIntervalMs: 60_000 });
+    await worker.start();
+    await claiming.promise;
+    await repo.insert(job('late'));
+    worker.notify();
+    release.resolve();
+    const outcome = await Promise.race([ran.promise.then(() => 'ran'), new Promise((r) => setTimeout(() => r('left for the poll'), 2_000))]);
+    await worker.stop();
+    expect(outcome).toBe('ran');
+  });
+
   it('stop hands back at once the jobs still running after its grace period', async () => {
     await repo.insert(job('stuck'));
     const started = deferred();

@@ -1,4 +1,5 @@
 import { availableParallelism } from 'node:os';
+import { lowerImageThreadPriority } from '../../threads/background-priority.js';
 
 // libuv's thread pool size (4 unless UV_THREADPOOL_SIZE says otherwise).
 const POOL_THREADS = Number(process.env['UV_THREADPOOL_SIZE']) || 4;
@@ -24,6 +25,8 @@ export async function imageWork<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } finally {
+    // libvips starts its worker threads on demand: each new one is set below the event loop.
+    lowerImageThreadPriority();
     // The slot passes straight to the next waiter, or is released.
     const next = waiting.shift();
     if (next) next();

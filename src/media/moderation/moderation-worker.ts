@@ -2,6 +2,7 @@
  * The moderation model's thread (see worker-moderator.ts): it classifies the images it is sent with
  * NsfwModerator and answers each with the result or an error message.
  */
+import { lowerThisThreadPriority } from '../../threads/background-priority.js';
 import { answerThreadRequests } from '../../threads/on-demand-thread.js';
 import { NsfwModerator, type NsfwModeratorOptions } from './nsfw-moderator.js';
 import type { ModerationResult } from './moderator.js';
@@ -22,6 +23,9 @@ function moderatorFor(options: NsfwModeratorOptions): NsfwModerator {
   }
   return moderator;
 }
+
+// Background work: an upload's answer or a page on the event loop goes first (background-priority.ts).
+lowerThisThreadPriority();
 
 answerThreadRequests<ClassifyRequest, ModerationResult>((request) =>
   moderatorFor(request.options).classify(Buffer.from(request.image.buffer, request.image.byteOffset, request.image.byteLength)),
