@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { endOfGifSubBlocks, gifColourTableBytes } from '../../src/media/images/gif-blocks.js';
 import { makeImage, pngChunk } from './images.js';
 
 // Headers edited after encoding: each declares what an attacker would (a pixel flood, zero
@@ -61,18 +62,17 @@ function writeVp8lSize(webp: Buffer, at: number, width: number, height: number):
 
 /** The offset of each image descriptor of a GIF, found by walking its blocks. */
 function gifDescriptors(gif: Buffer): number[] {
-  const tableBytes = (flags: number) => (flags & 0x80 ? 3 * (1 << ((flags & 7) + 1)) : 0);
   const skipSubBlocks = (from: number) => {
-    let at = from;
-    while (gif[at] !== 0) at += gif[at]! + 1;
-    return at + 1;
+    const end = endOfGifSubBlocks(gif, from);
+    if (end === undefined) throw new Error('GIF sub-blocks run past the file');
+    return end;
   };
   const found: number[] = [];
-  for (let at = 13 + tableBytes(gif[10]!); gif[at] !== 0x3b; ) {
+  for (let at = 13 + gifColourTableBytes(gif[10]!); gif[at] !== 0x3b; ) {
     if (gif[at] === 0x21) at = skipSubBlocks(at + 2);
     else if (gif[at] === 0x2c) {
       found.push(at);
-      at = skipSubBlocks(at + 10 + tableBytes(gif[at + 9]!) + 1);
+      at = skipSubBlocks(at + 10 + gifColourTableBytes(gif[at + 9]!) + 1);
     } else throw new Error(`unexpected GIF block ${gif[at]}`);
   }
   return found;

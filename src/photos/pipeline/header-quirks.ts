@@ -1,4 +1,5 @@
 import exifReader from 'exif-reader';
+import { endOfGifSubBlocks, gifColourTableBytes } from '../../media/images/gif-blocks.js';
 import type { ForwardReader } from './upload-file.js';
 
 // What libvips' loaders make of a header beyond what image-size reads, so that the web-only
@@ -117,31 +118,21 @@ export function gifCanvas(head: Buffer): { width: number; height: number } | und
   let width = screenWidth;
   let height = screenHeight;
   let frames = 0;
-  let at = 13 + colourTableBytes(head[10]!);
+  let at = 13 + gifColourTableBytes(head[10]!);
   while (at < head.length && head[at] !== 0x3b) {
     if (head[at] === 0x21) {
-      at = skipSubBlocks(head, at + 2);
+      at = endOfGifSubBlocks(head, at + 2) ?? head.length;
     } else if (head[at] === 0x2c && at + 10 <= head.length) {
       if (frames === 0 && !saneScreen) [width, height] = [1, 1];
       width = Math.max(width, head.readUInt16LE(at + 1) + head.readUInt16LE(at + 5));
       height = Math.max(height, head.readUInt16LE(at + 3) + head.readUInt16LE(at + 7));
       frames++;
-      at = skipSubBlocks(head, at + 10 + colourTableBytes(head[at + 9]!) + 1);
+      at = endOfGifSubBlocks(head, at + 10 + gifColourTableBytes(head[at + 9]!) + 1) ?? head.length;
     } else {
       break;
     }
   }
   return frames > 0 ? { width, height } : undefined;
-}
-
-function colourTableBytes(flags: number): number {
-  return flags & 0x80 ? 3 * (1 << ((flags & 7) + 1)) : 0;
-}
-
-function skipSubBlocks(head: Buffer, at: number): number {
-  let next = at;
-  while (next < head.length && head[next] !== 0) next += head[next]! + 1;
-  return next + 1;
 }
 
 /** The EXIF orientation a PNG (eXIf chunk before IDAT) or WebP (EXIF chunk) carries. */
