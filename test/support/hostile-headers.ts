@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { endOfGifSubBlocks, gifColourTableBytes } from '../../src/media/images/gif-blocks.js';
 import { makeImage, pngChunk } from './images.js';
 
 // Headers edited after encoding: each declares what an attacker would (a pixel flood, zero
@@ -61,18 +62,17 @@ function writeVp8lSize(webp: Buffer, at: number, width: number, height: number):
 
 /** The offset of each image descriptor of a GIF, found by walking its blocks. */
 function gifDescriptors(gif: Buffer): number[] {
-  const tableBytes = (flags: number) => (flags & 0x80 ? 3 * (1 << ((flags & 7) + 1)) : 0);
   const skipSubBlocks = (from: number) => {
-    let at = from;
-    while (gif[at] !== 0) at += gif[at]! + 1;
-    return at + 1;
+    const end = endOfGifSubBlocks(gif, from);
+    if (end === undefined) throw new Error('GIF sub-blocks run past the file');
+    return end;
   };
   const found: number[] = [];
-  for (let at = 13 + tableBytes(gif[10]!); gif[at] !== 0x3b; ) {
+  for (let at = 13 + gifColourTableBytes(gif[10]!); gif[at] !== 0x3b; ) {
     if (gif[at] === 0x21) at = skipSubBlocks(at + 2);
     else if (gif[at] === 0x2c) {
       found.push(at);
-      at = skipSubBlocks(at + 10 + tableBytes(gif[at + 9]!) + 1);
+      at = skipSubBlocks(at + 10 + gifColourTableBytes(gif[at + 9]!) + 1);
     } else throw new Error(`unexpected GIF block ${gif[at]}`);
   }
   return found;
@@ -110,4 +110,68 @@ export async function makePngHeaderDeclaring(width: number, height: number): Pro
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   return Buffer.concat([png.subarray(0, 8), pngChunk('IHDR', ihdr), png.subarray(33)]);
+}
+
+/** sharp's Display P3 profile grown to `bytes` (zeros after its tags, its size field to match): a valid profile, as large as asked. */
+async function largeIccProfile(bytes: number): Promise<Buffer> {
+  const tagged = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#468' } }).withIccProfile('p3').jpeg().toBuffer();
+  const { icc } = await sharp(tagged).metadata();
+  if (!icc || icc.length > bytes) throw new Error('expected a small ICC profile');
+  const profile = Buffer.concat([icc, Buffer.alloc(bytes - icc.length)]);
+  profile.writeUInt32BE(bytes, 0);
+  return profile;
+}
+
+/** An ICC profile split over APP2 segments as ICC.1 B.4 lays it out. */
+function iccApp2Segments(profile: Buffer): Buffer[] {
+  const bytes = profile.length;
+  const perSegment = 65_535 - 2 - 14;
+  const count = Math.ceil(bytes / perSegment);
+  return Array.from({ length: count }, (_, i) => {
+    const body = profile.subarray(i * perSegment, (i + 1) * perSegment);
+    const header = Buffer.alloc(18);
+    header.writeUInt16BE(0xffe2, 0);
+    header.writeUInt16BE(2 + 14 + body.length, 2);
+    header.write('ICC_PROFILE\0', 4, 'latin1');
+    [header[16], header[17]] = [i + 1, count];
+    return Buffer.concat([header, body]);
+  });
+}
+
+/** A JPEG (without a profile) whose first segments are a valid ICC profile of `iccBytes` (so its frame header lies past them). */
+export async function withLargeIccProfile(jpeg: Buffer, iccBytes: number): Promise<Buffer> {
+  return Buffer.concat([jpeg.subarray(0, 2), ...iccApp2Segments(await largeIccProfile(iccBytes)), jpeg.subarray(2)]);
+}
+
+/** A JPEG with `bytes` of comment (COM) segments right after SOI, before its own APP segments. */
+export function withLargeComment(jpeg: Buffer, bytes: number): Buffer {
+  const segments: Buffer[] = [];
+  for (let left = bytes; left > 0; left -= 65_533) {
+    const body = Buffer.alloc(Math.min(left, 65_533), 0x20);
+    const header = Buffer.from([0xff, 0xfe, 0, 0]);
+    header.writeUInt16BE(body.length + 2, 2);
+    segments.push(header, body);
+  }
+  return Buffer.concat([jpeg.subarray(0, 2), ...segments, jpeg.subarray(2)]);
+}
+
+/** An extended WebP (VP8X with alpha, 16 × 16 bitstream) whose VP8X canvas declares width × height. */
+export async function makeWebpCanvasDeclaring(width: number, height: number): Promise<Buffer> {
+  const webp = await makeWebpExtendedDeclaring(16, 16);
+  webp.writeUIntLE(width - 1, 24, 3);
+  webp.writeUIntLE(height - 1, 27, 3);
+  return webp;
+}
+
+/** An extended WebP with an ICCP chunk of `iccBytes` (ICC flag set) between VP8X and the bitstream. */
+export function withLargeWebpIcc(webp: Buffer, iccBytes: number): Buffer {
+  if (webp.toString('latin1', 12, 16) !== 'VP8X') throw new Error('expected an extended WebP');
+  const iccp = Buffer.alloc(8 + iccBytes + (iccBytes & 1), 0x5a);
+  iccp.write('ICCP', 0, 'latin1');
+  iccp.writeUInt32LE(iccBytes, 4);
+  iccp.writeUInt32BE(iccBytes, 8);
+  const out = Buffer.concat([webp.subarray(0, 30), iccp, webp.subarray(30)]);
+  out[20] = out[20]! | 0x20;
+  out.writeUInt32LE(out.length - 8, 4);
+  return out;
 }

@@ -1,10 +1,17 @@
-import { open, stat } from 'node:fs/promises';
-import { fileTypeFromFile } from 'file-type';
+import { fileTypeFromBuffer } from 'file-type';
 import { decoderOf, formatForSniffedExt, labelOf, type DecodableFormats, type ImageFormat } from './accepted-formats.js';
 import { describeRefusedType } from './describe-refused-type.js';
 import { PhotoRejectedError } from './rejection.js';
+import type { UploadFile } from './upload-file.js';
 
+// What describeRefusedType looks at to name a refused file (an HTML page, an SVG).
 const SNIFF_BYTES = 1024;
+
+/**
+ * The bytes both validators read before anything else: the sniffer and the header parsers share
+ * them. image-size reads at most this much of a file, and so does the header gate (validate-header.ts).
+ */
+export const HEAD_BYTES = 512 * 1024;
 
 export interface ValidatedImage {
   format: ImageFormat;
@@ -28,24 +35,25 @@ export interface ValidateUploadOptions {
  */
 export type UploadValidator = (filePath: string, options: ValidateUploadOptions) => Promise<ValidatedImage>;
 
-/** Size, then the format claimed by the magic bytes, checked against the allow-list. */
-export async function sniffUpload(filePath: string, options: ValidateUploadOptions, decodable: DecodableFormats): Promise<ImageFormat> {
-  const info = await stat(filePath);
-  if (!info.isFile()) throw new Error(`validateUpload expects a regular file: ${filePath}`);
-  if (info.size === 0) throw new PhotoRejectedError('empty');
-  if (options.maxBytes !== undefined && info.size > options.maxBytes) {
+/**
+ * Size, then the format claimed by the magic bytes, checked against the allow-list. Both validators
+ * sniff the same head (HEAD_BYTES of the file), so they name a refused file the same way.
+ */
+export async function sniffUpload(file: UploadFile, options: ValidateUploadOptions, decodable: DecodableFormats): Promise<ImageFormat> {
+  if (file.size === 0) throw new PhotoRejectedError('empty');
+  if (options.maxBytes !== undefined && file.size > options.maxBytes) {
     throw new PhotoRejectedError('too_large', {
       userMessage: `This file is too large. The limit is ${formatBytes(options.maxBytes)}.`,
-      logDetail: `${info.size} bytes > ${options.maxBytes}`,
+      logDetail: `${file.size} bytes > ${options.maxBytes}`,
     });
   }
 
   // OWASP File Upload Cheat Sheet: decide the type from the content, never the name or Content-Type.
-  const sniffed = await fileTypeFromFile(filePath);
+  const sniffed = await fileTypeFromBuffer(file.head);
   const claimed = sniffed ? formatForSniffedExt(sniffed.ext) : undefined;
   if (!claimed || !decodable.has(claimed)) {
     throw new PhotoRejectedError('unsupported_type', {
-      userMessage: describeRefusedType(sniffed, await readHead(filePath, SNIFF_BYTES), decodable),
+      userMessage: describeRefusedType(sniffed, file.head.subarray(0, SNIFF_BYTES), decodable),
       logDetail: `sniffed ${sniffed ? sniffed.mime : 'unknown'}`,
     });
   }
@@ -77,18 +85,6 @@ export function checkDimensions(width: number | undefined, height: number | unde
       userMessage: `This image is ${width} × ${height} pixels, more than the ${formatMegapixels(maxPixels)} limit. Resize it and upload it again.`,
       logDetail: `${width}x${height} > ${maxPixels}`,
     });
-  }
-}
-
-/** The first `bytes` bytes of a file (fewer if it is shorter). */
-export async function readHead(filePath: string, bytes: number): Promise<Buffer> {
-  const handle = await open(filePath, 'r');
-  try {
-    const buffer = Buffer.alloc(bytes);
-    const { bytesRead } = await handle.read(buffer, 0, bytes, 0);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await handle.close();
   }
 }
 

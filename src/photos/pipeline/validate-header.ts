@@ -1,13 +1,14 @@
 import { imageSize } from 'image-size';
-import { containerOrientation, gifCanvas, jpegFrame, WEBP_MAX_DIMENSION } from './header-quirks.js';
+import { containerOrientation, gifCanvas, jpegFrame, WEBP_MAX_DIMENSION, webpCanvasMatchesFrame } from './header-quirks.js';
 import { mimeOf, PREBUILT_SHARP_FORMATS, type ImageFormat } from './accepted-formats.js';
 import { PhotoRejectedError } from './rejection.js';
-import { checkDimensions, confirmFormat, readHead, sniffUpload, type ValidatedImage, type ValidateUploadOptions } from './upload-checks.js';
+import { checkDimensions, confirmFormat, HEAD_BYTES, sniffUpload, type ValidatedImage, type ValidateUploadOptions } from './upload-checks.js';
+import { ForwardReader, withUploadFile, type UploadFile } from './upload-file.js';
 
-// image-size reads at most this much of a file, and so do we: every header it parses (JPEG's SOF
-// after the APP segments, HEIF's `meta` box before `mdat`) sits well inside it in what cameras and
-// encoders write. A header beyond it is refused as unreadable, never guessed.
-const HEADER_BYTES = 512 * 1024;
+// image-size parses the head (HEAD_BYTES): every header it reads (HEIF's `meta` box before `mdat`,
+// PNG's IHDR, a GIF's screen) sits well inside it in what cameras and encoders write; one beyond it
+// is refused as unreadable, never guessed. The JPEG and WebP walks below read on past the head,
+// where libjpeg and libwebp would (large APP segments, a large ICC chunk before the bitstream).
 
 // image-size names HEIF files by their major brand; file-type names mif1/msf1 HEIC as well.
 const FORMAT_BY_PARSED_TYPE: Readonly<Record<string, ImageFormat>> = {
@@ -36,14 +37,19 @@ const QUARTER_TURNS = new Set([5, 6, 7, 8]);
  * Which formats are decodable is assumed, not asked of libvips: see PREBUILT_SHARP_FORMATS.
  */
 export async function validateUploadHeader(filePath: string, options: ValidateUploadOptions): Promise<ValidatedImage> {
+  // One open and one read of the head, shared by the sniffer, image-size and the quirk checks.
+  return withUploadFile(filePath, HEAD_BYTES, (file) => validateFile(file, options));
+}
+
+async function validateFile(file: UploadFile, options: ValidateUploadOptions): Promise<ValidatedImage> {
   const decodable = PREBUILT_SHARP_FORMATS;
-  const claimed = await sniffUpload(filePath, options, decodable);
-  const head = await readHead(filePath, HEADER_BYTES);
-  const header = readHeader(head);
+  const claimed = await sniffUpload(file, options, decodable);
+  const header = readHeader(file.head);
   const parsed = header.type !== undefined && Object.hasOwn(FORMAT_BY_PARSED_TYPE, header.type) ? FORMAT_BY_PARSED_TYPE[header.type] : undefined;
   const format = confirmFormat(claimed, parsed, decodable, String(header.type));
-  const { width, height, orientation } = sizeAsLibvipsSees(format, head, header);
-  if (format === 'webp' && Math.max(width, height) > WEBP_MAX_DIMENSION) throw new PhotoRejectedError('corrupt', { logDetail: `webp declares ${width}x${height}` });
+  const reader = new ForwardReader(file, HEAD_BYTES);
+  const { width, height, orientation } = await sizeAsLibvipsSees(format, reader, header);
+  if (format === 'webp') await checkWebp(reader, width, height);
   checkDimensions(width, height, options.maxPixels);
   const turned = orientation !== undefined && QUARTER_TURNS.has(orientation);
   return { format, mime: mimeOf(format), width: turned ? height : width, height: turned ? width : height };
@@ -63,9 +69,15 @@ function readHeader(head: Buffer): Partial<ParsedHeader> {
 }
 
 /** One frame's size as libvips' loader reports it (see header-quirks.ts), and the EXIF orientation. */
-function sizeAsLibvipsSees(format: ImageFormat, head: Buffer, header: Partial<ParsedHeader>): { width: number; height: number; orientation: number | undefined } {
+async function sizeAsLibvipsSees(format: ImageFormat, reader: ForwardReader, header: Partial<ParsedHeader>): Promise<{ width: number; height: number; orientation: number | undefined }> {
   const none = { width: 0, height: 0, orientation: undefined };
-  if (format === 'jpeg') return jpegFrame(head) ?? none;
-  if (format === 'gif') return { ...(gifCanvas(head) ?? none), orientation: undefined };
-  return { width: header.width ?? 0, height: header.height ?? 0, orientation: containerOrientation(head, header.type) };
+  if (format === 'jpeg') return (await jpegFrame(reader)) ?? none;
+  if (format === 'gif') return { ...(gifCanvas(reader.head) ?? none), orientation: undefined };
+  return { width: header.width ?? 0, height: header.height ?? 0, orientation: containerOrientation(reader.head, header.type) };
+}
+
+/** What libwebp refuses of a header image-size reads: a side over its limit, a canvas that is not its bitstream's size. */
+async function checkWebp(reader: ForwardReader, width: number, height: number): Promise<void> {
+  if (Math.max(width, height) > WEBP_MAX_DIMENSION) throw new PhotoRejectedError('corrupt', { logDetail: `webp declares ${width}x${height}` });
+  if (!(await webpCanvasMatchesFrame(reader))) throw new PhotoRejectedError('corrupt', { logDetail: 'webp canvas is not its bitstream size' });
 }

@@ -3,7 +3,8 @@ import { restrictImageDecoders } from '../../media/images/restrict-decoders.js';
 import { mimeOf, type ImageFormat } from './accepted-formats.js';
 import { PhotoRejectedError } from './rejection.js';
 import { sharpDecodableFormats } from './sharp-formats.js';
-import { checkDimensions, confirmFormat, sniffUpload, type ValidatedImage, type ValidateUploadOptions } from './upload-checks.js';
+import { checkDimensions, confirmFormat, HEAD_BYTES, sniffUpload, type ValidatedImage, type ValidateUploadOptions } from './upload-checks.js';
+import { withUploadFile } from './upload-file.js';
 
 export type { ValidatedImage, ValidateUploadOptions } from './upload-checks.js';
 
@@ -15,7 +16,8 @@ export type { ValidatedImage, ValidateUploadOptions } from './upload-checks.js';
  */
 export async function validateUpload(filePath: string, options: ValidateUploadOptions): Promise<ValidatedImage> {
   const decodable = sharpDecodableFormats();
-  const claimed = await sniffUpload(filePath, options, decodable);
+  // The same head as the web-only gate's, so that both sniff the same bytes.
+  const claimed = await withUploadFile(filePath, HEAD_BYTES, (file) => sniffUpload(file, options, decodable));
   restrictImageDecoders();
   const metadata = await readHeader(filePath);
   const format = confirmFormat(claimed, formatOf(metadata), decodable, `${metadata.format} (${String(metadata.compression)})`);

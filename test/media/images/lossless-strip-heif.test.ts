@@ -13,6 +13,15 @@ function boxAt(file: Buffer, type: string): number {
   throw new Error(`no ${type} box`);
 }
 
+/** A box with a 64-bit size (ISOBMFF 4.2: size 1, then `largesize`), declaring `size` bytes in all. */
+function largeBox(type: string, payload: Buffer, size: bigint): Buffer {
+  const header = Buffer.alloc(16);
+  header.writeUInt32BE(1, 0);
+  header.write(type, 4, 'latin1');
+  header.writeBigUInt64BE(size, 8);
+  return Buffer.concat([header, payload]);
+}
+
 describe('stripHeif', () => {
   it.each([false, true])('erases the Exif (GPS, camera) and XMP items in place (alpha: %s); keeps the colour profile, the rotation and the coded image byte for byte', async (alpha) => {
     const upload = await makeAvifWithMetadata(alpha);
@@ -57,6 +66,19 @@ describe('stripHeif', () => {
     expect(await pixels(stripped)).toEqual(await pixels(upload));
   });
 
+  it('reads a 64-bit box size (size field 1, then the size in 8 bytes): the box is accepted, its header kept, its payload zeroed', async () => {
+    const upload = await makeAvifWithMetadata();
+    const payload = Buffer.from(`${PAYLOAD_MARKER}${'x'.repeat(40)}`);
+    const box = largeBox('free', payload, BigInt(16 + payload.length));
+    const stripped = stripHeif(Buffer.concat([upload, box]));
+    expect(stripped.length).toBe(upload.length + box.length);
+    // Read as a 32-bit size of 1, the box would be refused; its payload taken to start after 8 bytes,
+    // the 64-bit size itself would be zeroed.
+    expect(stripped.subarray(upload.length, upload.length + 16)).toEqual(box.subarray(0, 16));
+    expect(stripped.subarray(upload.length + 16).every((byte) => byte === 0)).toBe(true);
+    expect(await pixels(stripped)).toEqual(await pixels(upload));
+  });
+
   it('keeps a HEIC-branded file decodable', async () => {
     const upload = await makeHeicBrandedImage();
     expect(await pixels(stripHeif(upload))).toEqual(await pixels(upload));
@@ -74,11 +96,12 @@ describe('stripHeif', () => {
     });
     it('a huge declared box size (64-bit)', async () => {
       const upload = await makeAvifWithMetadata();
-      const huge = Buffer.alloc(16);
-      huge.writeUInt32BE(1, 0);
-      huge.write('free', 4, 'latin1');
-      huge.writeBigUInt64BE(0xffffffffffffn, 8);
-      expectCorrupt(() => stripHeif(Buffer.concat([upload, huge])));
+      expectCorrupt(() => stripHeif(Buffer.concat([upload, largeBox('free', Buffer.alloc(0), 0xffffffffffffn)])));
+    });
+    it('a 64-bit box size whose high word is set (a reader of the low word alone would take it)', async () => {
+      const upload = await makeAvifWithMetadata();
+      const payload = Buffer.from(PAYLOAD_MARKER);
+      expectCorrupt(() => stripHeif(Buffer.concat([upload, largeBox('free', payload, (1n << 32n) + BigInt(16 + payload.length))])));
     });
     it('two meta boxes', async () => {
       const upload = await makeAvifWithMetadata();

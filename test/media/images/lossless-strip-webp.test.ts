@@ -91,6 +91,78 @@ describe('stripWebp', () => {
     expect((await sharp(stripped).metadata()).icc).toBeUndefined();
   });
 
+  describe('writes reserved bits and padding bytes as zeros (no covert channel), decoding the same pixels', () => {
+    const SECRET = 0xa5;
+    /** Sets the padding byte of every odd-sized chunk (inside ANMF frames too) to SECRET; returns how many. */
+    const fillPadding = (webp: Buffer, from = 12, end = webp.length): number => {
+      let filled = 0;
+      for (let position = from; position + 8 <= end; ) {
+        const size = webp.readUInt32LE(position + 4);
+        const type = webp.toString('latin1', position, position + 4);
+        if (type === 'ANMF') filled += fillPadding(webp, position + 8 + 16, position + 8 + size);
+        if (size & 1) [webp[position + 8 + size], filled] = [SECRET, filled + 1];
+        position += 8 + size + (size & 1);
+      }
+      return filled;
+    };
+    const paddingBytes = (webp: Buffer, from = 12, end = webp.length): number[] => {
+      const found: number[] = [];
+      for (let position = from; position + 8 <= end; ) {
+        const size = webp.readUInt32LE(position + 4);
+        if (webp.toString('latin1', position, position + 4) === 'ANMF') found.push(...paddingBytes(webp, position + 8 + 16, position + 8 + size));
+        if (size & 1) found.push(webp[position + 8 + size]!);
+        position += 8 + size + (size & 1);
+      }
+      return found;
+    };
+    /** A lossless still with alpha whose VP8L chunk has an odd size (so it has a padding byte). */
+    const oddStill = async (): Promise<Buffer> => {
+      for (let width = 60; width < 90; width++) {
+        const webp = Buffer.from(await sharp(await makeImage('png', { width, height: 30, alpha: true })).withIccProfile('p3').webp({ lossless: true }).toBuffer());
+        if (webpChunks(webp).some((chunk) => chunk.type === 'VP8L' && chunk.bytes.readUInt32LE(4) % 2 === 1)) return webp;
+      }
+      throw new Error('no odd-sized VP8L chunk');
+    };
+
+    it('a still: the three VP8X reserved bytes, the padding byte after an odd-sized bitstream', async () => {
+      const upload = await oddStill();
+      expect(fillPadding(upload)).toBeGreaterThan(0);
+      // (libwebp refuses a file with the flags byte's reserved bits set; these bytes it ignores.)
+      upload.write('PV!', 21, 'latin1');
+      const stripped = stripWebp(upload);
+      expect([...stripped.subarray(21, 24)]).toEqual([0, 0, 0]);
+      const padding = paddingBytes(stripped);
+      expect(padding.length).toBeGreaterThan(0);
+      expect(padding.every((byte) => byte === 0)).toBe(true);
+      expect(await pixels(stripped)).toEqual(await pixels(upload));
+    });
+
+    it('a simple file: its padding byte', async () => {
+      for (let width = 16; width < 40; width++) {
+        const upload = Buffer.from(await sharp(await makeImage('png', { width, height: 16 })).webp({ lossless: true }).toBuffer());
+        if (fillPadding(upload) === 0) continue;
+        const stripped = stripWebp(upload);
+        expect(paddingBytes(stripped)).toEqual([0]);
+        expect(await pixels(stripped)).toEqual(await pixels(upload));
+        return;
+      }
+      throw new Error('no odd-sized simple WebP');
+    });
+
+    it("an animation: each frame's reserved bits beside its blending and disposal methods, padding inside frames", async () => {
+      const upload = Buffer.from(await makeAnimatedWebpWithMetadata());
+      const frames = webpChunks(upload).filter((chunk) => chunk.type === 'ANMF');
+      const methods = frames.map((frame) => frame.bytes[8 + 15]!);
+      for (const frame of frames) frame.bytes[8 + 15] = frame.bytes[8 + 15]! | 0xfc;
+      fillPadding(upload);
+      const stripped = stripWebp(upload);
+      const strippedFrames = webpChunks(stripped).filter((chunk) => chunk.type === 'ANMF');
+      expect(strippedFrames.map((frame) => frame.bytes[8 + 15])).toEqual(methods);
+      expect(paddingBytes(stripped).every((byte) => byte === 0)).toBe(true);
+      expect(await pixels(stripped)).toEqual(await pixels(upload));
+    });
+  });
+
   describe('refuses malformed structure as corrupt', () => {
     const extended = () => makeWebpWithMetadata(1);
     const chunksOf = async () => webpChunks(await extended()).map((chunk) => chunk.bytes);

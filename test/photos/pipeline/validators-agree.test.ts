@@ -11,9 +11,13 @@ import {
   makeGifDeclaring,
   makeJpegDeclaring,
   makePngHeaderDeclaring,
+  makeWebpCanvasDeclaring,
   makeWebpExtendedDeclaring,
   makeWebpLosslessDeclaring,
   makeWebpLossyDeclaring,
+  withLargeComment,
+  withLargeIccProfile,
+  withLargeWebpIcc,
 } from '../../support/hostile-headers.js';
 import * as images from '../../support/images.js';
 
@@ -42,6 +46,9 @@ const prefix = (bytes: Buffer, length: number) => async () => bytes.subarray(0, 
 const png = await images.makeImage('png');
 const jpeg = await images.makeImage('jpeg');
 const gif = await images.makeImage('gif');
+// Past the first 512 KiB, which image-size and (before) the header gate read of a file.
+const PAST_HEAD = 640_000;
+const insertAfterSoi = (jpegBytes: Buffer, inserted: Buffer) => Buffer.concat([jpegBytes.subarray(0, 2), inserted, jpegBytes.subarray(2)]);
 
 const CASES: readonly Case[] = [
   // Accepted, with the same format and (oriented) size.
@@ -56,6 +63,11 @@ const CASES: readonly Case[] = [
   { name: 'a JPEG with EXIF orientation 3 (no swap)', bytes: () => images.makeJpegWithMetadata(3), expected: accepted('jpeg', 80, 40) },
   { name: 'a PNG whose eXIf says orientation 6', bytes: () => images.makePngWithMetadata(6), expected: accepted('png', 30, 60) },
   { name: 'a WebP whose EXIF says orientation 6', bytes: () => sharp({ create: { width: 60, height: 30, channels: 3, background: '#468' } }).withMetadata({ orientation: 6 }).webp().toBuffer(), expected: accepted('webp', 30, 60) },
+  { name: 'a JPEG whose ICC profile (640 KB over APP2 segments) puts its frame header past 512 KiB', bytes: async () => withLargeIccProfile(await images.makeImage('jpeg', { width: 64, height: 48 }), PAST_HEAD), expected: accepted('jpeg', 64, 48) },
+  { name: 'a JPEG with 640 KB of comments before its EXIF orientation 6 and its frame header', bytes: async () => withLargeComment(await images.makeJpegWithMetadata(6), PAST_HEAD), expected: accepted('jpeg', 40, 80) },
+  { name: 'a JPEG with 1 MB of 0xFF fill bytes before a marker (read across windows)', bytes: async () => insertAfterSoi(await images.makeImage('jpeg', { width: 64, height: 48 }), Buffer.alloc(1_000_000, 0xff)), expected: accepted('jpeg', 64, 48) },
+  { name: 'a JPEG with 1 MB of empty four-byte COM segments (read across windows)', bytes: async () => insertAfterSoi(await images.makeImage('jpeg', { width: 64, height: 48 }), Buffer.from('fffe0002'.repeat(250_001), 'hex')), expected: accepted('jpeg', 64, 48) },
+  { name: 'a WebP with a 600 KB ICCP chunk before its bitstream', bytes: async () => withLargeWebpIcc(await makeWebpExtendedDeclaring(16, 16), 600_001), expected: accepted('webp', 16, 16) },
   { name: 'a JPEG/HTML polyglot (the scanner and the re-encode deal with its tail)', bytes: images.makeJpegHtmlPolyglot, expected: accepted('jpeg', 64, 48) },
 
   // Pixel floods: refused from the header, with the declared size in the message.
@@ -66,6 +78,7 @@ const CASES: readonly Case[] = [
   { name: 'WebP VP8 declaring 16383 × 16383', bytes: () => makeWebpLossyDeclaring(16_383, 16_383), expected: flood(16_383, 16_383) },
   { name: 'WebP VP8L declaring 16383 × 16383', bytes: () => makeWebpLosslessDeclaring(16_383, 16_383), expected: flood(16_383, 16_383) },
   { name: "WebP VP8L declaring 16384 × 16384 (over libwebp's limit: invalid, not big)", bytes: () => makeWebpLosslessDeclaring(16_384, 16_384), expected: refused('corrupt', CORRUPT) },
+  { name: 'JPEG SOF declaring 10000 × 9000 behind a 640 KB ICC profile', bytes: async () => withLargeIccProfile(await makeJpegDeclaring(10_000, 9_000), PAST_HEAD), expected: flood(10_000, 9_000) },
   { name: 'WebP VP8X declaring 16000 × 16000', bytes: () => makeWebpExtendedDeclaring(16_000, 16_000), expected: flood(16_000, 16_000) },
   { name: 'GIF frame declaring 65535 × 65535', bytes: () => makeGifDeclaring([16, 16], [0, 0, 65_535, 65_535]), expected: flood(65_535, 65_535) },
   { name: 'GIF frame placed at 9000, 9000 (the canvas grows to hold it)', bytes: () => makeGifDeclaring([16, 16], [9_000, 9_000, 16, 16]), expected: flood(9_016, 9_016) },
@@ -79,6 +92,12 @@ const CASES: readonly Case[] = [
   { name: 'JPEG hierarchical SOF5 (libjpeg refuses it)', bytes: () => makeJpegDeclaring(16, 16, { frameMarker: 0xc5 }), expected: refused('corrupt', CORRUPT) },
   { name: 'a flood one pixel over the limit', bytes: () => makePngHeaderDeclaring(40_000_001, 1), expected: flood(40_000_001, 1) },
 
+  // A canvas that is not the bitstream's size: libwebp refuses the file (sharp: corrupt header).
+  { name: 'WebP VP8X canvas 32 × 16 over a 16 × 16 bitstream', bytes: () => makeWebpCanvasDeclaring(32, 16), expected: refused('corrupt', CORRUPT) },
+  { name: 'WebP VP8X canvas 8 × 8 over a 16 × 16 bitstream', bytes: () => makeWebpCanvasDeclaring(8, 8), expected: refused('corrupt', CORRUPT) },
+  { name: 'WebP VP8X canvas 16 × 17 over a 16 × 16 bitstream behind a 600 KB ICCP chunk', bytes: async () => withLargeWebpIcc(await makeWebpCanvasDeclaring(16, 17), 600_000), expected: refused('corrupt', CORRUPT) },
+  { name: 'WebP VP8X with no bitstream', bytes: async () => { const webp = await makeWebpExtendedDeclaring(16, 16); const cut = Buffer.from(webp.subarray(0, 30)); cut.writeUInt32LE(22, 4); return cut; }, expected: refused('corrupt', CORRUPT) },
+
   // Zero dimensions.
   { name: 'PNG declaring 0 × 16', bytes: () => makePngHeaderDeclaring(0, 16), expected: refused('corrupt', CORRUPT) },
   { name: 'JPEG SOF declaring 16 × 0', bytes: () => makeJpegDeclaring(16, 0), expected: refused('corrupt', CORRUPT) },
@@ -89,6 +108,7 @@ const CASES: readonly Case[] = [
   // Truncated headers.
   { name: 'PNG cut inside IHDR', bytes: prefix(png, 20), expected: refused('corrupt', CORRUPT) },
   { name: 'JPEG cut before its frame header', bytes: prefix(jpeg, 20), expected: refused('corrupt', CORRUPT) },
+  { name: 'a JPEG cut before its frame header, past a 640 KB ICC profile', bytes: async () => (await withLargeIccProfile(jpeg, PAST_HEAD)).subarray(0, PAST_HEAD), expected: refused('corrupt', CORRUPT) },
   { name: 'GIF cut inside its screen descriptor', bytes: prefix(gif, 8), expected: refused('corrupt', CORRUPT) },
   { name: 'a JPEG cut in its pixel data (left to the strict decode)', bytes: () => images.makeTruncatedJpeg(0.6), expected: accepted('jpeg', 320, 240) },
 

@@ -1,3 +1,4 @@
+import { endOfGifSubBlocks, gifColourTableBytes } from '../gif-blocks.js';
 import { malformed } from './strip-error.js';
 
 // Each frame is an image descriptor and usually one graphic control extension.
@@ -25,7 +26,7 @@ const LOOPING_ID = 'NETSCAPE2.0';
 export function stripGif(input: Buffer): Buffer {
   const version = input.toString('latin1', 0, 6);
   if (input.length < 13 || (version !== 'GIF87a' && version !== 'GIF89a')) throw malformed('GIF', 'no GIF header');
-  let position = 13 + colourTableSize(input[10] as number);
+  let position = 13 + gifColourTableBytes(input[10] as number);
   if (position > input.length) throw malformed('GIF', 'global colour table runs past the file');
   const parts: Buffer[] = [input.subarray(0, position)];
   let frames = 0;
@@ -55,28 +56,19 @@ export function stripGif(input: Buffer): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Bytes of a colour table whose presence and size are in a packed field (flag 0x80, size 2^(n+1) entries). */
-function colourTableSize(packed: number): number {
-  return (packed & 0x80) === 0 ? 0 : 3 * 2 ** ((packed & 0x07) + 1);
-}
-
 /** Where a frame ends: its 10-byte descriptor, local colour table, LZW code size and data sub-blocks. */
 function endOfFrame(input: Buffer, start: number): number {
   if (start + 10 > input.length) throw malformed('GIF', 'truncated image descriptor');
-  const data = start + 10 + colourTableSize(input[start + 9] as number);
+  const data = start + 10 + gifColourTableBytes(input[start + 9] as number);
   if (data + 1 > input.length) throw malformed('GIF', 'local colour table runs past the file');
   return endOfSubBlocks(input, data + 1);
 }
 
-/** Where a run of data sub-blocks (length byte, data; a zero length ends it) ends. */
+/** Where a run of data sub-blocks ends; a run past the file is malformed. */
 function endOfSubBlocks(input: Buffer, start: number): number {
-  let position = start;
-  for (;;) {
-    if (position >= input.length) throw malformed('GIF', 'data sub-blocks run past the file');
-    const length = input[position] as number;
-    position += 1 + length;
-    if (length === 0) return position;
-  }
+  const end = endOfGifSubBlocks(input, start);
+  if (end === undefined) throw malformed('GIF', 'data sub-blocks run past the file');
+  return end;
 }
 
 /** The extension rebuilt from the fields display needs, or undefined when it is metadata. */

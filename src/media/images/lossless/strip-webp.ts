@@ -12,6 +12,8 @@ const ICC_FLAG = 0x20;
 const ALPHA_FLAG = 0x10;
 const EXIF_FLAG = 0x08;
 const ANIMATION_FLAG = 0x02;
+// ANMF's last header byte: six reserved bits, then the blending and disposal methods (RFC 9649 2.7.1.1).
+const ANMF_METHODS = 0x03;
 
 interface Chunk {
   readonly type: string;
@@ -26,7 +28,8 @@ interface Chunk {
  * its header, alpha and bitstream only) and a well-formed ICC profile; when the upload was rotated,
  * a new EXIF chunk holding only its Orientation, as stripJpeg and stripPng write. Dropped: EXIF (GPS,
  * camera), XMP, unknown chunks (also inside frames) and any byte after the RIFF's declared end. The
- * VP8X flags and the RIFF size are rewritten to match. A simple (VP8/VP8L-only) file has no room for
+ * VP8X flags and the RIFF size are rewritten to match; reserved bits and bytes (VP8X, ANMF) and
+ * RIFF padding bytes are written as zeros. A simple (VP8/VP8L-only) file has no room for
  * EXIF, so it has no orientation and comes back as it was, without trailing bytes.
  *
  * An animation is kept whole, as the GIF stripper keeps one: its frames are composited on a canvas,
@@ -47,7 +50,7 @@ export function stripWebp(input: Buffer, orientation?: number): Buffer {
   if (first === undefined) throw malformed('WebP', 'no chunks');
   if (first.type !== 'VP8X') {
     if (chunks.length !== 1 || (first.type !== 'VP8 ' && first.type !== 'VP8L')) throw malformed('WebP', 'a simple file must be one VP8 or VP8L chunk');
-    return riffOf([first.bytes]);
+    return riffOf([paddedWithZero(first)]);
   }
   return stripExtended(first.payload, chunks.slice(1), orientation);
 }
@@ -62,22 +65,25 @@ function stripExtended(header: Buffer, chunks: readonly Chunk[], orientation: nu
     if (chunk.type === 'VP8X') throw malformed('WebP', 'VP8X twice');
     if (chunk.type === 'ICCP') {
       if (seen.has('ICCP')) throw malformed('WebP', 'ICCP twice');
-      if (isWellFormedIccProfile(chunk.payload)) icc = chunk.bytes;
+      if (isWellFormedIccProfile(chunk.payload)) icc = paddedWithZero(chunk);
     } else if (chunk.type === 'ANIM' || chunk.type === 'ANMF') {
       if (!animated) throw malformed('WebP', `${chunk.type} without the animation flag`);
       if (chunk.type === 'ANIM' && seen.has('ANIM')) throw malformed('WebP', 'ANIM twice');
-      image.push(chunk.type === 'ANMF' ? frameOf(chunk.payload) : chunk.bytes);
+      image.push(chunk.type === 'ANMF' ? frameOf(chunk.payload) : paddedWithZero(chunk));
     } else if (chunk.type === 'ALPH' || chunk.type === 'VP8 ' || chunk.type === 'VP8L') {
       if (animated) throw malformed('WebP', `${chunk.type} outside a frame of an animation`);
-      image.push(chunk.bytes);
+      image.push(paddedWithZero(chunk));
     }
     // EXIF, XMP and unknown chunks are dropped (RFC 9649 2.7: readers ignore unknown chunks).
     seen.add(chunk.type);
   }
   checkImage(animated, image.length, seen);
   const flags = ((header[0] as number) & (ALPHA_FLAG | ANIMATION_FLAG)) | (icc ? ICC_FLAG : 0) | (isRotatingOrientation(orientation) ? EXIF_FLAG : 0);
-  const vp8x = Buffer.from(header);
+  // The flags byte's reserved bits and the three reserved bytes after it are written as zeros
+  // (RFC 9649 2.7: "MUST be 0"), not copied: they could carry a few bytes past the stripper.
+  const vp8x = Buffer.alloc(10);
   vp8x[0] = flags;
+  header.copy(vp8x, 4, 4, 10);
   const parts = [chunkOf('VP8X', vp8x)];
   if (icc) parts.push(icc);
   parts.push(...image);
@@ -99,14 +105,16 @@ function checkImage(animated: boolean, count: number, seen: ReadonlySet<string>)
 /** One ANMF frame rebuilt from its 16-byte header, its ALPH and its bitstream; unknown sub-chunks dropped. */
 function frameOf(payload: Buffer): Buffer {
   if (payload.length < ANMF_HEADER) throw malformed('WebP', 'ANMF shorter than its header');
-  const kept: Buffer[] = [payload.subarray(0, ANMF_HEADER)];
+  const frameHeader = Buffer.from(payload.subarray(0, ANMF_HEADER));
+  frameHeader[ANMF_HEADER - 1]! &= ANMF_METHODS;
+  const kept: Buffer[] = [frameHeader];
   let alpha = 0;
   let bitstreams = 0;
   for (const chunk of readChunks(payload.subarray(ANMF_HEADER))) {
     if (chunk.type === 'ALPH') alpha++;
     else if (chunk.type === 'VP8 ' || chunk.type === 'VP8L') bitstreams++;
     else continue;
-    kept.push(chunk.bytes);
+    kept.push(paddedWithZero(chunk));
   }
   if (bitstreams !== 1 || alpha > 1) throw malformed('WebP', 'an ANMF frame must have exactly one bitstream (and at most one ALPH)');
   return chunkOf('ANMF', Buffer.concat(kept));
@@ -130,6 +138,14 @@ function readChunks(body: Buffer): Chunk[] {
     position = end;
   }
   return chunks;
+}
+
+/**
+ * The chunk as in the file, or rebuilt when its padding byte (after an odd-sized payload) is not
+ * zero: RIFF says it is 0, and a byte no reader looks at could carry data past the stripper.
+ */
+function paddedWithZero(chunk: Chunk): Buffer {
+  return chunk.bytes.length > CHUNK_HEADER + chunk.payload.length && chunk.bytes[chunk.bytes.length - 1] !== 0 ? chunkOf(chunk.type, chunk.payload) : chunk.bytes;
 }
 
 function chunkOf(type: string, payload: Buffer): Buffer {
