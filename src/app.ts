@@ -55,7 +55,6 @@ import { createTableJobQueue } from './jobs/table-queue.js';
 import { WorkerThreadModerator } from './media/moderation/worker-moderator.js';
 import { createScanner } from './media/scanner/create-scanner.js';
 import { LocalStorage } from './media/storage/local-storage.js';
-import { S3Storage } from './media/storage/s3-storage.js';
 import type { S3StagedObjects } from './media/storage/s3-staged-objects.js';
 import type { MediaLinks, MediaStorage } from './media/storage/storage.js';
 import { createPhotoRepository, type PhotoRecord } from './photos/photo-repository.js';
@@ -180,6 +179,9 @@ interface OpenedStorage {
 /** S3_BUCKET set: the bucket, checked now (a bad setting stops start-up); otherwise DATA_DIR/media. */
 async function openMediaStorage(config: AppConfig): Promise<OpenedStorage> {
   if (!config.s3) return { storage: await LocalStorage.open(path.join(config.dataDir, 'media')), links: undefined, stagedObjects: undefined, close: () => {} };
+  // Loaded only here: the AWS SDK is ~6 MB of heap and ~30 MB of RSS (its code) that a process
+  // storing media on the local disk never needs.
+  const { S3Storage } = await import('./media/storage/s3-storage.js');
   const s3 = await S3Storage.open(config.s3);
   return { storage: s3, links: config.mediaDelivery === 'redirect' ? s3 : undefined, stagedObjects: s3.stagedObjects(), close: () => s3.close() };
 }

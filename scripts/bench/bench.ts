@@ -178,7 +178,8 @@ async function runOnce(run: number, work: string, uploadJpeg: string, seedJpeg: 
     };
     const seedStarted = performance.now();
     const owner = new BenchClient(base);
-    await owner.signupAndLogin('bench');
+    // Its own phase (zxcvbn's thread), so that the startup phase's RSS is the ready app's.
+    await phase('signup', () => owner.signupAndLogin('bench'));
     const seeded = await phase('seed', () => uploadAndWaitServed([owner, owner], seedJpeg, SEED_PHOTOS / 2));
     if (seeded.photos !== SEED_PHOTOS) throw new Error(`seeding: only ${seeded.photos} of ${SEED_PHOTOS} photos ready`);
     const seedSeconds = (performance.now() - seedStarted) / 1000;
@@ -211,12 +212,17 @@ async function runOnce(run: number, work: string, uploadJpeg: string, seedJpeg: 
 
     let uploads: RunResult['uploads'];
     if (SCENARIOS.includes('uploads')) {
-      const uploaders: (readonly [string, string])[][] = [];
-      for (let i = 1; i <= UPLOAD_CLIENTS; i++) {
-        const client = new BenchClient(base);
-        await client.signupAndLogin(`bench-uploader-${i}`);
-        uploaders.push([...client.cookies]);
-      }
+      // A phase of its own: each sign-up runs zxcvbn on its thread (~45-55 MB while it lives, stopped
+      // after 10 idle seconds), which would otherwise be counted in the thumbnail phase's RSS.
+      const uploaders = await phase('signups', async () => {
+        const cookies: (readonly [string, string])[][] = [];
+        for (let i = 1; i <= UPLOAD_CLIENTS; i++) {
+          const client = new BenchClient(base);
+          await client.signupAndLogin(`bench-uploader-${i}`);
+          cookies.push([...client.cookies]);
+        }
+        return cookies;
+      });
       const cpuBefore = processCpuMs(app.pid ?? 0);
       const threadsBefore = snapshotThreads(app.pid ?? 0);
       const result = await phase('uploads', () => runLoad<UploadLoadResult>({ kind: 'uploads', base, clients: uploaders, perClient: UPLOADS_PER_CLIENT, imagePath: uploadJpeg }));

@@ -9,10 +9,12 @@ const CLASSES = ['Drawing', 'Hentai', 'Neutral', 'Porn', 'Sexy'] as const;
 /**
  * At most this many images go through the model at once. Measured on the folded model here (CPU per
  * image, 2 shared cores at load ~9): batch 1 37 ms, 4 35 ms (tfjs-layers before folding: 78 and
- * 73). Larger batches gain little and grow the WebAssembly memory, which never shrinks while the
- * thread lives, by their activations.
+ * 73). tfjs-wasm grows its WebAssembly memory to the largest batch's activations and never gives it
+ * back while the thread lives: 40 MB once loaded, 48 MB after batches of 1 or 2, 59 MB after a batch
+ * of 4 (measured on Node 24). With the job concurrency at the core count batches rarely pass 2
+ * anyway; the cap keeps a burst with more photos waiting from costing those 11 MB for the thread's life.
  */
-export const MAX_BATCH = 4;
+export const MAX_BATCH = 2;
 
 interface Waiting {
   readonly pixels: Uint8Array;

@@ -1,5 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadNsfwModel } from '../../../src/media/moderation/load-nsfw-model.js';
+import { MAX_BATCH, scoreImage } from '../../../src/media/moderation/model-batch.js';
 import { NsfwModerator } from '../../../src/media/moderation/nsfw-moderator.js';
 import { BARE_SVG, makeImage, makePngDeclaring, makeTruncatedJpeg } from '../../support/images.js';
 
@@ -52,13 +54,27 @@ describe('NsfwModerator', () => {
   it('gives images classified together in one batch the scores each gets alone', async () => {
     const other = await sharp(await makeImage('jpeg', { width: 200, height: 200 })).jpeg().toBuffer();
     const alone = [await moderator.classify(thumbnail), await moderator.classify(other)];
-    // Six at once: the first goes alone while the others wait, then batches of up to four.
+    // Six at once: the first goes alone while the others wait, then batches of up to MAX_BATCH.
     const together = await Promise.all([thumbnail, other, thumbnail, other, thumbnail, other].map((image) => moderator.classify(image)));
     together.forEach((result, index) => {
       const expected = alone[index % 2]!;
       expect(result.label).toBe(expected.label);
       for (const name of CLASSES) expect(result.scores[name]).toBeCloseTo(expected.scores[name] ?? -1, 5);
     });
+  });
+
+  it('never runs a batch larger than MAX_BATCH (2): the WebAssembly memory grows to the largest batch and stays', async () => {
+    expect(MAX_BATCH).toBe(2);
+    const { model } = await loadNsfwModel();
+    const predict = vi.spyOn(model, 'predict');
+    try {
+      // Seven at once: the first goes alone, the six that wait for it in batches of two.
+      const pixels = new Uint8Array(224 * 224 * 3).fill(128);
+      await Promise.all(Array.from({ length: 7 }, () => scoreImage(pixels)));
+      expect(predict.mock.calls.map(([input]) => input.shape[0])).toEqual([1, 2, 2, 2]);
+    } finally {
+      predict.mockRestore();
+    }
   });
 
   it('flags at the configured threshold and counts "Sexy" only when asked', async () => {
