@@ -91,10 +91,7 @@ describe('the batched log destination (issue 18)', () => {
     // Ending the destination stops its flush timer and closes the file descriptor.
     cleanups.push(
       () => rm(dir, { recursive: true, force: true }),
-      () => new Promise<void>((resolve) => {
-        destination.once('close', () => resolve());
-        destination.end();
-      }),
+      () => destination.end(),
     );
     const app = Fastify({ logger: { level: 'info', stream: destination }, logController: appLogController() });
     registerAccessLog(app, destination);
