@@ -9,6 +9,7 @@ import Fastify from 'fastify';
 import type { DestinationStream } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerAccessLog } from '../../src/logging/access-log.js';
+import { redactedLogUrl } from '../../src/logging/redact-url.js';
 import { appLogController, createLogDestination, flushLogOnClose, LOG_BUFFER_BYTES, LOG_FLUSH_INTERVAL_MS } from '../../src/logging/logger.js';
 import { generateShareToken } from '../../src/shares/share-token.js';
 
@@ -57,6 +58,17 @@ describe('the access log', () => {
     // Still one parseable line per record: nothing from the request could start another.
     for (const line of lines) expect(() => JSON.parse(line) as unknown).not.toThrow();
     expect(lines.filter((line) => line.includes('"level":60'))).toEqual([]);
+  });
+
+  it('masks a share or reset token in a percent-encoded path, which the router decodes and serves', async () => {
+    const { app, lines } = await appWithAccessLog();
+    const token = generateShareToken();
+    await app.inject({ url: `/%73/${token}/` });
+    await app.inject({ url: `/accounts/password/%72eset/${token}/` });
+    await app.close();
+    expect(lines.join('\n')).not.toContain(token);
+    expect(redactedLogUrl(`/%73/${token}/media/thumb.jpg?x=1`)).toBe('/s/[redacted]/media/thumb.jpg?x=REDACTED');
+    expect(redactedLogUrl('/%E0%A4%A')).toBe('/%E0%A4%A');
   });
 
   it('keeps a hostile Host header inside its string', async () => {
