@@ -14,8 +14,9 @@ export const LOG_BUFFER_BYTES = 4096;
 /**
  * Standard output (or the file descriptor `fd`), written in batches: lines are gathered until
  * LOG_BUFFER_BYTES have accumulated or LOG_FLUSH_INTERVAL_MS have passed, then handed to
- * sonic-boom (asynchronous, as before) as one string, one write(2). Writing each line as it came
- * was ~8% of a thumbnail request's CPU in `npm run bench` (issue 18). Nothing is lost on the
+ * sonic-boom (asynchronous, as before) as one string, one write(2), instead of one per line (issue 18:
+ * the thumbnail's profile charged ~11% of its samples to those writes; see docs/performance.md for
+ * what the CPU A/B made of it). Nothing is lost on the
  * ordinary ways out: the app's close flushes (flushLogOnClose), and on the process's `exit` (a signal
  * handled by server.ts, process.exit, an uncaught exception) what is buffered is written
  * synchronously. A SIGKILL, an OOM kill or a power cut loses what is still buffered: at most the
