@@ -15,7 +15,10 @@ export interface RedactedUrl {
  */
 export function redactUrl(raw: string): RedactedUrl {
   const queryAt = raw.indexOf('?');
-  const path = redactResetToken(redactShareToken(queryAt === -1 ? raw : raw.slice(0, queryAt)));
+  const rawPath = queryAt === -1 ? raw : raw.slice(0, queryAt);
+  // The router decodes the path, so `/%73/<token>/` reaches the share routes: the token patterns
+  // are matched against the decoded path (which is what is then logged), or they would miss it.
+  const path = redactResetToken(redactShareToken(rawPath.includes('%') ? decodedPath(rawPath) : rawPath));
   if (queryAt === -1) return { path, query: undefined };
   const keys = [...new URLSearchParams(raw.slice(queryAt + 1)).keys()];
   return { path, query: keys.map((key) => `${encodeURIComponent(key)}=REDACTED`).join('&') };
@@ -25,4 +28,12 @@ export function redactUrl(raw: string): RedactedUrl {
 export function redactedLogUrl(raw: string): string {
   const { path, query } = redactUrl(raw);
   return query === undefined ? path : `${path}?${query}`;
+}
+
+function decodedPath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path; // malformed: the router refuses it (400) before any route runs
+  }
 }

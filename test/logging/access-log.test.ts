@@ -9,6 +9,7 @@ import Fastify from 'fastify';
 import type { DestinationStream } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { registerAccessLog } from '../../src/logging/access-log.js';
+import { redactedLogUrl } from '../../src/logging/redact-url.js';
 import { appLogController, createLogDestination, flushLogOnClose, LOG_BUFFER_BYTES, LOG_FLUSH_INTERVAL_MS } from '../../src/logging/logger.js';
 import { generateShareToken } from '../../src/shares/share-token.js';
 
@@ -59,6 +60,17 @@ describe('the access log', () => {
     expect(lines.filter((line) => line.includes('"level":60'))).toEqual([]);
   });
 
+  it('masks a share or reset token in a percent-encoded path, which the router decodes and serves', async () => {
+    const { app, lines } = await appWithAccessLog();
+    const token = generateShareToken();
+    await app.inject({ url: `/%73/${token}/` });
+    await app.inject({ url: `/accounts/password/%72eset/${token}/` });
+    await app.close();
+    expect(lines.join('\n')).not.toContain(token);
+    expect(redactedLogUrl(`/%73/${token}/media/thumb.jpg?x=1`)).toBe('/s/[redacted]/media/thumb.jpg?x=REDACTED');
+    expect(redactedLogUrl('/%E0%A4%A')).toBe('/%E0%A4%A');
+  });
+
   it('keeps a hostile Host header inside its string', async () => {
     const { app, lines } = await appWithAccessLog();
     await app.inject({ url: '/', headers: { host: 'evil"},"level":60,"x":{"\\' } });
@@ -91,10 +103,7 @@ describe('the batched log destination (issue 18)', () => {
     // Ending the destination stops its flush timer and closes the file descriptor.
     cleanups.push(
       () => rm(dir, { recursive: true, force: true }),
-      () => new Promise<void>((resolve) => {
-        destination.once('close', () => resolve());
-        destination.end();
-      }),
+      () => destination.end(),
     );
     const app = Fastify({ logger: { level: 'info', stream: destination }, logController: appLogController() });
     registerAccessLog(app, destination);
