@@ -11,10 +11,18 @@ const NOT_HELD: ModerationVerdict = { held: false, detail: '' };
 /**
  * Classifies the small thumbnail (not the upload: it is already decoded, re-encoded and tiny, so
  * the model never sees hostile bytes and costs ~tens of ms). Flagged photos are held for review.
+ * An animation's chosen later frames (`laterFrames`, small JPEGs of the transform) go through the
+ * model with the thumbnail in one batch, and the photo is held when any of them is flagged: explicit
+ * frames after an innocent first one must not pass. A still sends the thumbnail alone, as before.
  */
-export async function moderatePhoto(moderator: ImageModerator | null, thumbnailJpeg: Buffer): Promise<ModerationVerdict> {
+export async function moderatePhoto(moderator: ImageModerator | null, thumbnailJpeg: Buffer, laterFrames: readonly Buffer[] = []): Promise<ModerationVerdict> {
   if (!moderator) return NOT_HELD;
-  const result = await moderator.classify(thumbnailJpeg);
-  if (!result.flagged) return NOT_HELD;
-  return { held: true, detail: `Held for review: the content check classified this photo as “${result.label}”. Only you can see it.` };
+  if (laterFrames.length === 0) {
+    const result = await moderator.classify(thumbnailJpeg);
+    if (!result.flagged) return NOT_HELD;
+    return { held: true, detail: `Held for review: the content check classified this photo as “${result.label}”. Only you can see it.` };
+  }
+  const flagged = (await moderator.classifyAll([thumbnailJpeg, ...laterFrames])).find((result) => result.flagged);
+  if (!flagged) return NOT_HELD;
+  return { held: true, detail: `Held for review: the content check classified a frame of this animation as “${flagged.label}”. Only you can see it.` };
 }

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadNsfwModel } from '../../../src/media/moderation/load-nsfw-model.js';
 import { NsfwModerator } from '../../../src/media/moderation/nsfw-moderator.js';
 import { BARE_SVG, makeImage, makePngDeclaring, makeTruncatedJpeg } from '../../support/images.js';
 
@@ -59,6 +60,27 @@ describe('NsfwModerator', () => {
       expect(result.label).toBe(expected.label);
       for (const name of CLASSES) expect(result.scores[name]).toBeCloseTo(expected.scores[name] ?? -1, 5);
     });
+  });
+
+  it('classifies an animation’s frames with classifyAll in one pass of the model, each scored as alone', async () => {
+    const other = await sharp(await makeImage('jpeg', { width: 200, height: 200 })).jpeg().toBuffer();
+    const alone = [await moderator.classify(thumbnail), await moderator.classify(other)];
+    const { model } = await loadNsfwModel();
+    const predict = vi.spyOn(model, 'predict');
+    try {
+      const frames = await moderator.classifyAll([thumbnail, other, thumbnail, other]);
+      expect(predict.mock.calls.map(([input]) => input.shape[0])).toEqual([4]);
+      frames.forEach((result, index) => {
+        const expected = alone[index % 2]!;
+        expect(result.label).toBe(expected.label);
+        for (const name of CLASSES) expect(result.scores[name]).toBeCloseTo(expected.scores[name] ?? -1, 5);
+      });
+    } finally {
+      predict.mockRestore();
+    }
+    expect(await moderator.classifyAll([])).toEqual([]);
+    // One hostile frame refuses the whole animation (the job then fails it), never a partial verdict.
+    await expect(moderator.classifyAll([thumbnail, Buffer.from(BARE_SVG)])).rejects.toThrow();
   });
 
   it('flags at the configured threshold and counts "Sexy" only when asked', async () => {
