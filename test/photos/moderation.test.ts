@@ -96,9 +96,9 @@ describe('moderation of an animation: later frames are checked too', () => {
   });
   afterAll(async () => remove());
 
-  async function moderateUpload(name: string, upload: Buffer, moderator: ColourModerator) {
-    const image = await transformUpload(await writeFixture(dir, name, upload), { maxPixels: 40_000_000 });
-    return { image, verdict: await moderatePhoto(moderator, image.thumbnail.data, image.laterFrames.map((frame) => frame.data)) };
+  async function moderateUpload(name: string, upload: Buffer, moderator: ColourModerator | null, maxPixels = 40_000_000) {
+    const image = await transformUpload(await writeFixture(dir, name, upload), { maxPixels });
+    return { image, verdict: await moderatePhoto(moderator, image.thumbnail.data, { laterFrames: image.laterFrames.map((frame) => frame.data), framesUnchecked: image.framesUnchecked }) };
   }
 
   it.each(['gif', 'webp'] as const)('holds an animated %s whose 3rd frame is explicit, naming the label and the animation', async (format) => {
@@ -127,6 +127,20 @@ describe('moderation of an animation: later frames are checked too', () => {
       const { verdict } = await moderateUpload(`last-${count}.gif`, await makeAnimation('gif', count, at), new ColourModerator());
       expect(verdict.held).toBe(true);
     }
+  });
+
+  it('holds an animation too long to render its frames within the pixel limit, without decoding or classifying them', async () => {
+    const moderator = new ColourModerator();
+    // 7 frames of 64 × 48: frames 2, 4 and 6 composite (3 + 5 + 7) × 3072 = 46,080 pixels.
+    const { image, verdict } = await moderateUpload('long.gif', await makeAnimation('gif', 7), moderator, 46_079);
+    expect(image).toMatchObject({ framesUnchecked: true, laterFrames: [] });
+    expect(verdict).toEqual({ held: true, detail: 'Held for review: this animation has too many frames for the automatic content check. Only you can see it.' });
+    expect(moderator.single).toHaveLength(0);
+    expect(moderator.batches).toHaveLength(0);
+    // At the limit, it is checked as usual.
+    expect((await moderateUpload('long-ok.gif', await makeAnimation('gif', 7), moderator, 46_080)).verdict.held).toBe(false);
+    // With moderation off, nothing is held.
+    expect((await moderateUpload('long-off.gif', await makeAnimation('gif', 7), null, 46_079)).verdict.held).toBe(false);
   });
 
   it('classifies a still with exactly one image, its thumbnail, as before', async () => {

@@ -11,3 +11,12 @@ export function chooseModeratedFrames(pages: number): number[] {
   const count = Math.min(MODERATED_FRAMES, pages);
   return Array.from({ length: count }, (_, k) => Math.round((k * (pages - 1)) / (count - 1)));
 }
+
+/**
+ * The pixels libvips composites to render the chosen frames: frame n of a GIF or WebP animation is
+ * drawn over the frames before it, so its loader decodes frames 0..n for it (each chosen frame is
+ * a decode of its own). This is the cost a hostile animation could inflate with many or large frames.
+ */
+export function compositedPixels(chosen: readonly number[], framePixels: number): number {
+  return chosen.reduce((sum, page) => sum + (page + 1) * framePixels, 0);
+}

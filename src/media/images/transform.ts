@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
 import { encodeImage, encodePipeline, type EncodedImage } from './encode.js';
 import { ImageDecodeError, toImageDecodeError } from './image-decode-error.js';
-import { chooseModeratedFrames } from './animation-frames.js';
+import { chooseModeratedFrames, compositedPixels } from './animation-frames.js';
 import { imageWork } from './image-work.js';
 import { isLosslessDecoder, stripMetadata, type LosslessDecoder, type OriginalFormat } from './lossless/strip-metadata.js';
 import { readPhotoFacts, type PhotoFacts } from './photo-facts.js';
@@ -46,9 +46,14 @@ export interface TransformedImage {
   /**
    * For an animation, later frames for the moderation model besides the thumbnail (the first frame):
    * up to 3 spread evenly to the last frame (animation-frames.ts), each a JPEG in the thumbnail's box.
-   * Empty for a still.
+   * Empty for a still, and for an animation too long to check (`framesUnchecked`).
    */
   laterFrames: EncodedImage[];
+  /**
+   * True for an animation whose later frames would cost more than the pixel limit to render (see
+   * decodeLaterFrames): they were not decoded, and moderation holds the photo for a person instead.
+   */
+  framesUnchecked: boolean;
   /** Base64 ThumbHash placeholder. */
   thumbhash: string;
   /** Hex SHA-256 of `original.data`. */
@@ -94,7 +99,7 @@ export async function transformImage(inputPath: string, options: TransformOption
   // (allow-listed loaders, failOn, the pixel limit) and already knows the frame count from the header
   // it read, so a still costs no second decode or header read, and the model's thread only ever sees
   // small JPEGs this module wrote, never the upload.
-  const laterFrames = await decodeLaterFrames(original.data, header, options.maxPixels, thumbnailSize);
+  const { laterFrames, framesUnchecked } = await decodeLaterFrames(original.data, header, options.maxPixels, thumbnailSize);
 
   return {
     original,
@@ -103,6 +108,7 @@ export async function transformImage(inputPath: string, options: TransformOption
     thumbnail,
     thumbnailPixels,
     laterFrames,
+    framesUnchecked,
     thumbhash,
     contentHash: createHash('sha256').update(original.data).digest('hex'),
     width: original.width,
@@ -126,19 +132,23 @@ function decoderFor(input: Buffer, maxPixels: number, page?: number): Sharp {
 /**
  * The chosen later frames of an animation (none for a still), each decoded alone (sharp's page with
  * pages 1) under the same strict options and shrunk to the thumbnail's box: however many frames the
- * file has, at most 3 decodes here. libvips composites an animation's frames in order, so reaching
- * frame n costs its loader the frames before it (measured in docs/performance.md); the upload's
- * size and the strippers' block and chunk caps bound that.
+ * file has, at most 3 decodes here. But libvips composites an animation's frames in order, so
+ * frame n costs its loader frames 0..n (measured in docs/performance.md): a small file of thousands
+ * of frames, or of a few huge easily-compressed ones, would cost seconds (CWE-400). So the frames
+ * libvips would composite for them are held to the same pixel limit as one decode of a still; over
+ * it, nothing is decoded and the photo is held for a person (fail closed, never published unchecked).
  */
-async function decodeLaterFrames(input: Buffer, header: Header, maxPixels: number, size: number): Promise<EncodedImage[]> {
+async function decodeLaterFrames(input: Buffer, header: Header, maxPixels: number, size: number): Promise<{ laterFrames: EncodedImage[]; framesUnchecked: boolean }> {
   const later = chooseModeratedFrames(header.pages).slice(1);
-  return Promise.all(
+  if (compositedPixels(later, header.size.width * header.size.height) > maxPixels) return { laterFrames: [], framesUnchecked: true };
+  const laterFrames = await Promise.all(
     later.map((page) =>
       encodePipeline(decoderFor(input, maxPixels, page).resize(size, size, { fit: 'inside', withoutEnlargement: true }), header.alpha, 'jpeg', THUMBNAIL).catch(
         rethrowAsDecodeError,
       ),
     ),
   );
+  return { laterFrames, framesUnchecked: false };
 }
 
 interface Header {

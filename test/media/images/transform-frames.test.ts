@@ -1,6 +1,6 @@
 import sharp, { type SharpOptions } from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { chooseModeratedFrames } from '../../../src/media/images/animation-frames.js';
+import { chooseModeratedFrames, compositedPixels } from '../../../src/media/images/animation-frames.js';
 import { transformImage } from '../../../src/media/images/transform.js';
 import { makeAnimatedGif, makeImage, makeTempDir, writeFixture } from '../../support/images.js';
 
@@ -51,6 +51,11 @@ describe('chooseModeratedFrames', () => {
     expect(chooseModeratedFrames(-3)).toEqual([0]);
     expect(chooseModeratedFrames(2.5)).toEqual([0]);
   });
+
+  it('counts the frames libvips composites to render the chosen ones', () => {
+    expect(compositedPixels([0], 100)).toBe(100);
+    expect(compositedPixels([2, 4, 6], 10)).toBe(150);
+  });
 });
 
 describe('transformImage: the later frames of an animation', () => {
@@ -85,9 +90,20 @@ describe('transformImage: the later frames of an animation', () => {
     reds.forEach((red, i) => expect(Math.abs(red - (i + 1) * 80)).toBeLessThan(8));
   });
 
+  it('decodes no frame of a long animation whose frames would cost more than the pixel limit to composite', async () => {
+    const gif = await makeAnimatedGif(1000, 16, 12);
+    // Frames 333, 666 and 999 composite (334 + 667 + 1000) × 192 = 384,192 pixels.
+    const over = await transformImage(await fixture('long.gif', gif), { maxPixels: 384_191 });
+    expect(over).toMatchObject({ framesUnchecked: true, laterFrames: [] });
+    expect(pagesDecoded()).toEqual([]);
+    const within = await transformImage(await fixture('long.gif', gif), { maxPixels: 384_192 });
+    expect(within.framesUnchecked).toBe(false);
+    expect(within.laterFrames).toHaveLength(3);
+  });
+
   it('decodes no extra frame for a still', async () => {
     const result = await transformImage(await fixture('still.webp', await makeImage('webp')), OPTIONS);
-    expect(result.laterFrames).toEqual([]);
+    expect(result).toMatchObject({ laterFrames: [], framesUnchecked: false });
     expect(pagesDecoded()).toEqual([]);
   });
 
