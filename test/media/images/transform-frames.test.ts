@@ -101,6 +101,21 @@ describe('transformImage: the later frames of an animation', () => {
     expect(within.laterFrames).toHaveLength(3);
   });
 
+  it('refuses as corrupt an animation whose chosen later frame has invalid image data', async () => {
+    const gif = await makeAnimatedGif(4);
+    // Frame 3's LZW data (after its image descriptor's 10 bytes, its local colour table, the minimum
+    // code size and the first sub-block's length) overwritten: the structure is intact, so only
+    // decoding that frame finds it.
+    const descriptors = [...gif.keys()].filter((i) => i > 13 && gif[i] === 0x2c && gif[i - 1] === 0x00);
+    const third = descriptors[2]!;
+    const packed = gif[third + 9]!;
+    const lzw = third + 10 + ((packed & 0x80) === 0 ? 0 : 3 * 2 ** ((packed & 7) + 1));
+    const corrupt = Buffer.from(gif);
+    corrupt.fill(0xff, lzw + 2, lzw + 2 + Math.min(20, corrupt[lzw + 1]!));
+    // Before, only the first frame was decoded and this was accepted.
+    await expect(transformImage(await fixture('corrupt-frame.gif', corrupt), OPTIONS)).rejects.toMatchObject({ kind: 'corrupt' });
+  });
+
   it('decodes no extra frame for a still', async () => {
     const result = await transformImage(await fixture('still.webp', await makeImage('webp')), OPTIONS);
     expect(result).toMatchObject({ laterFrames: [], framesUnchecked: false });
