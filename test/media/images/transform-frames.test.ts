@@ -26,6 +26,13 @@ beforeEach(() => {
 });
 const fixture = (name: string, data: Buffer) => writeFixture(temp.dir, name, data);
 
+/** Offset of frame `index`'s LZW minimum code size in a GIF from makeAnimatedGif: after its image descriptor's 10 bytes and local colour table. */
+function lzwStart(gif: Buffer, index: number): number {
+  const descriptor = [...gif.keys()].filter((i) => i > 13 && gif[i] === 0x2c && gif[i - 1] === 0x00)[index]!;
+  const packed = gif[descriptor + 9]!;
+  return descriptor + 10 + ((packed & 0x80) === 0 ? 0 : 3 * 2 ** ((packed & 7) + 1));
+}
+
 const pagesDecoded = () => opened.filter((options) => options?.page !== undefined).map((options) => [options?.page, options?.pages]);
 
 describe('chooseModeratedFrames', () => {
@@ -103,17 +110,21 @@ describe('transformImage: the later frames of an animation', () => {
 
   it('refuses as corrupt an animation whose chosen later frame has invalid image data', async () => {
     const gif = await makeAnimatedGif(4);
-    // Frame 3's LZW data (after its image descriptor's 10 bytes, its local colour table, the minimum
-    // code size and the first sub-block's length) overwritten: the structure is intact, so only
-    // decoding that frame finds it.
-    const descriptors = [...gif.keys()].filter((i) => i > 13 && gif[i] === 0x2c && gif[i - 1] === 0x00);
-    const third = descriptors[2]!;
-    const packed = gif[third + 9]!;
-    const lzw = third + 10 + ((packed & 0x80) === 0 ? 0 : 3 * 2 ** ((packed & 7) + 1));
+    // Frame 3's LZW data (after its minimum code size and the first sub-block's length) overwritten:
+    // the structure is intact, so only decoding that frame finds it.
+    const lzw = lzwStart(gif, 2);
     const corrupt = Buffer.from(gif);
     corrupt.fill(0xff, lzw + 2, lzw + 2 + Math.min(20, corrupt[lzw + 1]!));
     // Before, only the first frame was decoded and this was accepted.
     await expect(transformImage(await fixture('corrupt-frame.gif', corrupt), OPTIONS)).rejects.toMatchObject({ kind: 'corrupt' });
+  });
+
+  it('refuses as corrupt a GIF with frames its decoder stops before (they would be stored unmoderated)', async () => {
+    const gif = await makeAnimatedGif(4);
+    const truncatedScan = Buffer.from(gif);
+    truncatedScan[lzwStart(gif, 2)] = 12; // an LZW minimum code size no GIF may have: libvips counts 2 pages of the 4
+    expect((await sharp(truncatedScan, { failOn: 'error' }).metadata()).pages).toBe(2);
+    await expect(transformImage(await fixture('hidden-frames.gif', truncatedScan), OPTIONS)).rejects.toMatchObject({ kind: 'corrupt', message: /4 frames, of which the decoder reads 2/ });
   });
 
   it('decodes no extra frame for a still', async () => {
