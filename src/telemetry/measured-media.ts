@@ -29,19 +29,23 @@ export function withScanMetrics(scanner: MalwareScanner): MalwareScanner {
 /** The moderator, recording each classification's latency in `photovault.moderation.duration` (outcome pass/flagged/error type). */
 export function withModerationMetrics(moderator: ImageModerator): ImageModerator {
   return {
-    async classify(image) {
-      const started = performance.now();
-      let outcome = 'error';
-      try {
-        const result = await moderator.classify(image);
-        outcome = result.flagged ? 'flagged' : 'pass';
-        return result;
-      } catch (error) {
-        outcome = errorTypeOf(error);
-        throw error;
-      } finally {
-        recordModerationDuration(outcome, (performance.now() - started) / 1000);
-      }
-    },
+    classify: (image) => measureModeration(() => moderator.classify(image), (result) => result.flagged),
+    // One duration for the batch (an animation's frames), flagged when any image is.
+    classifyAll: (images) => measureModeration(() => moderator.classifyAll(images), (results) => results.some((result) => result.flagged)),
   };
+}
+
+async function measureModeration<T>(classify: () => Promise<T>, flagged: (result: T) => boolean): Promise<T> {
+  const started = performance.now();
+  let outcome = 'error';
+  try {
+    const result = await classify();
+    outcome = flagged(result) ? 'flagged' : 'pass';
+    return result;
+  } catch (error) {
+    outcome = errorTypeOf(error);
+    throw error;
+  } finally {
+    recordModerationDuration(outcome, (performance.now() - started) / 1000);
+  }
 }

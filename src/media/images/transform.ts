@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import sharp, { type Sharp } from 'sharp';
 import { encodeImage, encodePipeline, type EncodedImage } from './encode.js';
 import { ImageDecodeError, toImageDecodeError } from './image-decode-error.js';
+import { chooseModeratedFrames, compositedPixels } from './animation-frames.js';
 import { imageWork } from './image-work.js';
 import { isLosslessDecoder, stripMetadata, type LosslessDecoder, type OriginalFormat } from './lossless/strip-metadata.js';
 import { readPhotoFacts, type PhotoFacts } from './photo-facts.js';
@@ -42,6 +43,17 @@ export interface TransformedImage {
   thumbnail: EncodedImage;
   /** The thumbnail's pixels, for what needs a small picture (ThumbHash, the moderation model). */
   thumbnailPixels: RawImage;
+  /**
+   * For an animation, later frames for the moderation model besides the thumbnail (the first frame):
+   * up to 3 spread evenly to the last frame (animation-frames.ts), each a JPEG in the thumbnail's box.
+   * Empty for a still, and for an animation too long to check (`framesUnchecked`).
+   */
+  laterFrames: EncodedImage[];
+  /**
+   * True for an animation whose later frames would cost more than the pixel limit to render (see
+   * decodeLaterFrames): they were not decoded, and moderation holds the photo for a person instead.
+   */
+  framesUnchecked: boolean;
   /** Base64 ThumbHash placeholder. */
   thumbhash: string;
   /** Hex SHA-256 of `original.data`. */
@@ -66,7 +78,8 @@ const THUMBNAIL = { quality: 80, optimiseCoding: true } as const;
  * Every pass uses the same strict options (loaders restricted to the allow-list, failOn 'error', the
  * pixel limit). The original is the upload with its metadata stripped losslessly (never a
  * full-resolution encode), and the renditions are decoded from those stripped bytes, shrunk on load
- * (an animation's first frame, as before).
+ * (an animation's first frame, as before). For an animation, a few later frames are also decoded,
+ * shrunk to the thumbnail's size, for the moderation model (laterFrames).
  */
 export async function transformImage(inputPath: string, options: TransformOptions): Promise<TransformedImage> {
   // Read once: the header, the stripper and the decoder all work on these bytes. The path is the
@@ -75,13 +88,18 @@ export async function transformImage(inputPath: string, options: TransformOption
   const upload = await readFile(inputPath);
   const header = await readHeader(upload, options.maxPixels);
   const facts = readPhotoFacts(header.exif, { keepLocation: options.keepLocation ?? false, now: options.now ?? Date.now() });
-  const renditionsOf = (input: Buffer) =>
-    makeRenditions(decoderFor(input, options.maxPixels), header.alpha, options.displaySize ?? 1440, options.thumbnailSize ?? 256);
+  const thumbnailSize = options.thumbnailSize ?? 256;
+  const renditionsOf = (input: Buffer) => makeRenditions(decoderFor(input, options.maxPixels), header.alpha, options.displaySize ?? 1440, thumbnailSize);
   // The renditions are decoded from the stripped bytes, so the file the owner downloads is the one
   // this strict decode has just proven whole.
   const stripped = stripMetadata(header.decoder, upload, header);
   const original: OriginalImage = { ...header.size, ...stripped };
   const { display, thumbnail, thumbnailPixels, thumbhash } = await renditionsOf(original.data);
+  // The later frames are taken here, not in the moderation step: this module owns the strict decode
+  // (allow-listed loaders, failOn, the pixel limit) and already knows the frame count from the header
+  // it read, so a still costs no second decode or header read, and the model's thread only ever sees
+  // small JPEGs this module wrote, never the upload.
+  const { laterFrames, framesUnchecked } = await decodeLaterFrames(original.data, header, options.maxPixels, thumbnailSize);
 
   return {
     original,
@@ -89,6 +107,8 @@ export async function transformImage(inputPath: string, options: TransformOption
     display,
     thumbnail,
     thumbnailPixels,
+    laterFrames,
+    framesUnchecked,
     thumbhash,
     contentHash: createHash('sha256').update(original.data).digest('hex'),
     width: original.width,
@@ -96,8 +116,8 @@ export async function transformImage(inputPath: string, options: TransformOption
   };
 }
 
-/** The same strict decoding for every pass over the upload: upright, 8-bit sRGB. */
-function decoderFor(input: Buffer, maxPixels: number): Sharp {
+/** The same strict decoding for every pass over the upload: upright, 8-bit sRGB (one frame: the first, or `page`). */
+function decoderFor(input: Buffer, maxPixels: number, page?: number): Sharp {
   return sharp(input, {
     // Pixel flood (CWE-400): refuse on the header's dimensions before allocating.
     limitInputPixels: maxPixels,
@@ -105,7 +125,30 @@ function decoderFor(input: Buffer, maxPixels: number): Sharp {
     failOn: 'error',
     sequentialRead: true,
     autoOrient: true,
+    ...(page === undefined ? {} : { page, pages: 1 }),
   }).toColourspace('srgb');
+}
+
+/**
+ * The chosen later frames of an animation (none for a still), each decoded alone (sharp's page with
+ * pages 1) under the same strict options and shrunk to the thumbnail's box: however many frames the
+ * file has, at most 3 decodes here. But libvips composites an animation's frames in order, so
+ * frame n costs its loader frames 0..n (measured in docs/performance.md): a small file of thousands
+ * of frames, or of a few huge easily-compressed ones, would cost seconds (CWE-400). So the frames
+ * libvips would composite for them are held to the same pixel limit as one decode of a still; over
+ * it, nothing is decoded and the photo is held for a person (fail closed, never published unchecked).
+ */
+async function decodeLaterFrames(input: Buffer, header: Header, maxPixels: number, size: number): Promise<{ laterFrames: EncodedImage[]; framesUnchecked: boolean }> {
+  const later = chooseModeratedFrames(header.pages).slice(1);
+  if (compositedPixels(later, header.size.width * header.size.height) > maxPixels) return { laterFrames: [], framesUnchecked: true };
+  const laterFrames = await Promise.all(
+    later.map((page) =>
+      encodePipeline(decoderFor(input, maxPixels, page).resize(size, size, { fit: 'inside', withoutEnlargement: true }), header.alpha, 'jpeg', THUMBNAIL).catch(
+        rethrowAsDecodeError,
+      ),
+    ),
+  );
+  return { laterFrames, framesUnchecked: false };
 }
 
 interface Header {
@@ -114,6 +157,8 @@ interface Header {
   readonly alpha: boolean;
   readonly orientation: number | undefined;
   readonly exif: Buffer | undefined;
+  /** Frames (1 for a still). */
+  readonly pages: number;
   /** Upright size. */
   readonly size: { readonly width: number; readonly height: number };
 }
@@ -121,10 +166,10 @@ interface Header {
 async function readHeader(upload: Buffer, maxPixels: number): Promise<Header> {
   restrictImageDecoders();
   try {
-    const { format, compression, hasAlpha, orientation, exif, autoOrient } = await sharp(upload, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();
+    const { format, compression, hasAlpha, orientation, exif, autoOrient, pages } = await sharp(upload, { limitInputPixels: maxPixels, failOn: 'error' }).metadata();
     // Only libvips loaders the upload allow-list admits; anything else (SVG, PDF, TIFF) is never decoded.
     if (!isLosslessDecoder(format)) throw new ImageDecodeError('unsupported', `refusing to decode ${format}`);
-    return { decoder: format, compression, alpha: hasAlpha, orientation, exif, size: { width: autoOrient.width, height: autoOrient.height } };
+    return { decoder: format, compression, alpha: hasAlpha, orientation, exif, pages: pages ?? 1, size: { width: autoOrient.width, height: autoOrient.height } };
   } catch (error) {
     return rethrowAsDecodeError(error);
   }

@@ -29,12 +29,20 @@ let running = false;
  * Scores one 224 × 224 RGB image. Images that arrive while the model is busy wait and then go through
  * it together, up to MAX_BATCH at a time: one pass per batch instead of one per image.
  */
-export function scoreImage(pixels: Uint8Array): Promise<ClassScores> {
-  if (pixels.length !== NSFW_INPUT_SIZE * NSFW_INPUT_SIZE * 3) return Promise.reject(new RangeError('expected 224 × 224 RGB pixels'));
-  return new Promise<ClassScores>((resolve, reject) => {
-    waiting.push({ pixels, resolve, reject });
-    if (!running) void runBatches();
-  });
+export async function scoreImage(pixels: Uint8Array): Promise<ClassScores> {
+  const [scores] = await scoreImages([pixels]);
+  return scores ?? {};
+}
+
+/**
+ * Scores several 224 × 224 RGB images queued together, so that they go through the model in the same
+ * batch (split at MAX_BATCH); scores in the images' order.
+ */
+export function scoreImages(images: readonly Uint8Array[]): Promise<ClassScores[]> {
+  if (images.some((pixels) => pixels.length !== NSFW_INPUT_SIZE * NSFW_INPUT_SIZE * 3)) return Promise.reject(new RangeError('expected 224 × 224 RGB pixels'));
+  const scored = images.map((pixels) => new Promise<ClassScores>((resolve, reject) => waiting.push({ pixels, resolve, reject })));
+  if (!running) void runBatches();
+  return Promise.all(scored);
 }
 
 async function runBatches(): Promise<void> {

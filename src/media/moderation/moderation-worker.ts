@@ -8,7 +8,8 @@ import { NsfwModerator, type NsfwModeratorOptions } from './nsfw-moderator.js';
 import type { ModerationResult } from './moderator.js';
 
 export interface ClassifyRequest {
-  readonly image: Uint8Array;
+  /** One image, or an animation's frames classified together. */
+  readonly images: readonly Uint8Array[];
   readonly options: NsfwModeratorOptions;
 }
 
@@ -27,6 +28,6 @@ function moderatorFor(options: NsfwModeratorOptions): NsfwModerator {
 // Background work: an upload's answer or a page on the event loop goes first (background-priority.ts).
 lowerThisThreadPriority();
 
-answerThreadRequests<ClassifyRequest, ModerationResult>((request) =>
-  moderatorFor(request.options).classify(Buffer.from(request.image.buffer, request.image.byteOffset, request.image.byteLength)),
+answerThreadRequests<ClassifyRequest, ModerationResult[]>((request) =>
+  moderatorFor(request.options).classifyAll(request.images.map((image) => Buffer.from(image.buffer, image.byteOffset, image.byteLength))),
 );

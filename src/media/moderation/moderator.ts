@@ -10,4 +10,6 @@ export interface ModerationResult {
 /** Classifies an encoded image (ideally the small re-encoded thumbnail, never the raw upload). */
 export interface ImageModerator {
   classify(image: Buffer): Promise<ModerationResult>;
+  /** Classifies several images (an animation's frames) queued together through the model (batches of MAX_BATCH); results in order. */
+  classifyAll(images: readonly Buffer[]): Promise<ModerationResult[]>;
 }

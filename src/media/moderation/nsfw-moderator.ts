@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { restrictImageDecoders } from '../images/restrict-decoders.js';
 import { loadNsfwModel, NSFW_INPUT_SIZE } from './load-nsfw-model.js';
-import { scoreImage } from './model-batch.js';
+import { scoreImages, type ClassScores } from './model-batch.js';
 import type { ImageModerator, ModerationResult } from './moderator.js';
 
 export interface NsfwModeratorOptions {
@@ -34,7 +34,17 @@ export class NsfwModerator implements ImageModerator {
   }
 
   async classify(image: Buffer): Promise<ModerationResult> {
-    const scores = await scoreImage(await toModelInput(image, this.maxInputPixels));
+    const [result] = await this.classifyAll([image]);
+    if (!result) throw new Error('the model returned no result');
+    return result;
+  }
+
+  async classifyAll(images: readonly Buffer[]): Promise<ModerationResult[]> {
+    const inputs = await Promise.all(images.map((image) => toModelInput(image, this.maxInputPixels)));
+    return (await scoreImages(inputs)).map((scores) => this.judge(scores));
+  }
+
+  private judge(scores: ClassScores): ModerationResult {
     const explicit = this.explicitClasses.reduce((sum, name) => sum + (scores[name] ?? 0), 0);
     const label = Object.entries(scores).reduce<[string, number]>((best, entry) => (entry[1] > best[1] ? entry : best), ['unknown', -1])[0];
     return { flagged: explicit >= this.threshold, scores: { ...scores }, label };

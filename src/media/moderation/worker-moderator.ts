@@ -7,7 +7,7 @@ import type { NsfwModeratorOptions } from './nsfw-moderator.js';
 // loads once per process. The model's weights and activations live in WebAssembly memory, outside
 // the heap caps; the thread's JavaScript (tfjs and the messages) needs little, and a cap keeps its
 // heap from growing as freely as a 4 GB default allows (a smaller heap is collected sooner).
-const modelThread = new OnDemandThread<ClassifyRequest, ModerationResult>({
+const modelThread = new OnDemandThread<ClassifyRequest, ModerationResult[]>({
   script: threadScript(import.meta.url, 'moderation-worker'),
   resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
 });
@@ -46,9 +46,16 @@ export class WorkerThreadModerator implements ImageModerator {
     if (!(Number.isFinite(this.idleStopMs) && this.idleStopMs >= 0)) throw new RangeError('idleStopMs must be a finite number ≥ 0');
   }
 
-  classify(image: Buffer): Promise<ModerationResult> {
-    // A copy of its own (a Buffer may share a pooled ArrayBuffer), handed over without another.
-    const copy = new Uint8Array(image);
-    return modelThread.call({ image: copy, options: this.options }, this.idleStopMs, [copy.buffer]);
+  async classify(image: Buffer): Promise<ModerationResult> {
+    const [result] = await this.classifyAll([image]);
+    if (!result) throw new Error('the model thread returned no result');
+    return result;
+  }
+
+  /** One message to the thread, whose images go through the model in one batch (model-batch.ts). */
+  classifyAll(images: readonly Buffer[]): Promise<ModerationResult[]> {
+    // Copies of their own (a Buffer may share a pooled ArrayBuffer), handed over without another.
+    const copies = images.map((image) => new Uint8Array(image));
+    return modelThread.call({ images: copies, options: this.options }, this.idleStopMs, copies.map((copy) => copy.buffer));
   }
 }

@@ -99,7 +99,7 @@ export function createProcessPhotoJob(deps: ProcessPhotoDeps): JobHandler {
         // Location is read from the EXIF only when the owner asked to keep it at upload.
         const image = await traceStep('transform', () => transformUpload(staged, { maxPixels: deps.maxPixels, keepLocation: photo.keep_location === 1, now: now() }));
         await failpoint('photo.moderate');
-        const verdict = await traceStep('moderate', () => moderatePhoto(deps.moderator, image.thumbnail.data));
+        const verdict = await traceStep('moderate', () => moderatePhoto(deps.moderator, image.thumbnail.data, { laterFrames: image.laterFrames.map((frame) => frame.data), framesUnchecked: image.framesUnchecked }));
         if (verdict.held) deps.log.warn({ event: 'moderation_hold', photo_id: photoId }, 'photo held for review');
         await failpoint('photo.store');
         try {

@@ -77,6 +77,27 @@ describe('NsfwModerator', () => {
     }
   });
 
+  it('classifies an animation’s frames with classifyAll in passes of MAX_BATCH, each scored as alone', async () => {
+    const other = await sharp(await makeImage('jpeg', { width: 200, height: 200 })).jpeg().toBuffer();
+    const alone = [await moderator.classify(thumbnail), await moderator.classify(other)];
+    const { model } = await loadNsfwModel();
+    const predict = vi.spyOn(model, 'predict');
+    try {
+      const frames = await moderator.classifyAll([thumbnail, other, thumbnail, other]);
+      expect(predict.mock.calls.map(([input]) => input.shape[0])).toEqual([2, 2]);
+      frames.forEach((result, index) => {
+        const expected = alone[index % 2]!;
+        expect(result.label).toBe(expected.label);
+        for (const name of CLASSES) expect(result.scores[name]).toBeCloseTo(expected.scores[name] ?? -1, 5);
+      });
+    } finally {
+      predict.mockRestore();
+    }
+    expect(await moderator.classifyAll([])).toEqual([]);
+    // One hostile frame refuses the whole animation (the job then fails it), never a partial verdict.
+    await expect(moderator.classifyAll([thumbnail, Buffer.from(BARE_SVG)])).rejects.toThrow();
+  });
+
   it('flags at the configured threshold and counts "Sexy" only when asked', async () => {
     const { scores } = await moderator.classify(thumbnail);
     const explicit = (scores.Porn ?? 0) + (scores.Hentai ?? 0);

@@ -51,6 +51,21 @@ describe('WorkerThreadModerator: the model on its own thread, stopped when idle'
     expect(await waitForThreadStop(5_000)).toBe(true);
   }, 90_000);
 
+  it('classifies an animation’s frames in one message with classifyAll, in order', async () => {
+    const moderator = new WorkerThreadModerator({}, { idleStopMs: 200 });
+    const other = await sharp(await makeImage('jpeg', { width: 200, height: 200 })).jpeg().toBuffer();
+    const alone = [await moderator.classify(thumbnail), await moderator.classify(other)];
+    const frames = await moderator.classifyAll([thumbnail, other, thumbnail, other, thumbnail]);
+    expect(frames).toHaveLength(5);
+    frames.forEach((result, index) => {
+      const expected = alone[index % 2]!;
+      expect(result.label).toBe(expected.label);
+      for (const name of CLASSES) expect(result.scores[name]).toBeCloseTo(expected.scores[name] ?? -1, 5);
+    });
+    await expect(moderator.classifyAll([thumbnail, Buffer.alloc(0)])).rejects.toThrow();
+    expect(await waitForThreadStop(5_000)).toBe(true);
+  }, 90_000);
+
   it('keeps the thread for good with idleStopMs 0', async () => {
     const moderator = new WorkerThreadModerator({}, { idleStopMs: 0 });
     await moderator.classify(thumbnail);

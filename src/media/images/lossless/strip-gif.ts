@@ -21,9 +21,11 @@ const LOOPING_ID = 'NETSCAPE2.0';
  *
  * Malformed structure (no GIF header, a colour table or block running past the end, a graphic
  * control extension that is not 4 bytes, no frame, no trailer, too many blocks) throws
- * ImageDecodeError('corrupt').
+ * ImageDecodeError('corrupt'), as does a frame count other than `decodedFrames` (the pages libvips
+ * reads): its loader stops at a frame it cannot read, and frames after it would be stored, and
+ * shown by another decoder, without ever being decoded or moderated here.
  */
-export function stripGif(input: Buffer): Buffer {
+export function stripGif(input: Buffer, decodedFrames?: number): Buffer {
   const version = input.toString('latin1', 0, 6);
   if (input.length < 13 || (version !== 'GIF87a' && version !== 'GIF89a')) throw malformed('GIF', 'no GIF header');
   let position = 13 + gifColourTableBytes(input[10] as number);
@@ -52,6 +54,7 @@ export function stripGif(input: Buffer): Buffer {
     }
   }
   if (frames === 0) throw malformed('GIF', 'no image');
+  if (decodedFrames !== undefined && frames !== decodedFrames) throw malformed('GIF', `${frames} frames, of which the decoder reads ${decodedFrames}`);
   parts.push(Buffer.from([TRAILER]));
   return Buffer.concat(parts);
 }

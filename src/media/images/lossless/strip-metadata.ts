@@ -34,6 +34,8 @@ export interface StripOptions {
   orientation?: number | undefined;
   /** HEIF's coding as sharp reports it ('av1' or 'hevc'). */
   compression?: string | undefined;
+  /** Frames the decoder reads (sharp's `pages`); a GIF with another number of frames is refused. */
+  pages?: number | undefined;
 }
 
 /**
@@ -43,10 +45,10 @@ export interface StripOptions {
  */
 export function stripMetadata(decoder: LosslessDecoder, input: Buffer, options: StripOptions = {}): StrippedOriginal {
   const format: OriginalFormat = decoder === 'heif' ? (options.compression === 'av1' ? 'avif' : 'heif') : decoder;
-  return { data: stripBytes(decoder, input, options.orientation), format, mime: ORIGINAL_MIME[format] };
+  return { data: stripBytes(decoder, input, options), format, mime: ORIGINAL_MIME[format] };
 }
 
-function stripBytes(decoder: LosslessDecoder, input: Buffer, orientation: number | undefined): Buffer {
+function stripBytes(decoder: LosslessDecoder, input: Buffer, { orientation, pages }: StripOptions): Buffer {
   switch (decoder) {
     case 'jpeg':
       return stripJpeg(input, orientation);
@@ -55,7 +57,7 @@ function stripBytes(decoder: LosslessDecoder, input: Buffer, orientation: number
     case 'webp':
       return stripWebp(input, orientation);
     case 'gif':
-      return stripGif(input);
+      return stripGif(input, pages);
     case 'heif':
       // HEIF's orientation is its irot/imir properties, which the strip keeps as they are.
       return stripHeif(input);
