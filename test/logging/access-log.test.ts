@@ -68,7 +68,18 @@ describe('the access log', () => {
     await app.close();
     expect(lines.join('\n')).not.toContain(token);
     expect(redactedLogUrl(`/%73/${token}/media/thumb.jpg?x=1`)).toBe('/s/[redacted]/media/thumb.jpg?x=REDACTED');
-    expect(redactedLogUrl('/%E0%A4%A')).toBe('/%E0%A4%A');
+    expect(redactedLogUrl('/%E0%A4%A')).toBe('/%EF%BF%BD%25A');
+    // A malformed escape elsewhere in the path does not stop the token's escapes being decoded.
+    expect(redactedLogUrl(`/%73/${token}/%ZZ`)).toBe('/s/[redacted]/%25ZZ');
+    expect(redactedLogUrl(`/%73/${token}/x%E0`)).toBe('/s/[redacted]/x%EF%BF%BD');
+    expect(redactedLogUrl(`/%73/%${token.charCodeAt(0).toString(16)}${token.slice(1)}/`)).toBe('/s/[redacted]/');
+  });
+
+  it('logs a percent-encoded path encoded again: no decoded line separator, bidi override, ? or # in the log', () => {
+    expect(redactedLogUrl('/a%E2%80%A8b%E2%80%AEc')).toBe('/a%E2%80%A8b%E2%80%AEc');
+    expect(redactedLogUrl('/a%3Fadmin=1%23x')).toBe('/a%3Fadmin=1%23x');
+    expect(redactedLogUrl('/caf%C3%A9/%25')).toBe('/caf%C3%A9/%25');
+    expect(redactedLogUrl('/plain/path?x=1')).toBe('/plain/path?x=REDACTED');
   });
 
   it('keeps a hostile Host header inside its string', async () => {

@@ -1,5 +1,6 @@
 import exifReader from 'exif-reader';
 import { endOfGifSubBlocks, gifColourTableBytes } from '../../media/images/gif-blocks.js';
+import { MAX_WEBP_CHUNKS } from '../../media/images/lossless/strip-webp.js';
 import type { ForwardReader } from './upload-file.js';
 
 // What libvips' loaders make of a header beyond what image-size reads, so that the web-only
@@ -20,8 +21,13 @@ for (const marker of [0xc5, 0xc6, 0xc7, 0xcd, 0xce, 0xcf, 0xda]) JPEG_MARKER_KIN
  * segments as libjpeg does, as far into the file as they go (APP segments may hold megabytes: an
  * ICC profile split over APP2 segments); undefined if no decodable frame header comes first.
  * The walk is bounded by the file's size, which the gate has held to the upload limit.
+ *
+ * The orientation is read from the first EXIF APP1 only, as libvips reads it (checked against sharp
+ * in validators-agree), and later ones are skipped without parsing: parsing each one as it came let
+ * a 10 MB file of tiny EXIF segments cost seconds of CPU on the request's thread.
  */
 export async function jpegFrame(reader: ForwardReader): Promise<{ width: number; height: number; orientation: number | undefined } | undefined> {
+  let exifSeen = false;
   let orientation: number | undefined;
   // The walk indexes the window in place and awaits only to read past it: a file of megabytes of
   // tiny segments or fill bytes is walked at memory speed (10 MB of them: tens of ms).
@@ -50,11 +56,18 @@ export async function jpegFrame(reader: ForwardReader): Promise<{ width: number;
       return frame && { height: frame.readUInt16BE(5), width: frame.readUInt16BE(7), orientation };
     }
     if (kind === NO_FRAME) return undefined;
-    if (marker === 0xe1 && orientation === undefined) {
-      const app1 = await reader.bytes(at, 2 + length);
-      if (app1 === undefined) return undefined;
-      if (app1.toString('latin1', 4, 10) === 'Exif\0\0') orientation = exifOrientation(app1.subarray(4));
-      [index, window] = [reader.indexOf(at, 2 + length), reader.window];
+    if (marker === 0xe1 && !exifSeen && length >= 8) {
+      if (index + 10 > window.length) {
+        [index, window] = [await reader.fetch(at, 10), reader.window];
+        if (index < 0) return undefined;
+      }
+      if (window.toString('latin1', index + 4, index + 10) === 'Exif\0\0') {
+        const app1 = await reader.bytes(at, 2 + length);
+        if (app1 === undefined) return undefined;
+        exifSeen = true;
+        orientation = exifOrientation(app1.subarray(4));
+        [index, window] = [reader.indexOf(at, 2 + length), reader.window];
+      }
     }
     at += 2 + length;
     index += 2 + length;
@@ -78,7 +91,11 @@ export async function webpCanvasMatchesFrame(reader: ForwardReader): Promise<boo
   if (header?.toString('latin1', 12, 16) !== 'VP8X') return true;
   if ((header[20]! & WEBP_ANIMATION_FLAG) !== 0) return true;
   const riffEnd = 8 + header.readUInt32LE(4);
+  // Bounded as the stripper bounds it (a file of more chunks is refused there anyway): without it a
+  // 10 MB file of empty chunks cost ~0.4 s of CPU here, on the request's thread.
+  let chunks = 0;
   for (let at = 20 + paddedChunkBytes(header.readUInt32LE(16)); at + 8 <= riffEnd; ) {
+    if (++chunks > MAX_WEBP_CHUNKS) return false;
     const chunk = await reader.bytes(at, 8);
     if (chunk === undefined) return false;
     const type = chunk.toString('latin1', 0, 4);

@@ -1,4 +1,5 @@
 import { open, readdir } from 'node:fs/promises';
+import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { validateUploadHeader } from '../../../src/photos/pipeline/validate-header.js';
 import { ForwardReader, withUploadFile } from '../../../src/photos/pipeline/upload-file.js';
@@ -77,5 +78,25 @@ describe('ForwardReader', () => {
 
   it('refuses what is not a regular file', async () => {
     await expect(withUploadFile(dir, 4, async () => undefined)).rejects.toThrow(/regular file/);
+  });
+});
+
+describe('the WebP canvas walk is bounded', () => {
+  /** A still VP8X WebP (alpha) with `count` empty unknown chunks between its VP8X chunk and its image data. */
+  async function webpWithEmptyChunks(count: number): Promise<Buffer> {
+    const webp = await sharp({ create: { width: 16, height: 16, channels: 4, background: { r: 10, g: 20, b: 30, alpha: 0.5 } } }).webp().toBuffer();
+    expect(webp.toString('latin1', 12, 16)).toBe('VP8X');
+    const filler = Buffer.alloc(count * 8);
+    for (let i = 0; i < count; i++) filler.write('XYZW', i * 8, 'latin1');
+    const out = Buffer.concat([webp.subarray(0, 30), filler, webp.subarray(30)]);
+    out.writeUInt32LE(out.length - 8, 4);
+    return out;
+  }
+
+  it('walks a few thousand chunks, and refuses as corrupt a file of more chunks than the stripper keeps (65,536)', async () => {
+    const fine = await images.writeFixture(dir, 'chunks-2000.webp', await webpWithEmptyChunks(2_000));
+    await expect(validateUploadHeader(fine, { maxPixels: 40_000_000 })).resolves.toMatchObject({ format: 'webp', width: 16, height: 16 });
+    const hostile = await images.writeFixture(dir, 'chunks-70000.webp', await webpWithEmptyChunks(70_000));
+    await expect(validateUploadHeader(hostile, { maxPixels: 40_000_000 })).rejects.toMatchObject({ reason: 'corrupt' });
   });
 });

@@ -64,6 +64,11 @@ const CASES: readonly Case[] = [
   { name: 'a PNG whose eXIf says orientation 6', bytes: () => images.makePngWithMetadata(6), expected: accepted('png', 30, 60) },
   { name: 'a WebP whose EXIF says orientation 6', bytes: () => sharp({ create: { width: 60, height: 30, channels: 3, background: '#468' } }).withMetadata({ orientation: 6 }).webp().toBuffer(), expected: accepted('webp', 30, 60) },
   { name: 'a JPEG whose ICC profile (640 KB over APP2 segments) puts its frame header past 512 KiB', bytes: async () => withLargeIccProfile(await images.makeImage('jpeg', { width: 64, height: 48 }), PAST_HEAD), expected: accepted('jpeg', 64, 48) },
+  // libvips reads the first EXIF APP1 only; the header gate parses that one and skips the rest unparsed.
+  { name: 'a JPEG with two EXIF APP1 segments, orientation 6 then 3 (the first one counts)', bytes: async () => withExifSegments(await images.makeJpegWithMetadata(3), await images.makeJpegWithMetadata(6), 1), expected: accepted('jpeg', 40, 80) },
+  { name: 'a JPEG with 3,000 EXIF APP1 segments of orientation 6 before one of orientation 3', bytes: async () => withExifSegments(await images.makeJpegWithMetadata(3), await images.makeJpegWithMetadata(6), 3000), expected: accepted('jpeg', 40, 80) },
+  { name: 'a JPEG with an EXIF APP1 without orientation before one of orientation 6', bytes: async () => withExifSegments(await images.makeJpegWithMetadata(6), await sharp({ create: { width: 8, height: 8, channels: 3, background: '#468' } }).withExif({ IFD0: { Copyright: 'x' } }).jpeg().toBuffer(), 1), expected: accepted('jpeg', 80, 40) },
+  { name: 'a JPEG with an EXIF APP1 of orientation 3 before one of orientation 6', bytes: async () => withExifSegments(await images.makeJpegWithMetadata(6), await images.makeJpegWithMetadata(3), 1), expected: accepted('jpeg', 80, 40) },
   { name: 'a JPEG with 640 KB of comments before its EXIF orientation 6 and its frame header', bytes: async () => withLargeComment(await images.makeJpegWithMetadata(6), PAST_HEAD), expected: accepted('jpeg', 40, 80) },
   { name: 'a JPEG with 1 MB of 0xFF fill bytes before a marker (read across windows)', bytes: async () => insertAfterSoi(await images.makeImage('jpeg', { width: 64, height: 48 }), Buffer.alloc(1_000_000, 0xff)), expected: accepted('jpeg', 64, 48) },
   { name: 'a JPEG with 1 MB of empty four-byte COM segments (read across windows)', bytes: async () => insertAfterSoi(await images.makeImage('jpeg', { width: 64, height: 48 }), Buffer.from('fffe0002'.repeat(250_001), 'hex')), expected: accepted('jpeg', 64, 48) },
@@ -165,3 +170,11 @@ describe('decodable formats', () => {
     expect([...sharpDecodableFormats()].sort()).toEqual([...PREBUILT_SHARP_FORMATS].sort());
   });
 });
+
+/** `jpeg` with `count` copies of `donor`'s EXIF APP1 segment inserted right after its SOI (before its own). */
+function withExifSegments(jpeg: Buffer, donor: Buffer, count: number): Buffer {
+  let at = 2;
+  while (!(donor[at] === 0xff && donor[at + 1] === 0xe1)) at += 2 + donor.readUInt16BE(at + 2);
+  const app1 = donor.subarray(at, at + 2 + donor.readUInt16BE(at + 2));
+  return Buffer.concat([jpeg.subarray(0, 2), ...Array.from({ length: count }, () => app1), jpeg.subarray(2)]);
+}

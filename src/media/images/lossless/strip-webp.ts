@@ -3,7 +3,8 @@ import { isRotatingOrientation, orientationOnlyTiff } from './orientation-exif.j
 import { malformed } from './strip-error.js';
 
 // A still WebP has 1-6 chunks; an animation one ANMF per frame. Beyond this the file is hostile.
-const MAX_CHUNKS = 65_536;
+/** More chunks than this and the file is hostile (the upload gate refuses it too: header-quirks.ts). */
+export const MAX_WEBP_CHUNKS = 65_536;
 const RIFF_HEADER = 12;
 const CHUNK_HEADER = 8;
 const ANMF_HEADER = 16;
@@ -125,7 +126,7 @@ function readChunks(body: Buffer): Chunk[] {
   const chunks: Chunk[] = [];
   let position = 0;
   while (position < body.length) {
-    if (chunks.length >= MAX_CHUNKS) throw malformed('WebP', 'too many chunks');
+    if (chunks.length >= MAX_WEBP_CHUNKS) throw malformed('WebP', 'too many chunks');
     if (position + CHUNK_HEADER > body.length) throw malformed('WebP', 'truncated chunk header');
     const size = body.readUInt32LE(position + 4);
     const end = position + CHUNK_HEADER + size + (size & 1);
