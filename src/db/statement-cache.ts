@@ -6,6 +6,8 @@ const DEFAULT_MAX_STATEMENTS = 256;
 // `limit 1`: it can return one row at most.
 const TRAILING_LIMIT_PARAMETER = /\slimit \?$/i;
 const TRAILING_LIMIT_ONE = /\slimit 1$/i;
+// Kysely's selectAll(): `select * from …` or `select "t".* from …`.
+const SELECTS_ALL_COLUMNS = /select \*|"\.\*/i;
 
 /**
  * Kysely's SqliteDialect calls `prepare(sql)` for every query, and compiling SQL is most of the
@@ -75,6 +77,9 @@ function firstRowReader(database: SqliteDatabase, sql: string): ((parameters: Re
   const limitOne = TRAILING_LIMIT_ONE.test(sql);
   const limitParameter = TRAILING_LIMIT_PARAMETER.test(sql);
   if (!limitOne && !limitParameter) return undefined;
+  // Column names are read once, here; SQLite re-prepares a statement after a schema change, and a
+  // `select *` (or "t".*) then yields the table's new columns, which those names would misname.
+  if (SELECTS_ALL_COLUMNS.test(sql)) return undefined;
   const twin = database.prepare(sql) as LibsqlStatement;
   if (typeof twin.raw !== 'function' || typeof twin.columns !== 'function' || typeof twin.get !== 'function') return undefined;
   const names = twin.columns().map((column) => column.name);

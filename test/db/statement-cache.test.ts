@@ -31,7 +31,7 @@ function countingDatabase() {
     },
     close: () => database.close(),
   };
-  return { cache: withStatementCache(counting), calls };
+  return { cache: withStatementCache(counting), calls, database };
 }
 
 describe('the SQLite statement cache (issue 18: single-row queries run with get)', () => {
@@ -59,6 +59,16 @@ describe('the SQLite statement cache (issue 18: single-row queries run with get)
     // The same statement with another limit: all(), as before.
     expect(rows('select id from t order by id limit ?', [2])).toEqual([{ id: 1 }, { id: 2 }]);
     expect(calls).toMatchObject({ get: 3, all: 1 });
+  });
+
+  it('gives the table\'s current columns after a column is added or dropped under a cached select *', () => {
+    const { cache, database } = countingDatabase();
+    const row = () => cache.prepare('select * from t where id = ? limit ?').all([1, 1]);
+    expect(row()).toStrictEqual([{ id: 1, name: 'a' }]);
+    database.exec(`alter table t add column colour text default 'red'`);
+    expect(row()).toStrictEqual([{ id: 1, name: 'a', colour: 'red' }]);
+    database.exec('alter table t drop column name');
+    expect(row()).toStrictEqual([{ id: 1, colour: 'red' }]);
   });
 
   it('keeps all() where one object per row could lose a column: repeated column names', () => {
