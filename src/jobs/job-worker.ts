@@ -116,16 +116,13 @@ export function createJobWorker(repository: JobRepository, handlers: Record<stri
       return filling;
     }
     filling = (async () => {
-      try {
-        do {
-          wokenWhileFilling = false;
-          await outsideAnyTrace(fill).catch((error: unknown) => log.error({ err: error }, 'job polling failed'));
-        } while (wokenWhileFilling && !stopped);
-      } finally {
-        // In the same turn as the last check: a wake-up after it starts a new fill, never joins this one.
-        filling = undefined;
-      }
-    })();
+      do {
+        wokenWhileFilling = false;
+        await outsideAnyTrace(fill).catch((error: unknown) => log.error({ err: error }, 'job polling failed'));
+      } while (wokenWhileFilling && !stopped);
+    })().finally(() => {
+      filling = undefined;
+    });
     return filling;
   }
 
